@@ -1,0 +1,10 @@
+/** Jest runs the TypeScript tests through ts-jest; type errors are caught by tests/typecheck.test.ts. */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/tests"],
+  testMatch: ["**/*.test.ts"],
+  transform: {
+    "^.+\\.ts$": ["ts-jest", { isolatedModules: true }],
+  },
+  testTimeout: 20000,
+};
