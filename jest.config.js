@@ -4,7 +4,8 @@ module.exports = {
   roots: ["<rootDir>/tests"],
   testMatch: ["**/*.test.ts"],
   transform: {
-    "^.+\\.ts$": ["ts-jest", { isolatedModules: true }],
+    "^.+\\.ts$": ["ts-jest", { tsconfig: { isolatedModules: true } }],
   },
+  setupFiles: ["<rootDir>/tests/support/quiet-logs.ts"],
   testTimeout: 20000,
 };

@@ -1,0 +1,267 @@
+/**
+ * `HTTPHeaders`: Tornado's case-insensitive, multi-valued header map.
+ */
+import { HTTPInputError } from "./errors";
+
+/** What `new HTTPHeaders(init)` accepts. */
+export type HTTPHeadersInit = Record<string, string | readonly string[]> | ReadonlyArray<readonly [string, string]> | HTTPHeaders;
+
+/** Options for `HTTPHeaders.parse` and `parse_line`. */
+export interface HeaderParseOptions {
+  /**
+   * True (the default) for HTTP headers, whose characters stand for bytes and
+   * are checked against RFC 9110's field-value grammar; false for the part
+   * headers of a multipart body, which are UTF-8 text where only control
+   * characters are refused.
+   */
+  _chars_are_bytes?: boolean;
+}
+
+const COMMON_HEADER_NAMES = [
+  "Accept", "Accept-Charset", "Accept-Encoding", "Accept-Language", "Accept-Ranges", "Authorization",
+  "Cache-Control", "Connection", "Content-Disposition", "Content-Encoding", "Content-Language",
+  "Content-Length", "Content-Range", "Content-Type", "Cookie", "Date", "Etag", "Expect", "Expires",
+  "Host", "If-Match", "If-Modified-Since", "If-None-Match", "If-Range", "Keep-Alive", "Last-Modified",
+  "Location", "Origin", "Pragma", "Range", "Referer", "Sec-Ch-Ua", "Sec-Ch-Ua-Mobile", "Sec-Ch-Ua-Platform",
+  "Sec-Fetch-Dest", "Sec-Fetch-Mode", "Sec-Fetch-Site", "Sec-Fetch-User", "Sec-Websocket-Accept",
+  "Sec-Websocket-Extensions", "Sec-Websocket-Key", "Sec-Websocket-Protocol", "Sec-Websocket-Version",
+  "Server", "Set-Cookie", "Transfer-Encoding", "Upgrade", "Upgrade-Insecure-Requests", "User-Agent",
+  "Vary", "Via", "X-Csrftoken", "X-Forwarded-For", "X-Forwarded-Proto", "X-Real-Ip", "X-Requested-With",
+  "X-Scheme", "X-Xsrftoken",
+];
+const MAX_CACHED_NAMES = 1000;
+const normalizedNames = new Map<string, string>();
+
+function seedNameCache(): void {
+  for (const name of COMMON_HEADER_NAMES) {
+    normalizedNames.set(name, name);
+    normalizedNames.set(name.toLowerCase(), name);
+  }
+}
+seedNameCache();
+
+function titleCase(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1).toLowerCase();
+}
+
+/** Maps any spelling of a header name to Dash-Title-Case (`ETAG` -> `Etag`). */
+function normalizeName(name: string): string {
+  let normalized = normalizedNames.get(name);
+  if (normalized === undefined) {
+    normalized = name.split("-").map(titleCase).join("-");
+    if (normalizedNames.size >= MAX_CACHED_NAMES) {
+      normalizedNames.clear();
+      seedNameCache();
+    }
+    normalizedNames.set(name, normalized);
+  }
+  return normalized;
+}
+
+const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const FIELD_CHARS_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const FORBIDDEN_TEXT_CHARS_RE = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+function isSpaceOrTab(c: string): boolean {
+  return c === " " || c === "\t";
+}
+
+/** RFC 9110 field-value: field characters, no whitespace at either end. */
+function isFieldValue(value: string): boolean {
+  if (value === "") return true;
+  return FIELD_CHARS_RE.test(value) && !isSpaceOrTab(value[0]) && !isSpaceOrTab(value[value.length - 1]);
+}
+
+function checkValue(value: string, charsAreBytes: boolean, label: string): void {
+  const ok = charsAreBytes ? isFieldValue(value) : !FORBIDDEN_TEXT_CHARS_RE.test(value);
+  if (!ok) throw new HTTPInputError(`${label} ${JSON.stringify(value)}`);
+}
+
+function stripSpaceAndTab(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isSpaceOrTab(text[start])) start++;
+  while (end > start && isSpaceOrTab(text[end - 1])) end--;
+  return text.slice(start, end);
+}
+
+/**
+ * A map of HTTP headers whose names are case-insensitive and kept in
+ * Tornado's Dash-Title-Case (`content-type` -> `Content-Type`, `ETAG` ->
+ * `Etag`). A name may hold several values (`add`, `get_list`, `get_all`);
+ * `get` and iteration give them joined with `,`.
+ */
+export class HTTPHeaders implements Iterable<[string, string]> {
+  #lists = new Map<string, string[]>();
+  #lastKey: string | null = null;
+
+  /**
+   * @param init a record of name -> value or values, a list of
+   * `[name, value]` pairs (repeated names keep every value), or another
+   * `HTTPHeaders` to copy. Values given here are not validated.
+   */
+  constructor(init?: HTTPHeadersInit) {
+    if (init instanceof HTTPHeaders) {
+      for (const [name, list] of init.#lists) this.#lists.set(name, list.slice());
+    } else if (Array.isArray(init)) {
+      for (const [name, value] of init as ReadonlyArray<readonly [string, string]>) this.#append(normalizeName(name), value);
+    } else if (init !== undefined) {
+      this.#appendRecord(init as Record<string, string | readonly string[]>);
+    }
+  }
+
+  /**
+   * Builds headers from Node's flat `req.rawHeaders` list (`[name, value,
+   * name, value, ...]`). Node has already validated them, so this skips the
+   * checks `add` makes.
+   */
+  static from_raw(rawHeaders: readonly string[]): HTTPHeaders {
+    const headers = new HTTPHeaders();
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      headers.#append(normalizeName(rawHeaders[i]), rawHeaders[i + 1]);
+    }
+    return headers;
+  }
+
+  /**
+   * Parses a header block of `Name: value` lines separated by CRLF or LF.
+   * A line starting with a space or tab continues the previous value
+   * (joined with one space). Blank lines are ignored.
+   * @throws HTTPInputError for a line without a colon, a continuation line
+   * with nothing to continue, an invalid name or an invalid value.
+   */
+  static parse(headerText: string, options?: HeaderParseOptions): HTTPHeaders {
+    const headers = new HTTPHeaders();
+    let start = 0;
+    for (let lf = headerText.indexOf("\n"); lf >= 0; lf = headerText.indexOf("\n", start)) {
+      headers.parse_line(headerText.slice(start, lf + 1), options);
+      start = lf + 1;
+    }
+    headers.parse_line(headerText.slice(start), options);
+    return headers;
+  }
+
+  /**
+   * Adds one header line (with or without its trailing CRLF/LF) to the map.
+   * @throws HTTPInputError as `parse` does.
+   */
+  parse_line(line: string, options?: HeaderParseOptions): void {
+    const charsAreBytes = options?._chars_are_bytes ?? true;
+    let text = line;
+    if (text.endsWith("\n")) text = text.slice(0, text.endsWith("\r\n") ? -2 : -1);
+    if (text === "") return;
+    if (isSpaceOrTab(text[0])) {
+      this.#continueLastValue(text, charsAreBytes);
+      return;
+    }
+    const colon = text.indexOf(":");
+    if (colon < 0) throw new HTTPInputError("no colon in header line");
+    this.#addChecked(text.slice(0, colon), stripSpaceAndTab(text.slice(colon + 1)), charsAreBytes);
+  }
+
+  /**
+   * Adds a value for `name`, keeping any values already there.
+   * @throws HTTPInputError if the name is not an HTTP token or the value has
+   * characters a header value may not contain (controls, DEL, anything
+   * above U+00FF, or leading/trailing whitespace).
+   */
+  add(name: string, value: string): void {
+    this.#addChecked(name, value, true);
+  }
+
+  /** Replaces every value of `name` with `value` (not validated). */
+  set(name: string, value: string): void {
+    this.#lists.set(normalizeName(name), [value]);
+  }
+
+  /**
+   * Returns the value of `name`, several values joined with `,`, or
+   * `defaultValue` (undefined if not given) when the header is absent.
+   */
+  get(name: string): string | undefined;
+  get<D>(name: string, defaultValue: D): string | D;
+  get<D>(name: string, defaultValue?: D): string | D | undefined {
+    const list = this.#lists.get(normalizeName(name));
+    if (list === undefined) return defaultValue;
+    return list.length === 1 ? list[0] : list.join(",");
+  }
+
+  /** Returns a copy of every value of `name`, in order; `[]` if absent. */
+  get_list(name: string): string[] {
+    return this.#lists.get(normalizeName(name))?.slice() ?? [];
+  }
+
+  /** Yields every `[name, value]` pair, one per value, names normalised. */
+  *get_all(): IterableIterator<[string, string]> {
+    for (const [name, list] of this.#lists) {
+      for (const value of list) yield [name, value];
+    }
+  }
+
+  /** Whether a header called `name` (any case) is present. */
+  has(name: string): boolean {
+    return this.#lists.has(normalizeName(name));
+  }
+
+  /** Removes every value of `name`; returns whether it was present. */
+  delete(name: string): boolean {
+    return this.#lists.delete(normalizeName(name));
+  }
+
+  /** The normalised names, in first-added order. */
+  keys(): IterableIterator<string> {
+    return this.#lists.keys();
+  }
+
+  /** Yields `[name, joinedValue]` for each name, as `get` would join it. */
+  *[Symbol.iterator](): IterableIterator<[string, string]> {
+    for (const [name, list] of this.#lists) yield [name, list.length === 1 ? list[0] : list.join(",")];
+  }
+
+  /** A copy whose value lists are independent of this one's. */
+  copy(): HTTPHeaders {
+    return new HTTPHeaders(this);
+  }
+
+  /** The number of distinct header names. */
+  get size(): number {
+    return this.#lists.size;
+  }
+
+  /** The headers as `Name: value\n` lines, one per value. */
+  toString(): string {
+    let out = "";
+    for (const [name, value] of this.get_all()) out += `${name}: ${value}\n`;
+    return out;
+  }
+
+  #append(normalizedName: string, value: string): void {
+    const list = this.#lists.get(normalizedName);
+    if (list === undefined) this.#lists.set(normalizedName, [value]);
+    else list.push(value);
+  }
+
+  #appendRecord(init: Record<string, string | readonly string[]>): void {
+    for (const [name, value] of Object.entries(init)) {
+      const normalized = normalizeName(name);
+      if (typeof value === "string") this.#append(normalized, value);
+      else for (const item of value) this.#append(normalized, item);
+    }
+  }
+
+  #addChecked(name: string, value: string, charsAreBytes: boolean): void {
+    if (!TOKEN_RE.test(name)) throw new HTTPInputError(`Invalid header name ${JSON.stringify(name)}`);
+    checkValue(value, charsAreBytes, "Invalid header value");
+    const normalized = normalizeName(name);
+    this.#lastKey = normalized;
+    this.#append(normalized, value);
+  }
+
+  #continueLastValue(line: string, charsAreBytes: boolean): void {
+    const list = this.#lastKey === null ? undefined : this.#lists.get(this.#lastKey);
+    if (list === undefined) throw new HTTPInputError("first header line cannot start with whitespace");
+    const part = stripSpaceAndTab(line);
+    checkValue(part, charsAreBytes, charsAreBytes ? "Invalid header continuation" : "Invalid header value");
+    list[list.length - 1] += " " + part;
+  }
+}

@@ -1,0 +1,170 @@
+import { parse_qs_bytes } from "../escape";
+import { HTTPHeaders } from "./headers";
+import { HTTPFile, parse_body_arguments } from "./body";
+import { parse_cookie } from "./cookies";
+import { split_host_and_port } from "./util";
+
+/** The first line of an HTTP response: version, status code and reason phrase. */
+export interface ResponseStartLine {
+  version: string;
+  code: number;
+  reason: string;
+}
+
+/**
+ * The connection a request arrived on, as a handler sees it: the way its response goes out.
+ * `HTTPServer` provides one per request; a plain request callback writes its response through it.
+ */
+export interface HTTPConnection {
+  /** Sends the status line and headers, and the first body chunk if given. Resolves when handed to the socket. */
+  write_headers(start_line: ResponseStartLine, headers: HTTPHeaders, chunk?: Buffer | string): Promise<void>;
+  /** Sends a body chunk. Resolves when handed to the socket (waits for the socket to drain). */
+  write(chunk: Buffer | string): Promise<void>;
+  /** Ends the response; the connection is kept for the next request unless keep-alive is off. */
+  finish(): void;
+  /** Sets (or clears, with `null`) the function called if the client disconnects before `finish()`. */
+  set_close_callback(callback: (() => void) | null): void;
+}
+
+/** A cookie sent by the client: Python's `Morsel`, reduced to what a request carries. */
+export class Morsel {
+  constructor(
+    readonly key: string,
+    readonly value: string,
+  ) {}
+
+  /** The cookie's value (Python's `str(morsel)` gives the header form; here it is the value). */
+  toString(): string {
+    return this.value;
+  }
+}
+
+/** What `HTTPServer` (or a test) knows about a request when it builds an `HTTPServerRequest`. */
+export interface HTTPServerRequestInit {
+  method?: string;
+  uri?: string;
+  version?: string;
+  headers?: HTTPHeaders;
+  body?: Buffer;
+  host?: string;
+  remote_ip?: string;
+  protocol?: string;
+  connection?: HTTPConnection | null;
+  start_time?: number;
+}
+
+const EMPTY_BODY = Buffer.alloc(0);
+
+/**
+ * A single HTTP request, as Tornado's `HTTPServerRequest`.
+ *
+ * `arguments`, `query_arguments` and `body_arguments` map names to lists of raw byte values
+ * (Buffers), as Tornado does; `RequestHandler.get_argument` decodes them. The body arguments
+ * are filled in when the handler runs (`_parse_body`), not when the request is built.
+ */
+export class HTTPServerRequest {
+  method: string;
+  uri: string;
+  version: string;
+  headers: HTTPHeaders;
+  body: Buffer;
+  remote_ip: string;
+  protocol: string;
+  host: string;
+  host_name: string;
+  path: string;
+  query: string;
+  arguments: Record<string, Buffer[]>;
+  query_arguments: Record<string, Buffer[]>;
+  body_arguments: Record<string, Buffer[]> = Object.create(null);
+  files: Record<string, HTTPFile[]> = Object.create(null);
+  connection: HTTPConnection | null;
+  /** When the request arrived, in seconds since the epoch. */
+  _start_time: number;
+  /** When its response finished, in seconds since the epoch; null until then. */
+  _finish_time: number | null = null;
+  #cookies: Record<string, Morsel> | null = null;
+
+  constructor(init: HTTPServerRequestInit = {}) {
+    this.method = init.method ?? "GET";
+    this.uri = init.uri ?? "/";
+    this.version = init.version ?? "HTTP/1.0";
+    this.headers = init.headers ?? new HTTPHeaders();
+    this.body = init.body ?? EMPTY_BODY;
+    this.remote_ip = init.remote_ip ?? "127.0.0.1";
+    this.protocol = init.protocol ?? "http";
+    this.host = init.host ?? this.headers.get("Host") ?? "127.0.0.1";
+    this.host_name = split_host_and_port(this.host.toLowerCase())[0];
+    this.connection = init.connection ?? null;
+    this._start_time = init.start_time ?? Date.now() / 1000;
+    const queryStart = this.uri.indexOf("?");
+    this.path = queryStart < 0 ? this.uri : this.uri.slice(0, queryStart);
+    this.query = queryStart < 0 ? "" : this.uri.slice(queryStart + 1);
+    this.query_arguments = this.query ? parse_qs_bytes(this.query, true) : Object.create(null);
+    this.arguments = copyArguments(this.query_arguments);
+  }
+
+  /** The request's cookies, parsed from the `Cookie` header on first use; a malformed header gives none. */
+  get cookies(): Record<string, Morsel> {
+    if (this.#cookies === null) this.#cookies = parseCookies(this.headers.get("Cookie"));
+    return this.#cookies;
+  }
+
+  /** The full URL the client asked for: protocol, host and URI. */
+  full_url(): string {
+    return this.protocol + "://" + this.host + this.uri;
+  }
+
+  /** How long the request has taken so far (or took, once finished), in seconds. */
+  request_time(): number {
+    const end = this._finish_time ?? Date.now() / 1000;
+    return end - this._start_time;
+  }
+
+  /**
+   * Parses a form or multipart body into `body_arguments`, `files` and `arguments`.
+   * @throws HTTPInputError when the body is malformed or has an unsupported Content-Encoding.
+   */
+  _parse_body(): void {
+    if (this.body.length === 0) return;
+    parse_body_arguments(this.headers.get("Content-Type", ""), this.body, this.body_arguments, this.files, this.headers);
+    for (const name in this.body_arguments) {
+      const values = this.body_arguments[name];
+      const existing = this.arguments[name];
+      this.arguments[name] = existing ? existing.concat(values) : values.slice();
+    }
+  }
+
+  /** The request in Tornado's `repr` form, as the error log shows it. */
+  toString(): string {
+    const fields = [
+      `protocol='${this.protocol}'`,
+      `host='${this.host}'`,
+      `method='${this.method}'`,
+      `uri='${this.uri}'`,
+      `version='${this.version}'`,
+      `remote_ip='${this.remote_ip}'`,
+    ];
+    return `HTTPServerRequest(${fields.join(", ")})`;
+  }
+}
+
+function copyArguments(source: Record<string, Buffer[]>): Record<string, Buffer[]> {
+  const copy: Record<string, Buffer[]> = Object.create(null);
+  for (const name in source) copy[name] = source[name].slice();
+  return copy;
+}
+
+function parseCookies(header: string | undefined): Record<string, Morsel> {
+  const cookies: Record<string, Morsel> = Object.create(null);
+  if (header === undefined) return cookies;
+  let parsed: Record<string, string>;
+  try {
+    parsed = parse_cookie(header);
+  } catch {
+    return cookies;
+  }
+  for (const name in parsed) cookies[name] = new Morsel(name, parsed[name]);
+  return cookies;
+}
+

@@ -1,0 +1,16 @@
+/**
+ * tornado-ts: Python's Tornado web framework for Node.js. Each namespace mirrors a Tornado module.
+ *
+ * ```ts
+ * import { web, ioloop } from "tornado-ts";
+ * ```
+ */
+export * as web from "./web";
+export * as ioloop from "./ioloop";
+export * as httpserver from "./httpserver";
+export * as httputil from "./httputil";
+export * as escape from "./escape";
+export * as log from "./log";
+export * as routing from "./routing";
+export * as testing from "./testing";
+export { version, version_info } from "./version";

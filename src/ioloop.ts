@@ -1,0 +1,406 @@
+/**
+ * Tornado's `IOLoop` and `PeriodicCallback` over Node's own event loop.
+ *
+ * Node already runs an event loop, so `IOLoop` does not poll anything itself: it schedules
+ * callbacks on Node's loop (`setImmediate`, `setTimeout`), logs what they throw on
+ * `tornado.application`, and gives `start()`/`stop()` their Tornado meaning — keep the
+ * process alive until stopped, then close the servers `Application.listen` opened.
+ *
+ * Units follow Tornado: every time here is in seconds, except `PeriodicCallback`'s period,
+ * which is in milliseconds.
+ */
+import { app_log, exc_info } from "./log";
+
+/** Something `IOLoop.stop()` stops, such as an HTTP server opened by `Application.listen`. */
+export interface Stoppable {
+  /** Stops it; called once by `IOLoop.stop()`. */
+  stop(): void;
+}
+
+/** A relative time, Python's `datetime.timedelta`: the fields present are added up. */
+export interface TimeDelta {
+  weeks?: number;
+  days?: number;
+  hours?: number;
+  minutes?: number;
+  seconds?: number;
+  milliseconds?: number;
+  microseconds?: number;
+}
+
+/** What `call_later`, `call_at` and `add_timeout` return: pass it to `remove_timeout`. */
+export interface TimeoutHandle {
+  /** When the callback is due, in seconds on the `IOLoop.time()` clock. */
+  readonly deadline: number;
+}
+
+/** Options of `IOLoop.run_sync`. */
+export interface RunSyncOptions {
+  /** Give up after this many seconds, rejecting with `TimeoutError`. */
+  timeout?: number;
+}
+
+/** The rejection of `IOLoop.run_sync` when its timeout passes first. */
+export class TimeoutError extends Error {
+  /** Makes the error with `message`. */
+  constructor(message = "Timeout") {
+    super(message);
+    this.name = "TimeoutError";
+  }
+}
+
+/** Period of the do-nothing interval that keeps the process alive (about 12 days). */
+const KEEP_ALIVE_MS = 2 ** 30;
+/** The longest delay `setTimeout` honours; longer ones are reached in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function monotonic(): number {
+  return performance.now() / 1000;
+}
+
+function noop(): void {}
+
+function totalSeconds(delta: TimeDelta): number {
+  return (
+    (delta.weeks ?? 0) * 604800 +
+    (delta.days ?? 0) * 86400 +
+    (delta.hours ?? 0) * 3600 +
+    (delta.minutes ?? 0) * 60 +
+    (delta.seconds ?? 0) +
+    (delta.milliseconds ?? 0) / 1e3 +
+    (delta.microseconds ?? 0) / 1e6
+  );
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === "function";
+}
+
+function logCallbackError(callback: { name: string }, err: unknown): void {
+  app_log.error("Exception in callback %s", callback.name || "<anonymous>", exc_info(err));
+}
+
+/** A Node timer aimed at a deadline on the monotonic clock, to the millisecond, however far away. */
+class Timeout implements TimeoutHandle {
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly deadline: number,
+    fire: () => void,
+  ) {
+    this.#arm(fire);
+  }
+
+  cancel(): void {
+    clearTimeout(this.#timer);
+  }
+
+  #arm(fire: () => void): void {
+    const ms = Math.round((this.deadline - monotonic()) * 1000);
+    this.#timer = ms > MAX_TIMER_MS ? setTimeout(() => this.#arm(fire), MAX_TIMER_MS) : setTimeout(fire, Math.max(ms, 0));
+  }
+}
+
+interface Running {
+  resolve: () => void;
+  keepAlive: NodeJS.Timeout;
+}
+
+/**
+ * Tornado's I/O loop, as a thin layer over Node's event loop. There is one per process:
+ * get it with `IOLoop.current()`. Callbacks run on later turns of Node's loop; what they throw
+ * (or the rejection of the promise they return) is logged on `app_log` as
+ * `Exception in callback <name>` and goes no further.
+ *
+ * Its clock (`time()`, `call_at`, `add_timeout` with a number) is a monotonic one in seconds,
+ * not the Unix time Tornado uses: build deadlines from `io_loop.time()`, not `Date.now()`.
+ */
+export class IOLoop {
+  static #current: IOLoop | null = null;
+  #running: Running | null = null;
+  #closed = false;
+  readonly #timeouts = new Set<Timeout>();
+  readonly #immediates = new Set<NodeJS.Immediate>();
+  readonly #servers = new Set<Stoppable>();
+  readonly #runSyncAborts = new Set<(err: Error) => void>();
+
+  /** The process's loop, made on first call (and again after `close()`). Never throws. */
+  static current(): IOLoop {
+    return (IOLoop.#current ??= new IOLoop());
+  }
+
+  /** The same as `IOLoop.current()` (Tornado's older name). Never throws. */
+  static instance(): IOLoop {
+    return IOLoop.current();
+  }
+
+  /**
+   * Runs the loop: keeps the process alive (with a ref'd timer) until `stop()` is called,
+   * then resolves. Does not block: callbacks, timers and servers run meanwhile.
+   * @throws Error `IOLoop is already running` when started twice, `IOLoop is closed` after `close()`.
+   */
+  start(): Promise<void> {
+    if (this.#closed) throw new Error("IOLoop is closed");
+    if (this.#running !== null) throw new Error("IOLoop is already running");
+    return new Promise((resolve) => {
+      this.#running = { resolve, keepAlive: setInterval(noop, KEEP_ALIVE_MS) };
+    });
+  }
+
+  /**
+   * Stops the loop: resolves the promise of `start()` and lets the process exit once nothing
+   * else holds it; rejects any pending `run_sync` with `Event loop stopped before Future
+   * completed.`; and stops (once) every server registered with `_register_server`, even when
+   * the loop was never started. Errors from a server's `stop()` are logged. Never throws.
+   */
+  stop(): void {
+    const running = this.#running;
+    this.#running = null;
+    if (running !== null) {
+      clearInterval(running.keepAlive);
+      running.resolve();
+    }
+    for (const abort of this.#runSyncAborts) abort(new Error("Event loop stopped before Future completed."));
+    this.#runSyncAborts.clear();
+    const servers = [...this.#servers];
+    this.#servers.clear();
+    for (const server of servers) this.#runCallback(server.stop.bind(server), []);
+  }
+
+  /**
+   * Stops the loop (see `stop()`), drops every callback and timeout not yet run, and makes
+   * `IOLoop.current()` return a new loop. Afterwards this loop silently ignores new callbacks
+   * and timeouts, as Tornado does, and `start()` throws. Safe to call twice. Never throws.
+   */
+  close(): void {
+    this.stop();
+    this.#closed = true;
+    for (const timeout of this.#timeouts) timeout.cancel();
+    this.#timeouts.clear();
+    for (const immediate of this.#immediates) clearImmediate(immediate);
+    this.#immediates.clear();
+    if (IOLoop.#current === this) IOLoop.#current = null;
+  }
+
+  /** Registers `server` to be stopped by `stop()`. Used by `Application.listen`. Never throws. */
+  _register_server(server: Stoppable): void {
+    this.#servers.add(server);
+  }
+
+  /** Forgets a server registered with `_register_server`; does nothing for an unknown one. */
+  _unregister_server(server: Stoppable): void {
+    this.#servers.delete(server);
+  }
+
+  /**
+   * The loop's clock, in seconds (a float) since an arbitrary point: monotonic, from
+   * `performance.now()`. `call_at` and `add_timeout` deadlines are on this clock. Never throws.
+   */
+  time(): number {
+    return monotonic();
+  }
+
+  /**
+   * Calls `callback(...args)` on the next turn of the loop (`setImmediate`), after callbacks
+   * added before it. Exceptions are logged, never thrown. Never throws.
+   */
+  add_callback<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): void {
+    if (this.#closed) return;
+    const immediate = setImmediate(() => {
+      this.#immediates.delete(immediate);
+      this.#runCallback(callback, args);
+    });
+    this.#immediates.add(immediate);
+  }
+
+  /** The same as `add_callback` (as in Tornado 6). Never throws. */
+  spawn_callback<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): void {
+    this.add_callback(callback, ...args);
+  }
+
+  /**
+   * Calls `callback(...args)` once `when` (seconds on the `time()` clock) has come, to the
+   * millisecond Node's timers count in. Returns a handle for `remove_timeout`. Never throws.
+   */
+  call_at<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimeoutHandle {
+    if (this.#closed) return { deadline: when };
+    const timeout = new Timeout(when, () => {
+      this.#timeouts.delete(timeout);
+      this.#runCallback(callback, args);
+    });
+    this.#timeouts.add(timeout);
+    return timeout;
+  }
+
+  /**
+   * Calls `callback(...args)` after `delay` seconds (a float: 0.05 is 50 ms).
+   * Returns a handle for `remove_timeout`. Never throws.
+   */
+  call_later<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimeoutHandle {
+    return this.call_at(this.time() + delay, callback, ...args);
+  }
+
+  /**
+   * Calls `callback(...args)` at `deadline`: a number is an absolute time in seconds on the
+   * `time()` clock, a `TimeDelta` is relative to now. Returns a handle for `remove_timeout`.
+   * @throws TypeError for a deadline that is neither.
+   */
+  add_timeout<A extends unknown[]>(deadline: number | TimeDelta, callback: (...args: A) => unknown, ...args: A): TimeoutHandle {
+    if (typeof deadline === "number") return this.call_at(deadline, callback, ...args);
+    if (typeof deadline === "object" && deadline !== null) return this.call_at(this.time() + totalSeconds(deadline), callback, ...args);
+    throw new TypeError(`Unsupported deadline ${String(deadline)}`);
+  }
+
+  /** Cancels a pending timeout. Safe after it has fired and safe twice. Never throws. */
+  remove_timeout(handle: TimeoutHandle): void {
+    if (handle instanceof Timeout && this.#timeouts.delete(handle)) handle.cancel();
+  }
+
+  /**
+   * Calls `callback(future)` on a later turn once `future` settles, fulfilled or rejected
+   * (the callback inspects it with `await`). Exceptions are logged. Never throws.
+   */
+  add_future<T>(future: Promise<T>, callback: (future: Promise<T>) => unknown): void {
+    const done = (): void => this.add_callback(callback, future);
+    future.then(done, done);
+  }
+
+  /**
+   * Runs `fn(...args)` on the next turn and resolves with its result (awaited if a promise),
+   * or rejects with what it throws. `executor` must be null, the default executor: Node has no
+   * thread pool for JavaScript functions, so `fn` runs on this thread; CPU-bound work still
+   * blocks the loop (use `worker_threads` for that). Never throws.
+   */
+  run_in_executor<A extends unknown[], R>(executor: null, fn: (...args: A) => R | PromiseLike<R>, ...args: A): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      setImmediate(() => {
+        try {
+          resolve(fn(...args));
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+  }
+
+  /**
+   * Runs `fn` on the next turn and resolves with its result, awaited if it is a promise; keeps
+   * the process alive meanwhile. Rejects with what `fn` throws or rejects with; with
+   * `TimeoutError("Operation timed out after N seconds")` once `timeout` seconds pass first;
+   * with `Error("Event loop stopped before Future completed.")` if `stop()` comes first.
+   * The loop need not be started (Node's loop always runs), and may be. Never throws.
+   */
+  run_sync<T>(fn: () => T | PromiseLike<T>, options: RunSyncOptions = {}): Promise<T> {
+    const { timeout } = options;
+    return new Promise<T>((resolve, reject) => {
+      const keepAlive = setInterval(noop, KEEP_ALIVE_MS);
+      const finish = <V>(settle: (value: V) => void, value: V): void => {
+        clearInterval(keepAlive);
+        timer?.cancel();
+        this.#runSyncAborts.delete(abort);
+        settle(value);
+      };
+      const abort = (err: Error): void => finish(reject, err);
+      const timer =
+        timeout === undefined ? null : new Timeout(monotonic() + timeout, () => abort(new TimeoutError(`Operation timed out after ${timeout} seconds`)));
+      this.#runSyncAborts.add(abort);
+      this.run_in_executor(null, fn).then(
+        (value) => finish(resolve, value),
+        (err: unknown) => finish(reject, err),
+      );
+    });
+  }
+
+  #runCallback<A extends unknown[]>(callback: (...args: A) => unknown, args: A): void {
+    try {
+      const result = callback(...args);
+      if (isThenable(result)) result.then(undefined, (err: unknown) => logCallbackError(callback, err));
+    } catch (err) {
+      logCallbackError(callback, err);
+    }
+  }
+}
+
+/**
+ * Calls `callback` every `callback_time` **milliseconds** (unlike the rest of Tornado, which
+ * counts in seconds) once `start()` is called; the first call comes one period after start.
+ * A callback returning a promise is awaited before the next call is scheduled. Calls are kept
+ * on the grid of start + n periods: when a call overruns, the ticks it missed are skipped.
+ * `jitter` (a fraction, 0.1 = 10%) varies each period randomly within a window of
+ * `jitter * callback_time` centred on it. Exceptions are logged on `app_log`, and the
+ * schedule goes on.
+ */
+export class PeriodicCallback {
+  /** The function called each period. */
+  readonly callback: () => unknown;
+  /** The period, in milliseconds. */
+  readonly callback_time: number;
+  /** The jitter fraction. */
+  readonly jitter: number;
+  #loop: IOLoop | null = null;
+  #running = false;
+  #timeout: TimeoutHandle | null = null;
+  #nextTimeout = 0;
+
+  /**
+   * Prepares (does not start) a periodic call; `callback_time` is in milliseconds, or a `TimeDelta`.
+   * @throws Error `Periodic callback must have a positive callback_time` when it is not > 0.
+   */
+  constructor(callback: () => unknown, callback_time: number | TimeDelta, jitter = 0) {
+    const ms = typeof callback_time === "number" ? callback_time : totalSeconds(callback_time) * 1000;
+    if (!(ms > 0)) throw new Error("Periodic callback must have a positive callback_time");
+    this.callback = callback;
+    this.callback_time = ms;
+    this.jitter = jitter;
+  }
+
+  /** Starts calling, on `IOLoop.current()`; starting again restarts the schedule from now. Never throws. */
+  start(): void {
+    this.#loop = IOLoop.current();
+    this.#running = true;
+    this.#nextTimeout = this.#loop.time();
+    this.#scheduleNext();
+  }
+
+  /** Stops calling; a call in progress finishes but no other follows. Never throws. */
+  stop(): void {
+    this.#running = false;
+    if (this.#timeout !== null) this.#loop?.remove_timeout(this.#timeout);
+    this.#timeout = null;
+  }
+
+  /** Whether `start()` was called and `stop()` not since. Never throws. */
+  is_running(): boolean {
+    return this.#running;
+  }
+
+  async #run(): Promise<void> {
+    try {
+      await this.callback();
+    } catch (err) {
+      logCallbackError(this.callback, err);
+    } finally {
+      this.#scheduleNext();
+    }
+  }
+
+  #scheduleNext(): void {
+    const loop = this.#loop;
+    if (!this.#running || loop === null) return;
+    if (this.#timeout !== null) loop.remove_timeout(this.#timeout);
+    this.#updateNext(loop.time());
+    this.#timeout = loop.add_timeout(this.#nextTimeout, () => this.#run());
+  }
+
+  /** Moves the deadline to the first grid point after `now` (seconds). */
+  #updateNext(now: number): void {
+    let period = this.callback_time / 1000;
+    if (this.jitter) period *= 1 + this.jitter * (Math.random() - 0.5);
+    if (this.#nextTimeout <= now) {
+      this.#nextTimeout += (Math.floor((now - this.#nextTimeout) / period) + 1) * period;
+    } else {
+      // Node may fire a timer a little before its deadline: still advance by one period.
+      this.#nextTimeout += period;
+    }
+  }
+}

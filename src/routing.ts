@@ -1,0 +1,172 @@
+/**
+ * Matching a request path to a rule, as Tornado's `tornado.routing`.
+ *
+ * Every pattern is compiled once, when the `Application` is built; matching a request is a
+ * walk over the compiled rules, first match wins.
+ */
+
+/** Raw (still percent-encoded) captures of a matched path: positional or named, never both. */
+export interface PathMatch {
+  path_args: Array<string | null>;
+  path_kwargs: Record<string, string | null>;
+}
+
+const NO_ARGS: Array<string | null> = [];
+const NO_KWARGS: Record<string, string | null> = Object.freeze(Object.create(null));
+const EMPTY_MATCH: PathMatch = Object.freeze({ path_args: NO_ARGS, path_kwargs: NO_KWARGS });
+
+/**
+ * A path pattern: a regular expression matched against the whole raw path (`^` and `$` implied).
+ *
+ * Python's named-group spelling `(?P<name>...)` and back-reference `(?P=name)` are accepted and
+ * translated. A pattern whose groups are named passes them as keyword arguments; otherwise the
+ * groups are positional arguments.
+ */
+export class PathMatches {
+  readonly regex: RegExp;
+  readonly pattern: string;
+  readonly #named: boolean;
+  readonly #groupCount: number;
+  readonly #reversePieces: string[] | null;
+
+  /** @throws Error naming the pattern when it is not a valid regular expression. */
+  constructor(pattern: string | RegExp) {
+    const source = typeof pattern === "string" ? pattern : pattern.source;
+    const flags = typeof pattern === "string" ? "" : pattern.flags.replace(/[gy]/g, "");
+    this.pattern = anchor(translatePythonGroups(source));
+    this.regex = compile(this.pattern, flags, source);
+    this.#groupCount = new RegExp(this.pattern + "|", flags).exec("")!.length - 1;
+    this.#named = /\(\?<[A-Za-z_$][\w$]*>/.test(this.pattern);
+    this.#reversePieces = reversePieces(this.pattern, this.#groupCount);
+  }
+
+  /** Matches a raw request path; returns its raw captures, or null when it does not match. */
+  match(path: string): PathMatch | null {
+    const m = this.regex.exec(path);
+    if (m === null) return null;
+    if (this.#groupCount === 0) return EMPTY_MATCH;
+    if (this.#named) return { path_args: NO_ARGS, path_kwargs: namedCaptures(m.groups!) };
+    const path_args = new Array<string | null>(this.#groupCount);
+    for (let i = 0; i < this.#groupCount; i++) path_args[i] = m[i + 1] ?? null;
+    return { path_args, path_kwargs: NO_KWARGS };
+  }
+
+  /**
+   * Builds a path from this pattern with `args` in place of its groups, each URL-escaped
+   * (`/` kept). Works for simple patterns only, as in Tornado.
+   * @throws Error when the pattern is too complex to reverse or the argument count is wrong.
+   */
+  reverse(escape: (value: string) => string, ...args: unknown[]): string {
+    if (this.#reversePieces === null) throw new Error("Cannot reverse url regex " + this.pattern);
+    if (args.length !== this.#groupCount) {
+      throw new Error(`required number of arguments not found: ${this.pattern} takes ${this.#groupCount}, got ${args.length}`);
+    }
+    let out = this.#reversePieces[0];
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i];
+      const text = Buffer.isBuffer(arg) ? arg.toString("utf8") : String(arg);
+      out += escape(text) + this.#reversePieces[i + 1];
+    }
+    return out;
+  }
+}
+
+/** Matches a request's host name (lower-case, without port) against a regular expression. */
+export class HostMatches {
+  readonly regex: RegExp;
+
+  /** @throws Error naming the pattern when it is not a valid regular expression. */
+  constructor(pattern: string | RegExp) {
+    const source = typeof pattern === "string" ? pattern : pattern.source;
+    const withEnd = source.endsWith("$") ? source : source + "$";
+    this.regex = compile(withEnd.startsWith("^") ? withEnd : "^" + withEnd, "", source);
+  }
+
+  /** True when `host_name` matches. */
+  match(host_name: string): boolean {
+    return this.regex.test(host_name);
+  }
+}
+
+/** A compiled route: a path matcher, the handler class it leads to, its `initialize` kwargs and optional name. */
+export class URLSpec<H = unknown> {
+  readonly matcher: PathMatches;
+  readonly regex: RegExp;
+  readonly handler_class: H;
+  readonly kwargs: Record<string, unknown>;
+  readonly name: string | null;
+
+  constructor(pattern: string | RegExp, handler: H, kwargs?: Record<string, unknown> | null, name?: string | null) {
+    this.matcher = new PathMatches(pattern);
+    this.regex = this.matcher.regex;
+    this.handler_class = handler;
+    this.kwargs = kwargs ?? {};
+    this.name = name ?? null;
+  }
+
+  /** See `PathMatches.reverse`. */
+  reverse(escape: (value: string) => string, ...args: unknown[]): string {
+    return this.matcher.reverse(escape, ...args);
+  }
+
+  toString(): string {
+    return `URLSpec(${this.matcher.pattern}, ${String((this.handler_class as { name?: string }).name)}, name=${this.name})`;
+  }
+}
+
+function translatePythonGroups(source: string): string {
+  return source.replace(/\(\?P<([A-Za-z_]\w*)>/g, "(?<$1>").replace(/\(\?P=([A-Za-z_]\w*)\)/g, "\\k<$1>");
+}
+
+function anchor(source: string): string {
+  const withEnd = source.endsWith("$") ? source : source + "$";
+  return withEnd.startsWith("^") ? withEnd : "^" + withEnd;
+}
+
+function compile(source: string, flags: string, original: string): RegExp {
+  try {
+    return new RegExp(source, flags);
+  } catch (err) {
+    throw new Error(`Invalid URL pattern ${JSON.stringify(original)}: ${(err as Error).message}`);
+  }
+}
+
+function namedCaptures(groups: Record<string, string | undefined>): Record<string, string | null> {
+  const out: Record<string, string | null> = Object.create(null);
+  for (const name in groups) out[name] = groups[name] ?? null;
+  return out;
+}
+
+/**
+ * Splits a simple pattern into the literal pieces between its groups, or null when it is too
+ * complex to reverse: nested groups, or class escapes in its literal text.
+ */
+function reversePieces(pattern: string, groupCount: number): string[] | null {
+  const body = pattern.slice(1, pattern.endsWith("$") ? -1 : undefined);
+  if ((body.match(/\(/g) ?? []).length !== groupCount) return null;
+  const pieces: string[] = [];
+  let rest = body;
+  for (let i = 0; i <= groupCount; i++) {
+    const open = i < groupCount ? rest.indexOf("(") : rest.length;
+    if (open < 0) return null;
+    const literal = unescapeLiteral(rest.slice(0, open));
+    if (literal === null) return null;
+    pieces.push(literal);
+    if (i < groupCount) {
+      const close = rest.indexOf(")", open);
+      if (close < 0) return null;
+      rest = rest.slice(close + 1);
+    }
+  }
+  return pieces;
+}
+
+/** Undoes regex escaping in literal text; null for an escape that stands for a class (`\d`, `\w`...). */
+function unescapeLiteral(text: string): string | null {
+  let bad = false;
+  const out = text.replace(/\\(.)/gs, (_m, ch: string) => {
+    if (/[A-Za-z0-9]/.test(ch)) bad = true;
+    return ch;
+  });
+  return bad ? null : out;
+}

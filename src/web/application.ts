@@ -1,0 +1,224 @@
+import { url_escape } from "../escape";
+import { HTTPServer, type HTTPServerOptions } from "../httpserver";
+import type { HTTPServerRequest } from "../httputil/request";
+import { IOLoop } from "../ioloop";
+import { access_log, INFO, WARNING, ERROR } from "../log";
+import { HostMatches, URLSpec, type PathMatch } from "../routing";
+import { RequestHandler, type RequestHandlerClass } from "./handler";
+import { ErrorHandler } from "./handlers";
+
+/** A route as a tuple: `[pattern, Handler]`, `[pattern, Handler, initKwargs]` or `[pattern, Handler, initKwargs, name]`. */
+export type RouteTuple =
+  | readonly [string | RegExp, RequestHandlerClass]
+  | readonly [string | RegExp, RequestHandlerClass, Record<string, unknown> | null]
+  | readonly [string | RegExp, RequestHandlerClass, Record<string, unknown> | null, string | null];
+
+/** A route: a tuple or a `URLSpec` made by `url()`. */
+export type Route = RouteTuple | URLSpec<RequestHandlerClass>;
+
+/** Application settings. Unknown keys are kept and readable, as in Tornado. */
+export interface Settings {
+  /** Development mode: turns on `serve_traceback` (and, with later features, reloading). */
+  debug?: boolean;
+  /** Error pages show the stack trace as text. */
+  serve_traceback?: boolean;
+  /** Handler for requests no route matches (instead of the 404 page). */
+  default_handler_class?: RequestHandlerClass;
+  /** Init kwargs for `default_handler_class`. */
+  default_handler_args?: Record<string, unknown>;
+  /** Replaces the access log: called with each finished handler. */
+  log_function?: (handler: RequestHandler) => void;
+  /** Host whose `add_handlers` rules serve requests no host pattern matches (unless `X-Real-Ip` is present). */
+  default_host?: string;
+  [key: string]: unknown;
+}
+
+interface HostRoutes {
+  host: HostMatches;
+  specs: Array<URLSpec<RequestHandlerClass>>;
+}
+
+/** The handler chosen for a request, with its init kwargs and raw path captures. */
+export interface RouteTarget extends PathMatch {
+  handler_class: RequestHandlerClass;
+  kwargs: Record<string, unknown>;
+}
+
+const NO_CAPTURES: PathMatch = { path_args: [], path_kwargs: Object.freeze(Object.create(null)) };
+
+function describeHandler(handler: unknown): string {
+  if (typeof handler === "function") return handler.name || "an anonymous function";
+  return typeof handler === "object" ? JSON.stringify(handler) ?? String(handler) : String(handler);
+}
+
+function checkHandlerClass(pattern: unknown, handler: unknown): RequestHandlerClass {
+  const isHandler = typeof handler === "function" && (handler === RequestHandler || handler.prototype instanceof RequestHandler);
+  if (!isHandler) {
+    throw new TypeError(`Handler for ${String(pattern)} must be a RequestHandler subclass, got ${describeHandler(handler)}`);
+  }
+  return handler as RequestHandlerClass;
+}
+
+/**
+ * Makes a route, as Tornado's `url()`: a path pattern, the handler class, its init kwargs
+ * and an optional name for `reverse_url`.
+ * @throws Error for an invalid pattern; TypeError when `handler` is not a RequestHandler subclass.
+ */
+export function url(
+  pattern: string | RegExp,
+  handler: RequestHandlerClass,
+  kwargs?: Record<string, unknown> | null,
+  name?: string | null,
+): URLSpec<RequestHandlerClass> {
+  return new URLSpec(pattern, checkHandlerClass(pattern, handler), kwargs, name);
+}
+
+function toSpec(route: Route): URLSpec<RequestHandlerClass> {
+  if (route instanceof URLSpec) return url(route.regex, route.handler_class, route.kwargs, route.name);
+  if (!Array.isArray(route) || route.length < 2 || route.length > 4) {
+    throw new TypeError(`A route must be [pattern, Handler, initKwargs?, name?] or url(...), got ${describeHandler(route)}`);
+  }
+  const [pattern, handler, kwargs, name] = route as [string | RegExp, RequestHandlerClass, Record<string, unknown>?, string?];
+  return url(pattern, handler, kwargs, name);
+}
+
+/**
+ * A web application: routes mapping path patterns to handler classes, and settings.
+ * Pass it to `HTTPServer`, or call `listen()`.
+ */
+export class Application {
+  readonly settings: Settings;
+  /** Routes by name, for `reverse_url`. */
+  readonly named_rules = new Map<string, URLSpec<RequestHandlerClass>>();
+  readonly #hostRoutes: HostRoutes[] = [];
+  readonly #wildcardRoutes: Array<URLSpec<RequestHandlerClass>> = [];
+
+  /**
+   * @param handlers the routes, tried in order (first match wins).
+   * @param settings see `Settings`; `debug` turns on `serve_traceback` unless set.
+   * @throws Error at construction for an invalid pattern, a non-handler class or a duplicate route name.
+   */
+  constructor(handlers: readonly Route[] = [], settings: Settings = {}) {
+    this.settings = { ...settings };
+    if (this.settings.debug) {
+      this.settings.autoreload ??= true;
+      this.settings.compiled_template_cache ??= false;
+      this.settings.static_hash_cache ??= false;
+      this.settings.serve_traceback ??= true;
+    }
+    if (this.settings.default_handler_class !== undefined) {
+      checkHandlerClass("default_handler_class", this.settings.default_handler_class);
+    }
+    this.#wildcardRoutes.push(...this.#compile(handlers));
+  }
+
+  /**
+   * Adds routes that serve only hosts matching `host_pattern` (a regex on the host name,
+   * `$` implied). They are tried before the routes given to the constructor.
+   */
+  add_handlers(host_pattern: string | RegExp, handlers: readonly Route[]): void {
+    this.#hostRoutes.push({ host: new HostMatches(host_pattern), specs: this.#compile(handlers) });
+  }
+
+  /**
+   * Starts an `HTTPServer` for this application on `port` (0 picks a free one) and `address`
+   * (all interfaces when omitted). `IOLoop.current().stop()` closes it.
+   */
+  listen(port: number, address?: string, serverOptions: HTTPServerOptions = {}): HTTPServer {
+    const server = new HTTPServer(this, serverOptions);
+    server.listen(port, address);
+    IOLoop.current()._register_server(server);
+    return server;
+  }
+
+  /**
+   * The path of the route named `name`, with `args` (URL-escaped, `/` kept) in place of its groups.
+   * @throws Error when no route has that name, or the pattern cannot be reversed with these args.
+   */
+  reverse_url(name: string, ...args: unknown[]): string {
+    const spec = this.named_rules.get(name);
+    if (spec === undefined) throw new Error(`${name} not found in named urls`);
+    return spec.reverse((value) => url_escape(value, false), ...args);
+  }
+
+  /** Finds the handler for a request: host routes first, then the wildcard routes, then the default handler. */
+  find_handler(request: HTTPServerRequest): RouteTarget {
+    for (const group of this.#hostRoutes) {
+      if (!group.host.match(request.host_name)) continue;
+      const target = matchSpecs(group.specs, request.path);
+      if (target !== null) return target;
+    }
+    const target = matchSpecs(this.#wildcardRoutes, request.path) ?? this.#matchDefaultHost(request);
+    if (target !== null) return target;
+    const handler_class = this.settings.default_handler_class ?? ErrorHandler;
+    const kwargs = this.settings.default_handler_class ? this.settings.default_handler_args ?? {} : { status_code: 404 };
+    return { handler_class, kwargs, ...NO_CAPTURES };
+  }
+
+  /** Serves one request: the entry point `HTTPServer` calls. Never throws; errors become responses and log lines. */
+  handle_request(request: HTTPServerRequest): Promise<void> {
+    const target = this.find_handler(request);
+    let handler: RequestHandler;
+    try {
+      handler = new target.handler_class(this, request);
+    } catch (err) {
+      new RequestHandler(this, request)._handle_request_exception(err);
+      return Promise.resolve();
+    }
+    try {
+      handler.initialize(target.kwargs);
+    } catch (err) {
+      handler._handle_request_exception(err);
+      return Promise.resolve();
+    }
+    return handler._execute(target.path_args, target.path_kwargs);
+  }
+
+  /**
+   * Writes the access log line for a finished request, `200 GET /path (ip) 0.52ms`: info below
+   * 400, warning below 500, error from 500. The `log_function` setting replaces it.
+   */
+  log_request(handler: RequestHandler): void {
+    if (this.settings.log_function) {
+      this.settings.log_function(handler);
+      return;
+    }
+    const status = handler.get_status();
+    const level = status < 400 ? INFO : status < 500 ? WARNING : ERROR;
+    if (!access_log.isEnabledFor(level)) return;
+    access_log.log(level, "%d %s %.2fms", status, handler._request_summary(), 1000 * handler.request.request_time());
+  }
+
+  #compile(handlers: readonly Route[]): Array<URLSpec<RequestHandlerClass>> {
+    if (!Array.isArray(handlers)) throw new TypeError("Application handlers must be a list of routes");
+    const specs = handlers.map(toSpec);
+    for (const spec of specs) {
+      if (spec.name === null) continue;
+      if (this.named_rules.has(spec.name)) throw new Error(`Duplicate route name ${JSON.stringify(spec.name)}`);
+      this.named_rules.set(spec.name, spec);
+    }
+    return specs;
+  }
+
+  #matchDefaultHost(request: HTTPServerRequest): RouteTarget | null {
+    const defaultHost = this.settings.default_host;
+    if (defaultHost === undefined || request.headers.has("X-Real-Ip")) return null;
+    for (const group of this.#hostRoutes) {
+      if (!group.host.match(defaultHost)) continue;
+      const target = matchSpecs(group.specs, request.path);
+      if (target !== null) return target;
+    }
+    return null;
+  }
+}
+
+function matchSpecs(specs: Array<URLSpec<RequestHandlerClass>>, path: string): RouteTarget | null {
+  for (const spec of specs) {
+    const match = spec.matcher.match(path);
+    if (match !== null) {
+      return { handler_class: spec.handler_class, kwargs: spec.kwargs, path_args: match.path_args, path_kwargs: match.path_kwargs };
+    }
+  }
+  return null;
+}
+

@@ -1,0 +1,671 @@
+import { createHash } from "node:crypto";
+import { isUtf8 } from "node:buffer";
+import { json_encode, xhtml_escape, unquote_to_bytes } from "../escape";
+import { HTTPHeaders } from "../httputil/headers";
+import { HTTPInputError } from "../httputil/errors";
+import { format_set_cookie } from "../httputil/cookies";
+import { responses } from "../httputil/util";
+import type { HTTPServerRequest, Morsel } from "../httputil/request";
+import { app_log, gen_log, exc_info } from "../log";
+import { version } from "../version";
+import { HTTPError, Finish, MissingArgumentError } from "./errors";
+import type { Application, Settings } from "./application";
+
+/** What `write()` accepts: text, bytes, or a plain object sent as JSON. */
+export type Chunk = string | Buffer | Uint8Array | Record<string, unknown>;
+
+/** Options of `set_cookie`, Python's keyword arguments. */
+export interface CookieOptions {
+  domain?: string | null;
+  /** An absolute expiry: a Date, seconds since the epoch, or a preformatted string. */
+  expires?: Date | number | string | null;
+  path?: string | null;
+  /** Days from now until the cookie expires; ignored when `expires` is given. */
+  expires_days?: number | null;
+  /** Seconds the cookie lives (the `Max-Age` attribute). */
+  max_age?: number | null;
+  httponly?: boolean;
+  secure?: boolean;
+  samesite?: string | null;
+}
+
+/** Options of `send_error` and `write_error`, Python's keyword arguments. */
+export interface ErrorOptions {
+  reason?: string;
+  /** The exception that caused the error (Python passes `sys.exc_info()`; here it is the error itself). */
+  exc_info?: unknown;
+  [key: string]: unknown;
+}
+
+/** A class that handles requests: `RequestHandler` or a subclass of it. */
+export type RequestHandlerClass = new (application: Application, request: HTTPServerRequest) => RequestHandler;
+
+const DEFAULT_SUPPORTED_METHODS: readonly string[] = Object.freeze(["GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS"]);
+const SERVER_HEADER = `TornadoServer/${version}`;
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const VALID_HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const VALID_REASON = /^[\t\x20-\x7e\x80-\xff]+$/;
+const CONTROL_CHARS = /[\x00-\x08\x0e-\x1f]/g;
+const ETAG_TOKEN = /\*|(?:W\/)?"[^"]*"/g;
+const ONE_YEAR_MS = 365 * 24 * 3600 * 1000;
+
+let cachedDateSecond = -1;
+let cachedDate = "";
+
+/** The current time as an HTTP date, formatted at most once a second. */
+function httpDate(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== cachedDateSecond) {
+    cachedDateSecond = second;
+    cachedDate = new Date(second * 1000).toUTCString();
+  }
+  return cachedDate;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
+}
+
+function hasKeys(object: object): boolean {
+  for (const _ in object) return true;
+  return false;
+}
+
+function chunkLength(chunk: string | Buffer): number {
+  return typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
+}
+
+function joinChunks(chunks: Array<string | Buffer>): string | Buffer {
+  if (chunks.length === 1) return chunks[0];
+  if (chunks.every((c) => typeof c === "string")) return chunks.join("");
+  return Buffer.concat(chunks.map((c) => (typeof c === "string" ? Buffer.from(c) : c)));
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+/**
+ * Base class for HTTP request handlers: subclass it and define the verb methods
+ * (`get`, `post`, ...) your route answers. One instance is made per request.
+ *
+ * Do not override the constructor; put set-up in `initialize(kwargs)`, which receives the
+ * third element of the route tuple.
+ */
+export class RequestHandler {
+  /** The methods this handler accepts; any other gets 405. Extend it to allow more. */
+  static SUPPORTED_METHODS: readonly string[] = DEFAULT_SUPPORTED_METHODS;
+  /** The methods this handler accepts (per class; defaults to the static list). */
+  SUPPORTED_METHODS: readonly string[] = DEFAULT_SUPPORTED_METHODS;
+
+  readonly application: Application;
+  readonly request: HTTPServerRequest;
+  /** Positional captures of the route pattern, URL-decoded (null for an unmatched optional group). */
+  path_args: Array<string | null> = [];
+  /** Named captures of the route pattern, URL-decoded. */
+  path_kwargs: Record<string, string | null> = {};
+
+  _headers!: HTTPHeaders;
+  _write_buffer: Array<string | Buffer> = [];
+  _status_code = 200;
+  _reason = "OK";
+  _headers_written = false;
+  _finished = false;
+  _auto_finish = true;
+  #newCookies: Map<string, string> | null = null;
+  #currentUser: unknown = undefined;
+  #currentUserLoaded = false;
+
+  constructor(application: Application, request: HTTPServerRequest) {
+    this.application = application;
+    this.request = request;
+    this.clear();
+    request.connection?.set_close_callback(() => this.#connectionClosed());
+  }
+
+  /** The application's settings. */
+  get settings(): Settings {
+    return this.application.settings;
+  }
+
+  /** Hook for per-route set-up: receives the route's `initKwargs`. Called once per request, before `prepare`. */
+  initialize(kwargs: Record<string, unknown>): void {}
+
+  /** Called before the verb method; may be async. Calling `finish()` here skips the verb method. */
+  prepare(): unknown {
+    return undefined;
+  }
+
+  /** Called after the response has been sent; it cannot write. Use it for clean-up and logging. */
+  on_finish(): void {}
+
+  /** Called when the client closes the connection before the response is finished. */
+  on_connection_close(): void {}
+
+  /** Sets headers every response of this handler carries; runs at the start and again before an error page. */
+  set_default_headers(): void {}
+
+  /** Answers GET. Not defined by default: 405. */
+  get(...args: any[]): unknown {
+    throw new HTTPError(405);
+  }
+  /** Answers HEAD. Not defined by default (GET is not used for it): 405. */
+  head(...args: any[]): unknown {
+    throw new HTTPError(405);
+  }
+  /** Answers POST. Not defined by default: 405. */
+  post(...args: any[]): unknown {
+    throw new HTTPError(405);
+  }
+  /** Answers DELETE. Not defined by default: 405. */
+  delete(...args: any[]): unknown {
+    throw new HTTPError(405);
+  }
+  /** Answers PATCH. Not defined by default: 405. */
+  patch(...args: any[]): unknown {
+    throw new HTTPError(405);
+  }
+  /** Answers PUT. Not defined by default: 405. */
+  put(...args: any[]): unknown {
+    throw new HTTPError(405);
+  }
+  /** Answers OPTIONS. Not defined by default: 405. */
+  options(...args: any[]): unknown {
+    throw new HTTPError(405);
+  }
+
+  // ---- Output ----
+
+  /** Resets headers and body to their defaults: `Server`, `Content-Type: text/html; charset=UTF-8`, `Date`, then `set_default_headers()`. */
+  clear(): void {
+    const headers = new HTTPHeaders();
+    headers.set("Server", SERVER_HEADER);
+    headers.set("Content-Type", "text/html; charset=UTF-8");
+    headers.set("Date", httpDate());
+    this._headers = headers;
+    this.set_default_headers();
+    this._write_buffer = [];
+    this._status_code = 200;
+    this._reason = "OK";
+  }
+
+  /**
+   * Sets the response status. `reason` defaults to the standard phrase ("Unknown" for a code
+   * without one); a reason that is not a valid phrase, or that holds `<`, becomes "Unknown".
+   */
+  set_status(status_code: number, reason?: string | null): void {
+    this._status_code = status_code;
+    if (reason !== undefined && reason !== null) {
+      this._reason = reason.includes("<") || !VALID_REASON.test(reason) ? "Unknown" : reason;
+    } else {
+      this._reason = responses[status_code] ?? "Unknown";
+    }
+  }
+
+  /** The response status code. */
+  get_status(): number {
+    return this._status_code;
+  }
+
+  /**
+   * Sets a response header, replacing any earlier value. Values may be strings, numbers or Dates.
+   * @throws Error for an invalid header name or a value holding CR, LF or other control characters.
+   */
+  set_header(name: string, value: string | number | Date | Buffer): void {
+    this._headers.set(checkHeaderName(name), convertHeaderValue(value));
+  }
+
+  /** Adds a response header; unlike `set_header` it may be repeated. Same checks as `set_header`. */
+  add_header(name: string, value: string | number | Date | Buffer): void {
+    this._headers.add(checkHeaderName(name), convertHeaderValue(value));
+  }
+
+  /** Removes a response header (set by `set_header` or `add_header`); does nothing if it is absent. */
+  clear_header(name: string): void {
+    this._headers.delete(name);
+  }
+
+  /**
+   * Queues output. A plain object is sent as JSON and sets `Content-Type: application/json;
+   * charset=UTF-8`. Nothing reaches the client until `flush()` or `finish()`.
+   * @throws Error after `finish()`; TypeError for arrays (JSON hijacking) and other types.
+   */
+  write(chunk: Chunk): void {
+    if (this._finished) throw new Error("Cannot write() after finish()");
+    if (typeof chunk === "string" || Buffer.isBuffer(chunk)) {
+      this._write_buffer.push(chunk);
+    } else if (chunk instanceof Uint8Array) {
+      this._write_buffer.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    } else if (isPlainObject(chunk)) {
+      this._write_buffer.push(json_encode(chunk));
+      this.set_header("Content-Type", "application/json; charset=UTF-8");
+    } else {
+      let message = "write() only accepts bytes, unicode, and dict objects";
+      if (Array.isArray(chunk)) {
+        message += ". Lists not accepted for security reasons; see https://www.tornadoweb.org/en/stable/web.html#tornado.web.RequestHandler.write";
+      }
+      throw new TypeError(message);
+    }
+  }
+
+  /**
+   * Sends the headers (the first time) and everything written so far. With no `Content-Length`
+   * set the response is chunked. Resolves when the data is handed to the socket.
+   */
+  flush(): Promise<void> {
+    const connection = this.request.connection!;
+    const chunk = this._write_buffer.length === 0 ? "" : joinChunks(this._write_buffer);
+    this._write_buffer = [];
+    const body = this.request.method === "HEAD" ? "" : chunk;
+    if (this._headers_written) {
+      return body.length === 0 ? Promise.resolve() : connection.write(body);
+    }
+    this._headers_written = true;
+    if (this.#newCookies !== null) {
+      for (const cookie of this.#newCookies.values()) this._headers.add("Set-Cookie", cookie);
+    }
+    return connection.write_headers({ version: "", code: this._status_code, reason: this._reason }, this._headers, body);
+  }
+
+  /**
+   * Ends the response: computes `Etag` (answering 304 when the client has it) and
+   * `Content-Length`, sends everything, logs the request and calls `on_finish()`.
+   * @throws Error when called twice.
+   */
+  finish(chunk?: Chunk | null): Promise<void> {
+    if (this._finished) throw new Error("finish() called twice");
+    if (chunk !== undefined && chunk !== null) this.write(chunk);
+    if (!this._headers_written) this.#prepareFinalHeaders();
+    const connection = this.request.connection!;
+    connection.set_close_callback(null);
+    const sent = this.flush();
+    connection.finish();
+    this.request._finish_time = Date.now() / 1000;
+    this._finished = true;
+    this.application.log_request(this);
+    this.on_finish();
+    return sent;
+  }
+
+  #prepareFinalHeaders(): void {
+    const status = this._status_code;
+    const method = this.request.method;
+    if (status === 200 && (method === "GET" || method === "HEAD") && !this._headers.has("Etag")) {
+      this.set_etag_header();
+      if (this.check_etag_header()) {
+        this._write_buffer = [];
+        this.set_status(304);
+      }
+    }
+    if (this._status_code === 204 || this._status_code === 304 || (this._status_code >= 100 && this._status_code < 200)) {
+      if (this._write_buffer.some((c) => chunkLength(c) > 0)) {
+        throw new Error(`Cannot send body with ${this._status_code}`);
+      }
+      this._headers.delete("Content-Encoding");
+      this._headers.delete("Content-Language");
+      this._headers.delete("Content-Type");
+    } else if (!this._headers.has("Content-Length")) {
+      let length = 0;
+      for (const part of this._write_buffer) length += chunkLength(part);
+      this._headers.set("Content-Length", String(length));
+    }
+  }
+
+  /**
+   * Redirects to `url`: 302, or 301 when `permanent`, or the given 3xx `status`; finishes the response.
+   * @throws Error when headers were already sent or the status is not 3xx.
+   */
+  redirect(url: string, permanent = false, status?: number | null): void {
+    if (this._headers_written) throw new Error("Cannot redirect after headers have been written");
+    const code = status ?? (permanent ? 301 : 302);
+    if (!Number.isInteger(code) || code < 300 || code > 399) throw new Error(`Invalid redirect status ${code}`);
+    this.set_status(code);
+    this.set_header("Location", Buffer.from(url, "utf8").toString("latin1"));
+    this.finish();
+  }
+
+  /**
+   * Sends an error page for `status_code` through `write_error`, after clearing headers and
+   * body. If headers were already sent it can only finish what was sent, and logs that.
+   */
+  send_error(status_code = 500, kwargs: ErrorOptions = {}): void {
+    if (this._headers_written) {
+      gen_log.error("Cannot send error response after headers written");
+      if (!this._finished) {
+        try {
+          this.finish();
+        } catch (err) {
+          gen_log.error("Failed to flush partial response", exc_info(err));
+        }
+      }
+      return;
+    }
+    this.clear();
+    let reason = kwargs.reason;
+    if (kwargs.exc_info instanceof HTTPError && kwargs.exc_info.reason) reason = kwargs.exc_info.reason;
+    this.set_status(status_code, reason);
+    try {
+      if (status_code !== 304) this.write_error(status_code, kwargs);
+    } catch (err) {
+      app_log.error("Uncaught exception in write_error", exc_info(err));
+    }
+    if (!this._finished) this.finish();
+  }
+
+  /**
+   * Writes the error page; override it for custom error pages. The default is Tornado's small
+   * HTML page, or the stack trace as text when the `serve_traceback` (or `debug`) setting is on.
+   */
+  write_error(status_code: number, kwargs: ErrorOptions): void {
+    if (this.settings.serve_traceback && kwargs.exc_info !== undefined) {
+      this.set_header("Content-Type", "text/plain");
+      this.finish(errorText(kwargs.exc_info));
+      return;
+    }
+    const message = xhtml_escape(this._reason);
+    this.finish(`<html><title>${status_code}: ${message}</title><body>${status_code}: ${message}</body></html>`);
+  }
+
+  /**
+   * Logs an exception raised while handling the request: an `HTTPError` with a log message as
+   * a warning (no stack), anything else as an error with its stack.
+   */
+  log_exception(error: unknown): void {
+    if (error instanceof HTTPError) {
+      if (error.log_message) {
+        gen_log.warning("%d %s: " + error.log_message, error.status_code, this._request_summary(), ...error.args);
+      }
+      return;
+    }
+    app_log.error("Uncaught exception %s\n%s", this._request_summary(), String(this.request), exc_info(error));
+  }
+
+  // ---- ETags ----
+
+  /** The ETag for the response: a quoted SHA-1 of the body. Return null to turn ETags off. */
+  compute_etag(): string | null {
+    const hash = createHash("sha1");
+    for (const part of this._write_buffer) hash.update(part);
+    return `"${hash.digest("hex")}"`;
+  }
+
+  /** Sets the `Etag` header from `compute_etag()`, unless that returns null. */
+  set_etag_header(): void {
+    const etag = this.compute_etag();
+    if (etag !== null) this.set_header("Etag", etag);
+  }
+
+  /** True when the request's `If-None-Match` matches the response's `Etag` (weakly; `*` matches any). */
+  check_etag_header(): boolean {
+    const computed = this._headers.get("Etag") ?? "";
+    const tokens = (this.request.headers.get("If-None-Match") ?? "").match(ETAG_TOKEN);
+    if (!computed || tokens === null) return false;
+    if (tokens[0] === "*") return true;
+    const bare = (tag: string) => (tag.startsWith("W/") ? tag.slice(2) : tag);
+    const target = bare(computed);
+    return tokens.some((tag) => bare(tag) === target);
+  }
+
+  // ---- Input ----
+
+  /**
+   * The last value of argument `name` from the query or the form body (the body wins),
+   * decoded, control characters replaced by spaces, stripped unless `strip` is false.
+   * Without a `default_` (undefined) the argument is required.
+   * @throws MissingArgumentError (400) when it is missing and required; HTTPError 400 on invalid UTF-8.
+   */
+  get_argument(name: string): string;
+  get_argument<D>(name: string, default_: D, strip?: boolean): string | D;
+  get_argument(name: string, default_?: unknown, strip = true): unknown {
+    return this.#lastArgument(name, default_, this.request.arguments, strip);
+  }
+
+  /** Every value of argument `name`: query values first, then body values. */
+  get_arguments(name: string, strip = true): string[] {
+    return this.#decodeArguments(name, this.request.arguments, strip);
+  }
+
+  /** Like `get_argument`, reading the query string only. */
+  get_query_argument(name: string): string;
+  get_query_argument<D>(name: string, default_: D, strip?: boolean): string | D;
+  get_query_argument(name: string, default_?: unknown, strip = true): unknown {
+    return this.#lastArgument(name, default_, this.request.query_arguments, strip);
+  }
+
+  /** Like `get_arguments`, reading the query string only. */
+  get_query_arguments(name: string, strip = true): string[] {
+    return this.#decodeArguments(name, this.request.query_arguments, strip);
+  }
+
+  /** Like `get_argument`, reading the form body only. */
+  get_body_argument(name: string): string;
+  get_body_argument<D>(name: string, default_: D, strip?: boolean): string | D;
+  get_body_argument(name: string, default_?: unknown, strip = true): unknown {
+    return this.#lastArgument(name, default_, this.request.body_arguments, strip);
+  }
+
+  /** Like `get_arguments`, reading the form body only. */
+  get_body_arguments(name: string, strip = true): string[] {
+    return this.#decodeArguments(name, this.request.body_arguments, strip);
+  }
+
+  /**
+   * Decodes an argument or path capture from bytes; override to use another encoding.
+   * @throws HTTPError 400 `Invalid unicode in NAME` when the bytes are not UTF-8.
+   */
+  decode_argument(value: Buffer, name?: string | null): string {
+    if (!isUtf8(value)) {
+      throw new HTTPError(400, "Invalid unicode in %s: %s", name ?? "url", JSON.stringify(value.subarray(0, 40).toString("latin1")));
+    }
+    return value.toString("utf8");
+  }
+
+  #lastArgument(name: string, default_: unknown, source: Record<string, Buffer[]>, strip: boolean): unknown {
+    const values = this.#decodeArguments(name, source, strip);
+    if (values.length > 0) return values[values.length - 1];
+    if (default_ === undefined) throw new MissingArgumentError(name);
+    return default_;
+  }
+
+  #decodeArguments(name: string, source: Record<string, Buffer[]>, strip: boolean): string[] {
+    const raw = source[name];
+    if (raw === undefined) return [];
+    return raw.map((value) => {
+      const text = this.decode_argument(value, name).replace(CONTROL_CHARS, " ");
+      return strip ? text.trim() : text;
+    });
+  }
+
+  // ---- Cookies ----
+
+  /** The request's cookies, as `Morsel`s (`.value`). */
+  get cookies(): Record<string, Morsel> {
+    return this.request.cookies;
+  }
+
+  /** The value of the request cookie `name`, or `default_`. */
+  get_cookie(name: string, default_: string | null = null): string | null {
+    const morsel = this.request.cookies[name];
+    return morsel === undefined ? default_ : morsel.value;
+  }
+
+  /**
+   * Sets a cookie on the response (sent with the headers; setting the same name again replaces it).
+   * @throws Error when the name, value or an attribute holds characters a cookie cannot carry.
+   */
+  set_cookie(name: string, value: string | Buffer, options: CookieOptions = {}): void {
+    let expires = options.expires ?? null;
+    if (expires === null && options.expires_days !== undefined && options.expires_days !== null) {
+      expires = new Date(Date.now() + options.expires_days * 24 * 3600 * 1000);
+    }
+    const text = typeof value === "string" ? value : value.toString("utf8");
+    const formatted = format_set_cookie(name, text, {
+      domain: options.domain ?? undefined,
+      expires: expires ?? undefined,
+      path: options.path === undefined ? "/" : options.path,
+      max_age: options.max_age ?? undefined,
+      httponly: options.httponly,
+      secure: options.secure,
+      samesite: options.samesite ?? undefined,
+    });
+    if (this.#newCookies === null) this.#newCookies = new Map();
+    this.#newCookies.delete(name);
+    this.#newCookies.set(name, formatted);
+  }
+
+  /**
+   * Deletes cookie `name` in the browser: sets it empty with an expiry a year ago. Pass the
+   * same `path` and `domain` it was set with.
+   * @throws TypeError when given `expires` or `max_age`.
+   */
+  clear_cookie(name: string, options: CookieOptions = {}): void {
+    for (const excluded of ["expires", "max_age", "expires_days"] as const) {
+      if (options[excluded] !== undefined) throw new TypeError(`clear_cookie() got an unexpected keyword argument '${excluded}'`);
+    }
+    this.set_cookie(name, "", { ...options, expires: new Date(Date.now() - ONE_YEAR_MS) });
+  }
+
+  /** Deletes every cookie the request carried (see `clear_cookie`). */
+  clear_all_cookies(options: CookieOptions = {}): void {
+    for (const name in this.request.cookies) this.clear_cookie(name, options);
+  }
+
+  // ---- Users and application ----
+
+  /** The user for this request, from `get_current_user()` on first use; settable (e.g. in an async `prepare`). */
+  get current_user(): unknown {
+    if (!this.#currentUserLoaded) {
+      this.#currentUser = this.get_current_user();
+      this.#currentUserLoaded = true;
+    }
+    return this.#currentUser;
+  }
+
+  set current_user(user: unknown) {
+    this.#currentUser = user;
+    this.#currentUserLoaded = true;
+  }
+
+  /** Override to identify the user (from a cookie, say); the default is no user (null). */
+  get_current_user(): unknown {
+    return null;
+  }
+
+  /** The URL path of the route named `name`, with `args` in place of its groups (see `Application.reverse_url`). */
+  reverse_url(name: string, ...args: unknown[]): string {
+    return this.application.reverse_url(name, ...args);
+  }
+
+  /**
+   * Checks that setting `name` is set.
+   * @throws Error naming the setting and the feature that needs it.
+   */
+  require_setting(name: string, feature = "this feature"): void {
+    if (!this.settings[name]) {
+      throw new Error(`You must define the '${name}' setting in your application to use ${feature}`);
+    }
+  }
+
+  // ---- Execution ----
+
+  /** `METHOD URI (remote_ip)`, as the logs show a request. */
+  _request_summary(): string {
+    return `${this.request.method} ${this.request.uri} (${this.request.remote_ip})`;
+  }
+
+  /**
+   * Runs the request: method check, body parsing, path argument decoding, `prepare()`, the
+   * verb method, `finish()`. Every exception ends as an error response and a log line.
+   */
+  async _execute(rawArgs: Array<string | null>, rawKwargs: Record<string, string | null>): Promise<void> {
+    try {
+      const method = this.request.method;
+      if (!this.SUPPORTED_METHODS.includes(method)) throw new HTTPError(405);
+      this.#parseBody();
+      this.path_args = rawArgs.map((arg) => this.#decodePathArgument(arg, null));
+      const named = hasKeys(rawKwargs);
+      if (named) this.path_kwargs = this.#decodePathKwargs(rawKwargs);
+      const prepared = this.prepare();
+      if (isPromiseLike(prepared)) await prepared;
+      if (this._finished) return;
+      const verb = (this as unknown as Record<string, unknown>)[method.toLowerCase()];
+      if (typeof verb !== "function") throw new HTTPError(405);
+      const result = named ? verb.call(this, this.path_kwargs) : verb.apply(this, this.path_args);
+      if (isPromiseLike(result)) await result;
+      if (this._auto_finish && !this._finished) this.finish();
+    } catch (err) {
+      try {
+        this._handle_request_exception(err);
+      } catch (inner) {
+        app_log.error("Exception in exception handler", exc_info(inner));
+      }
+    }
+  }
+
+  /** Turns an exception into the response: `Finish` finishes, anything else is logged and becomes an error page. */
+  _handle_request_exception(error: unknown): void {
+    if (error instanceof Finish) {
+      if (!this._finished) this.finish(...(error.args as [Chunk?]));
+      return;
+    }
+    try {
+      this.log_exception(error);
+    } catch (err) {
+      app_log.error("Error in exception logger", exc_info(err));
+    }
+    if (this._finished) return;
+    const status = error instanceof HTTPError ? error.status_code : 500;
+    this.send_error(status, { exc_info: error });
+  }
+
+  #parseBody(): void {
+    try {
+      this.request._parse_body();
+    } catch (err) {
+      if (err instanceof HTTPInputError) throw new HTTPError(400, "Invalid body: %s", err.message);
+      throw err;
+    }
+  }
+
+  #decodePathArgument(raw: string | null, name: string | null): string | null {
+    return raw === null ? null : this.decode_argument(unquote_to_bytes(raw, false), name);
+  }
+
+  #decodePathKwargs(raw: Record<string, string | null>): Record<string, string | null> {
+    const decoded: Record<string, string | null> = {};
+    for (const name in raw) decoded[name] = this.#decodePathArgument(raw[name], name);
+    return decoded;
+  }
+
+  #connectionClosed(): void {
+    try {
+      this.on_connection_close();
+    } catch (err) {
+      app_log.error("Exception in on_connection_close", exc_info(err));
+    }
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function checkHeaderName(name: string): string {
+  if (!HEADER_NAME.test(name)) throw new Error(`Invalid header name ${JSON.stringify(name)}`);
+  return name;
+}
+
+function convertHeaderValue(value: string | number | Date | Buffer): string {
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new TypeError(`Unsupported header value ${value}`);
+    return String(value);
+  }
+  if (value instanceof Date) return value.toUTCString();
+  const text = typeof value === "string" ? value : Buffer.isBuffer(value) ? value.toString("latin1") : null;
+  if (text === null) throw new TypeError(`Unsupported header value ${String(value)}`);
+  if (!VALID_HEADER_VALUE.test(text)) throw new Error(`Unsafe header value ${JSON.stringify(text)}`);
+  return text;
+}

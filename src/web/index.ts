@@ -1,0 +1,25 @@
+/**
+ * tornado-ts's web framework, as Tornado's `tornado.web`: `Application`, `RequestHandler`,
+ * routes made with `url()`, and the exceptions a handler throws to end a request.
+ *
+ * ```ts
+ * import { web, ioloop } from "tornado-ts";
+ *
+ * class MainHandler extends web.RequestHandler {
+ *   get() {
+ *     this.write("Hello, world");
+ *   }
+ * }
+ *
+ * new web.Application([["/", MainHandler]]).listen(8888);
+ * ioloop.IOLoop.current().start();
+ * ```
+ */
+export { RequestHandler } from "./handler";
+export type { Chunk, CookieOptions, ErrorOptions, RequestHandlerClass } from "./handler";
+export { Application, url } from "./application";
+export type { Route, RouteTuple, RouteTarget, Settings } from "./application";
+export { ErrorHandler } from "./handlers";
+export { HTTPError, Finish, MissingArgumentError } from "./errors";
+export type { HTTPErrorOptions } from "./errors";
+export { URLSpec } from "../routing";

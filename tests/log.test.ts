@@ -1,0 +1,334 @@
+import { Writable } from "node:stream";
+import {
+  CRITICAL,
+  DEBUG,
+  ERROR,
+  INFO,
+  LogFormatter,
+  Logger,
+  LogRecord,
+  WARNING,
+  access_log,
+  app_log,
+  enable_pretty_logging,
+  exc_info,
+  gen_log,
+  getLogger,
+  percent_format,
+} from "../src/log";
+
+/** A logger outside the registry with a handler collecting its records. */
+function collecting(name = "test", parent: Logger | null = null): { logger: Logger; records: LogRecord[] } {
+  const logger = new Logger(name, parent);
+  logger.setLevel(DEBUG);
+  const records: LogRecord[] = [];
+  logger.addHandler((record) => records.push(record));
+  return { logger, records };
+}
+
+/** A writable stream that keeps what is written to it. */
+function memoryStream(): { stream: Writable; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
+  return { stream, text: () => chunks.join("") };
+}
+
+function record(overrides: Partial<LogRecord> = {}): LogRecord {
+  return { name: "tornado.access", levelno: INFO, levelname: "INFO", message: "hello", created: new Date(2025, 10, 26, 18, 34, 21).getTime(), ...overrides };
+}
+
+describe("levels", () => {
+  test("level constants have Python's values", () => {
+    expect([DEBUG, INFO, WARNING, ERROR, CRITICAL]).toEqual([10, 20, 30, 40, 50]);
+  });
+
+  test("setLevel accepts numbers and upper- or lower-case names", () => {
+    const logger = new Logger("x");
+    logger.setLevel("warning");
+    expect(logger.level).toBe(WARNING);
+    logger.setLevel("ERROR");
+    expect(logger.level).toBe(ERROR);
+    logger.setLevel(15);
+    expect(logger.level).toBe(15);
+  });
+
+  test("setLevel rejects an unknown level name", () => {
+    expect(() => new Logger("x").setLevel("loud" as "info")).toThrow("Unknown level: 'loud'");
+  });
+
+  test("a logger without a level inherits its parent's", () => {
+    const parent = new Logger("p");
+    parent.setLevel(ERROR);
+    const child = new Logger("p.c", parent);
+    expect(child.getEffectiveLevel()).toBe(ERROR);
+    expect(child.isEnabledFor(WARNING)).toBe(false);
+    expect(child.isEnabledFor(ERROR)).toBe(true);
+    child.setLevel(DEBUG);
+    expect(child.isEnabledFor(DEBUG)).toBe(true);
+  });
+
+  test("records below the effective level reach no handler", () => {
+    const { logger, records } = collecting();
+    logger.setLevel(WARNING);
+    logger.debug("d");
+    logger.info("i");
+    logger.warning("w");
+    logger.error("e");
+    logger.critical("c");
+    expect(records.map((r) => [r.levelno, r.levelname, r.message])).toEqual([
+      [WARNING, "WARNING", "w"],
+      [ERROR, "ERROR", "e"],
+      [CRITICAL, "CRITICAL", "c"],
+    ]);
+  });
+
+  test("an unnamed level is shown as 'Level N'", () => {
+    const { logger, records } = collecting();
+    logger.log(25, "between");
+    expect(records[0].levelname).toBe("Level 25");
+  });
+});
+
+describe("hierarchy", () => {
+  test("getLogger builds the dotted hierarchy up to the root and caches loggers", () => {
+    const access = getLogger("tornado.access");
+    expect(access).toBe(access_log);
+    expect(access.parent).toBe(getLogger("tornado"));
+    expect(getLogger("tornado").parent).toBe(getLogger());
+    expect(getLogger("")).toBe(getLogger());
+    expect(getLogger().parent).toBeNull();
+  });
+
+  test("Tornado's three loggers have Tornado's names", () => {
+    expect([access_log.name, app_log.name, gen_log.name]).toEqual(["tornado.access", "tornado.application", "tornado.general"]);
+  });
+
+  test("the root logger starts at INFO, so Tornado's loggers log INFO but not DEBUG", () => {
+    expect(getLogger().level).toBe(INFO);
+    expect(getLogger("tornado.fresh.child").getEffectiveLevel()).toBe(INFO);
+  });
+
+  test("records propagate to the handlers of every ancestor", () => {
+    const top = collecting("top");
+    const middle = collecting("top.mid", top.logger);
+    const leaf = new Logger("top.mid.leaf", middle.logger);
+    leaf.info("from the leaf");
+    expect(middle.records.map((r) => r.message)).toEqual(["from the leaf"]);
+    expect(top.records.map((r) => r.name)).toEqual(["top.mid.leaf"]);
+  });
+
+  test("propagate = false stops records after the logger's own handlers", () => {
+    const top = collecting("top");
+    const middle = collecting("top.mid", top.logger);
+    middle.logger.propagate = false;
+    new Logger("top.mid.leaf", middle.logger).info("kept below");
+    expect(middle.records).toHaveLength(1);
+    expect(top.records).toHaveLength(0);
+  });
+
+  test("removeHandler stops a handler receiving records", () => {
+    const { logger, records } = collecting();
+    const extra: LogRecord[] = [];
+    const handler = (r: LogRecord): void => {
+      extra.push(r);
+    };
+    logger.addHandler(handler);
+    logger.info("one");
+    logger.removeHandler(handler);
+    logger.info("two");
+    expect(extra.map((r) => r.message)).toEqual(["one"]);
+    expect(records).toHaveLength(2);
+  });
+});
+
+describe("%-formatting", () => {
+  test("%s, %d, %i, %r, %.Nf and %% format like Python", () => {
+    expect(percent_format("%s|%d|%i|%r|%.2f|100%%", ["a", 3.9, -2.5, "q", 1.999])).toBe('a|3|-2|"q"|2.00|100%');
+    expect(percent_format("%f", [1.5])).toBe("1.500000");
+  });
+
+  test("the access-line format renders as Tornado's", () => {
+    expect(percent_format("%d %s %.2fms", [404, "GET /nope?x=1 (127.0.0.1)", 0.4012])).toBe("404 GET /nope?x=1 (127.0.0.1) 0.40ms");
+  });
+
+  test("%f rounds an exact tie to even, as Python does", () => {
+    expect(percent_format("%.2f %.2f %.1f %.0f", [0.125, 0.375, -0.25, 2.5])).toBe("0.12 0.38 -0.2 2");
+  });
+
+  test("width and flags pad like Python", () => {
+    expect(percent_format("[%5s][%-5s][%03d][%05.1f]", ["ab", "ab", -7, 2.5])).toBe("[   ab][ab   ][-07][002.5]");
+  });
+
+  test("a message logged without arguments is used as is, percent signs included", () => {
+    const { logger, records } = collecting();
+    logger.info("100% done %s");
+    expect(records[0].message).toBe("100% done %s");
+  });
+
+  test("a logged message gets its arguments formatted in", () => {
+    const { logger, records } = collecting();
+    logger.warning("%d %s", 404, "GET /");
+    expect(records[0].message).toBe("404 GET /");
+  });
+
+  test("a missing argument leaves its conversion as written instead of throwing", () => {
+    expect(percent_format("%s and %s", ["one"])).toBe("one and %s");
+  });
+
+  test("a value String() cannot convert falls back to util.inspect", () => {
+    expect(percent_format("%s", [Object.create(null)])).toBe("[Object: null prototype] {}");
+  });
+
+  test("the message is not formatted when no handler would receive it", () => {
+    const toString = jest.fn(() => "x");
+    const { logger } = collecting();
+    logger.setLevel(ERROR);
+    logger.info("%s", { toString });
+    new Logger("lonely").error("%s", { toString });
+    expect(toString).not.toHaveBeenCalled();
+    logger.error("%s", { toString });
+    expect(toString).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("exc_info", () => {
+  test("a trailing exc_info() becomes record.exc_info, not a format argument", () => {
+    const { logger, records } = collecting();
+    const err = new Error("boom");
+    logger.error("failed %s", "here", exc_info(err));
+    expect(records[0].message).toBe("failed here");
+    expect(records[0].exc_info).toBe(err);
+  });
+
+  test("exc_info() as the only argument leaves the message unformatted", () => {
+    const { logger, records } = collecting();
+    logger.exception("50% failed", exc_info("plain"));
+    expect(records[0]).toMatchObject({ message: "50% failed", levelno: ERROR, exc_info: "plain" });
+  });
+});
+
+describe("filters", () => {
+  test("a filter returning false drops the record; removing it lets records through", () => {
+    const { logger, records } = collecting();
+    const noSecrets = (r: LogRecord): boolean => !r.message.includes("secret");
+    logger.addFilter(noSecrets);
+    logger.info("a secret");
+    logger.info("public");
+    logger.removeFilter(noSecrets);
+    logger.info("another secret");
+    expect(records.map((r) => r.message)).toEqual(["public", "another secret"]);
+  });
+
+  test("a filter sees only records logged on its own logger, as in Python", () => {
+    const top = collecting("top");
+    top.logger.addFilter(() => false);
+    new Logger("top.child", top.logger).info("from child");
+    top.logger.info("from top");
+    expect(top.records.map((r) => r.message)).toEqual(["from child"]);
+  });
+});
+
+describe("failing handlers", () => {
+  test("a throwing handler neither stops the other handlers nor throws from the logging call", () => {
+    const stderr = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      const { logger, records } = collecting();
+      logger.addHandler(() => {
+        throw new Error("handler broke");
+      });
+      const after: LogRecord[] = [];
+      logger.addHandler((r) => after.push(r));
+      expect(() => logger.info("still logged")).not.toThrow();
+      expect(records).toHaveLength(1);
+      expect(after).toHaveLength(1);
+      expect(String(stderr.mock.calls[0][0])).toMatch(/^--- Logging error ---\n.*handler broke/);
+    } finally {
+      stderr.mockRestore();
+    }
+  });
+});
+
+describe("LogFormatter", () => {
+  test("formats Tornado's prefix: level initial, yymmdd HH:MM:SS local date, logger name", () => {
+    const line = new LogFormatter({ color: false }).format(record({ message: "200 GET / (127.0.0.1) 0.52ms" }));
+    expect(line).toBe("[I 251126 18:34:21 tornado.access] 200 GET / (127.0.0.1) 0.52ms");
+  });
+
+  test("datefmt changes the date", () => {
+    const line = new LogFormatter({ color: false, datefmt: "%Y-%m-%d %H:%M:%S%%" }).format(record());
+    expect(line).toBe("[I 2025-11-26 18:34:21% tornado.access] hello");
+  });
+
+  test("an Error in exc_info is followed by its stack, every further line indented 4 spaces", () => {
+    const err = new Error("kaput");
+    const text = new LogFormatter({ color: false }).format(record({ levelno: ERROR, levelname: "ERROR", message: "Exception in callback f  ", exc_info: err }));
+    const lines = text.split("\n");
+    expect(lines[0]).toBe("[E 251126 18:34:21 tornado.access] Exception in callback f");
+    expect(lines[1]).toBe("    Error: kaput");
+    expect(lines.length).toBeGreaterThan(2);
+    for (const line of lines.slice(1)) expect(line.startsWith("    ")).toBe(true);
+    expect(text).toContain(err.stack!.split("\n")[1]);
+  });
+
+  test("a multi-line message has its continuation lines indented too", () => {
+    const text = new LogFormatter({ color: false }).format(record({ message: "first\nsecond" }));
+    expect(text.split("\n")[1]).toBe("    second");
+  });
+
+  test("color wraps the prefix in the level's ANSI color only when enabled", () => {
+    const colored = new LogFormatter({ color: true });
+    expect(colored.format(record({ levelno: WARNING, levelname: "WARNING" }))).toBe("\x1b[33m[W 251126 18:34:21 tornado.access]\x1b[0m hello");
+    expect(colored.format(record({ levelno: ERROR, levelname: "ERROR" }))).toMatch(/^\x1b\[31m\[E /);
+    expect(new LogFormatter({ color: false }).format(record())).not.toContain("\x1b");
+  });
+});
+
+describe("enable_pretty_logging", () => {
+  test("sends formatted lines of the logger to the stream and sets its level", () => {
+    const { stream, text } = memoryStream();
+    const logger = new Logger("pretty");
+    enable_pretty_logging({ logger, stream, level: "debug" });
+    logger.debug("value %d", 7);
+    expect(logger.level).toBe(DEBUG);
+    expect(text()).toMatch(/^\[D \d{6} \d{2}:\d{2}:\d{2} pretty\] value 7\n$/);
+  });
+
+  test("calling it again replaces its handler instead of adding a second one", () => {
+    const first = memoryStream();
+    const second = memoryStream();
+    const logger = new Logger("pretty");
+    enable_pretty_logging({ logger, stream: first.stream });
+    enable_pretty_logging({ logger, stream: second.stream });
+    logger.info("once");
+    expect(logger.handlers).toHaveLength(1);
+    expect(first.text()).toBe("");
+    expect(second.text().match(/once/g)).toHaveLength(1);
+  });
+
+  test('level "none" leaves the logger untouched', () => {
+    const logger = new Logger("pretty");
+    enable_pretty_logging({ logger, level: "none" });
+    expect(logger.handlers).toHaveLength(0);
+    expect(logger.level).toBe(0);
+  });
+
+  test("a fresh root logger writes Tornado-formatted INFO lines to stderr", () => {
+    const stderr = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      jest.isolateModules(() => {
+        const fresh = require("../src/log") as typeof import("../src/log");
+        fresh.access_log.info("%d %s %.2fms", 200, "GET / (127.0.0.1)", 0.52);
+        fresh.access_log.debug("not at INFO");
+      });
+      const written = stderr.mock.calls.map((call) => String(call[0])).join("");
+      expect(written).toMatch(/^(\x1b\[32m)?\[I \d{6} \d{2}:\d{2}:\d{2} tornado\.access\](\x1b\[0m)? 200 GET \/ \(127\.0\.0\.1\) 0\.52ms\n$/);
+    } finally {
+      stderr.mockRestore();
+    }
+  });
+});

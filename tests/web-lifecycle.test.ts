@@ -1,0 +1,188 @@
+import { web, log, testing } from "../src";
+import { serve } from "./support/serve";
+import { openSocket, waitForClose } from "./support/wire";
+
+describe("handler lifecycle", () => {
+  test("initialize, prepare, the verb and on_finish run in that order, after the response is sent", async () => {
+    const calls: string[] = [];
+    let finished!: () => void;
+    const onFinish = new Promise<void>((resolve) => (finished = resolve));
+    class Ordered extends web.RequestHandler {
+      override initialize() {
+        calls.push("initialize");
+      }
+      override async prepare() {
+        await new Promise((resolve) => setImmediate(resolve));
+        calls.push("prepare");
+      }
+      async get() {
+        calls.push("get");
+        this.write("ok");
+      }
+      override on_finish() {
+        calls.push(`on_finish:${this._finished}`);
+        finished();
+      }
+    }
+    const server = await serve([["/", Ordered]]);
+    expect((await server.fetch("/")).text).toBe("ok");
+    await onFinish;
+    expect(calls).toEqual(["initialize", "prepare", "get", "on_finish:true"]);
+  });
+
+  test("finish() in prepare skips the verb method", async () => {
+    let verbRan = false;
+    class Early extends web.RequestHandler {
+      override prepare() {
+        this.finish("from prepare");
+      }
+      get() {
+        verbRan = true;
+      }
+    }
+    const server = await serve([["/", Early]]);
+    expect((await server.fetch("/")).text).toBe("from prepare");
+    expect(verbRan).toBe(false);
+  });
+
+  test("an async verb method finishes automatically once its promise resolves", async () => {
+    class Slow extends web.RequestHandler {
+      async get() {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        this.write("later");
+      }
+    }
+    const server = await serve([["/", Slow]]);
+    expect((await server.fetch("/")).text).toBe("later");
+  });
+
+  test("on_connection_close runs when the client leaves during async processing", async () => {
+    let closed!: () => void;
+    const wasClosed = new Promise<void>((resolve) => (closed = resolve));
+    let started!: () => void;
+    const hasStarted = new Promise<void>((resolve) => (started = resolve));
+    class Waiting extends web.RequestHandler {
+      async get() {
+        started();
+        await wasClosed;
+      }
+      override on_connection_close() {
+        closed();
+      }
+    }
+    const server = await serve([["/", Waiting]]);
+    const socket = await openSocket(server.port);
+    socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    await hasStarted;
+    socket.destroy();
+    await expect(Promise.race([wasClosed.then(() => "closed"), new Promise((r) => setTimeout(() => r("timeout"), 3000))])).resolves.toBe("closed");
+  });
+
+  test("on_connection_close is not called for a request that finished normally", async () => {
+    let called = false;
+    class Quick extends web.RequestHandler {
+      get() {
+        this.write("done");
+      }
+      override on_connection_close() {
+        called = true;
+      }
+    }
+    const server = await serve([["/", Quick]]);
+    await server.fetch("/");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(called).toBe(false);
+  });
+
+  test("set_default_headers applies to every response", async () => {
+    class Defaults extends web.RequestHandler {
+      override set_default_headers() {
+        this.set_header("Server", "Custom");
+        this.set_header("X-Frame-Options", "DENY");
+      }
+      get() {
+        this.write("x");
+      }
+    }
+    const server = await serve([["/", Defaults]]);
+    const response = await server.fetch("/");
+    expect(response.headers.get("Server")).toBe("Custom");
+    expect(response.headers.get("X-Frame-Options")).toBe("DENY");
+  });
+
+  test("an exception in initialize gives 500 and is logged", async () => {
+    class BadInit extends web.RequestHandler {
+      override initialize() {
+        throw new Error("bad init");
+      }
+    }
+    const server = await serve([["/", BadInit]]);
+    const response = await testing.ExpectLog.around(log.app_log, /Uncaught exception/, () => server.fetch("/"));
+    expect(response.code).toBe(500);
+  });
+
+  test("current_user comes from get_current_user once, and can be assigned", async () => {
+    let lookups = 0;
+    class User extends web.RequestHandler {
+      override get_current_user() {
+        lookups++;
+        return this.get_argument("user", null);
+      }
+      get() {
+        const first = this.current_user;
+        const second = this.current_user;
+        if (this.get_argument("override", null)) this.current_user = "assigned";
+        this.write({ first: first as string | null, second: second as string | null, now: this.current_user as string | null });
+      }
+    }
+    const server = await serve([["/", User]]);
+    expect((await server.fetch("/?user=ann")).json()).toEqual({ first: "ann", second: "ann", now: "ann" });
+    expect((await server.fetch("/?override=1")).json()).toEqual({ first: null, second: null, now: "assigned" });
+    expect(lookups).toBe(2);
+  });
+
+  test("require_setting names the missing setting", async () => {
+    class Needs extends web.RequestHandler {
+      get() {
+        this.require_setting("cookie_secret", "secure cookies");
+      }
+    }
+    const server = await serve([["/", Needs]], { serve_traceback: true });
+    const response = await testing.ExpectLog.around(log.app_log, /Uncaught exception/, () => server.fetch("/"));
+    expect(response.text).toContain("You must define the 'cookie_secret' setting in your application to use secure cookies");
+  });
+
+  test("the server keeps serving other connections while one handler waits", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    class Gate extends web.RequestHandler {
+      async get(kind: string) {
+        if (kind === "wait") await gate;
+        this.write(kind);
+      }
+    }
+    const server = await serve([["/(\\w+)", Gate]]);
+    const waiting = server.fetch("/wait");
+    expect((await server.fetch("/now")).text).toBe("now");
+    release();
+    expect((await waiting).text).toBe("wait");
+  });
+
+  test("a client that disconnects mid-response does not crash the server", async () => {
+    class Big extends web.RequestHandler {
+      async get() {
+        for (let i = 0; i < 50; i++) {
+          this.write(Buffer.alloc(64 * 1024, 97));
+          await this.flush();
+        }
+      }
+    }
+    const server = await serve([["/", Big]]);
+    const socket = await openSocket(server.port);
+    socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    await new Promise((resolve) => socket.once("data", resolve));
+    socket.destroy();
+    await waitForClose(socket);
+    expect((await server.fetch("/", { request_timeout: 10 })).body.length).toBe(50 * 64 * 1024);
+  });
+});
