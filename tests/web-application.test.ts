@@ -1,4 +1,5 @@
-import { web, log, testing, httpserver } from "../src";
+import { web, log, testing, httpserver, ioloop } from "../src";
+import { openSocket } from "./support/wire";
 import { serve } from "./support/serve";
 
 class Args extends web.RequestHandler {
@@ -253,5 +254,21 @@ describe("listen", () => {
     } finally {
       await new testing.TestServer(server).close();
     }
+  });
+
+  test("IOLoop.current().stop() closes the servers app.listen opened and start() resolves", async () => {
+    class Hello extends web.RequestHandler {
+      get() {
+        this.write("up");
+      }
+    }
+    const loop = ioloop.IOLoop.current();
+    const server = await new web.Application([["/", Hello]]).listen(0, "127.0.0.1").ready();
+    const port = server.port!;
+    const running = loop.start();
+    expect((await testing.fetch(`http://127.0.0.1:${port}/`)).text).toBe("up");
+    loop.stop();
+    await running;
+    await expect(openSocket(port)).rejects.toThrow(/ECONNREFUSED/);
   });
 });

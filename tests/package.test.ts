@@ -1,0 +1,89 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT } from "./support/process";
+
+/**
+ * The package as a user gets it: built with `npm run build`, installed (here: linked) into
+ * another project's node_modules, then required, imported and type-checked from there.
+ */
+const NAMESPACES = ["web", "ioloop", "httpserver", "httputil", "escape", "log", "testing"];
+let consumer: string;
+
+function run(command: string, args: string[], cwd: string): string {
+  return execFileSync(command, args, { cwd, encoding: "utf8", stdio: "pipe" });
+}
+
+beforeAll(() => {
+  run("npm", ["run", "build", "--silent"], ROOT);
+  consumer = mkdtempSync(join(tmpdir(), "tornado-ts-consumer-"));
+  mkdirSync(join(consumer, "node_modules"));
+  symlinkSync(ROOT, join(consumer, "node_modules", "tornado-ts"), "dir");
+  symlinkSync(join(ROOT, "node_modules", "@types"), join(consumer, "node_modules", "@types"), "dir");
+}, 60000);
+
+afterAll(() => rmSync(consumer, { recursive: true, force: true }));
+
+test("require() from plain CommonJS gives every namespace and the subpaths", () => {
+  writeFileSync(
+    join(consumer, "main.cjs"),
+    `const tornado = require("tornado-ts");
+     const { Application } = require("tornado-ts/web");
+     const names = ${JSON.stringify(NAMESPACES)}.filter((n) => typeof tornado[n] === "object");
+     console.log(JSON.stringify({ names, same: Application === tornado.web.Application, ioloop: typeof require("tornado-ts/ioloop").IOLoop }));`,
+  );
+  expect(JSON.parse(run("node", ["main.cjs"], consumer))).toEqual({ names: NAMESPACES, same: true, ioloop: "function" });
+});
+
+test("import from an ES module gives the same namespaces, named and whole", () => {
+  writeFileSync(
+    join(consumer, "main.mjs"),
+    `import { web, ioloop } from "tornado-ts";
+     import * as tornado from "tornado-ts";
+     import { RequestHandler } from "tornado-ts/web";
+     import { escape } from "tornado-ts";
+     console.log(JSON.stringify({
+       app: typeof tornado.web.Application,
+       same: web.RequestHandler === RequestHandler,
+       loop: typeof ioloop.IOLoop.current,
+       escaped: escape.xhtml_escape("<a>"),
+     }));`,
+  );
+  expect(JSON.parse(run("node", ["main.mjs"], consumer))).toEqual({ app: "function", same: true, loop: "function", escaped: "&lt;a&gt;" });
+});
+
+const TS_PROGRAM = `import { web, ioloop } from "tornado-ts";
+import * as tornado from "tornado-ts";
+import { Application, RequestHandler } from "tornado-ts/web";
+import { HTTPServer } from "tornado-ts/httpserver";
+
+class MainHandler extends RequestHandler {
+  get(name: string) {
+    this.write({ hello: name });
+  }
+}
+const app: tornado.web.Application = new Application([["/(\\\\w+)", MainHandler]]);
+const server: HTTPServer = app.listen(0);
+const loop: ioloop.IOLoop = ioloop.IOLoop.current();
+export const parts = [server, loop, web.HTTPError];
+`;
+
+test.each([
+  ["node10", "commonjs"],
+  ["node16", "node16"],
+  ["bundler", "esnext"],
+])("TypeScript (moduleResolution %s) sees the types of the package and its subpaths", (resolution, moduleKind) => {
+  const dir = join(consumer, resolution);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "app.ts"), TS_PROGRAM);
+  const compilerOptions = { strict: true, noEmit: true, module: moduleKind, moduleResolution: resolution, target: "es2022", types: ["node"], skipLibCheck: false };
+  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["app.ts"] }));
+  let output = "";
+  try {
+    run(join(ROOT, "node_modules", ".bin", "tsc"), ["-p", dir], dir);
+  } catch (err) {
+    output = String((err as { stdout?: string }).stdout ?? err);
+  }
+  expect(output).toBe("");
+});

@@ -1,0 +1,41 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { testing } from "../../src";
+
+export const ROOT = join(__dirname, "..", "..");
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** Runs a TypeScript program with tsx, as a user would; stop it with `stopProgram`. */
+export function startProgram(file: string, args: string[] = []): ChildProcess {
+  return spawn(join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, file), ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** Fetches `url` until it answers, polling every 100 ms for at most `timeoutMs`. */
+export async function fetchWhenUp(url: string, timeoutMs = 15000): Promise<testing.HTTPResponse> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await testing.fetch(url, { request_timeout: 2 });
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** Stops a program started by `startProgram` and waits for it to exit. */
+export async function stopProgram(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await exited;
+}
