@@ -243,3 +243,46 @@ describe("headers", () => {
     expect(response.headers.get("Content-Type")).toBe("text/html; charset=UTF-8");
   });
 });
+
+describe("verbs", () => {
+  class AllVerbs extends web.RequestHandler {
+    get() {
+      this.write("GET");
+    }
+    head() {
+      this.write("HEAD body is dropped");
+    }
+    post() {
+      this.write("POST");
+    }
+    delete() {
+      this.write("DELETE");
+    }
+    patch() {
+      this.write("PATCH");
+    }
+    put() {
+      this.write("PUT");
+    }
+    options() {
+      this.write("OPTIONS");
+    }
+  }
+
+  test.each(["GET", "POST", "DELETE", "PATCH", "PUT", "OPTIONS"])("%s reaches the method of that name", async (method) => {
+    const server = await serve([["/", AllVerbs]]);
+    const response = await server.fetch("/", { method, body: ["POST", "PUT", "PATCH"].includes(method) ? "" : undefined });
+    expect(response.code).toBe(200);
+    expect(response.text).toBe(method);
+  });
+
+  test("HEAD computes Content-Length and Etag from what the handler wrote, then drops the body", async () => {
+    const server = await serve([["/", AllVerbs]]);
+    const raw = await exchangeUntilClose(server.port, "HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const { statusLine, headerLines, body } = splitResponse(raw);
+    expect(statusLine).toBe("HTTP/1.1 200 OK");
+    expect(headerLines).toContain(`Content-Length: ${"HEAD body is dropped".length}`);
+    expect(headerLines.some((l) => l.startsWith("Etag: "))).toBe(true);
+    expect(body).toBe("");
+  });
+});
