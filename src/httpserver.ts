@@ -8,6 +8,7 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import { isIP, type Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { HTTPHeaders } from "./httputil/headers";
 import { HTTPServerRequest, type HTTPConnection, type ResponseStartLine } from "./httputil/request";
 import { responses } from "./httputil/util";
@@ -82,7 +83,7 @@ class NodeHTTPConnection implements HTTPConnection {
   write(chunk: Buffer | string): Promise<void> {
     const res = this.#res;
     if (res.destroyed || res.writableEnded) return RESOLVED;
-    return res.write(chunk) ? RESOLVED : waitForDrain(res);
+    return res.write(chunk) ? RESOLVED : waitForEvent(res, "drain");
   }
 
   finish(): void {
@@ -101,20 +102,73 @@ class NodeHTTPConnection implements HTTPConnection {
   }
 }
 
+/**
+ * The response side of a request that asked to upgrade its connection (a WebSocket handshake).
+ * Until a handler takes the socket over with `detach()`, responses are written to the socket
+ * directly, and the connection is closed after them.
+ */
+export class UpgradeConnection implements HTTPConnection {
+  #detached = false;
+  #finished = false;
+  #closeCallback: (() => void) | null = null;
+
+  constructor(
+    /** Node's request, as `ws`'s `handleUpgrade` needs it. */
+    readonly node_request: http.IncomingMessage,
+    readonly socket: Duplex,
+    /** Bytes the client sent after the request head. */
+    readonly head: Buffer,
+  ) {
+    socket.once("close", () => {
+      const callback = this.#closeCallback;
+      this.#closeCallback = null;
+      if (callback !== null && !this.#finished && !this.#detached) callback();
+    });
+  }
+
+  write_headers(start_line: ResponseStartLine, headers: HTTPHeaders, chunk?: Buffer | string): Promise<void> {
+    let head = `HTTP/1.1 ${start_line.code} ${start_line.reason}\r\n`;
+    for (const [name, value] of headers.get_all()) head += `${name}: ${value}\r\n`;
+    this.socket.write(head + "Connection: close\r\n\r\n", "latin1");
+    return chunk !== undefined && chunk.length > 0 ? this.write(chunk) : RESOLVED;
+  }
+
+  write(chunk: Buffer | string): Promise<void> {
+    if (!this.socket.writable) return RESOLVED;
+    return this.socket.write(chunk) ? RESOLVED : waitForEvent(this.socket, "drain");
+  }
+
+  finish(): void {
+    this.#finished = true;
+    if (!this.#detached) this.socket.end();
+  }
+
+  set_close_callback(callback: (() => void) | null): void {
+    this.#closeCallback = callback;
+  }
+
+  /** Hands the socket to a protocol handler (`ws`): from now on this connection leaves it alone. */
+  detach(): void {
+    this.#detached = true;
+  }
+}
+
+function ignoreSocketError(): void {}
+
 function onResponseClose(this: TrackedResponse): void {
   this[kConnection]?._responseClosed();
 }
 
-/** Resolves once the response drains or closes (a write to a closed client is dropped, not an error). */
-function waitForDrain(res: http.ServerResponse): Promise<void> {
+/** Resolves once `event` fires on the stream, or it closes (a write to a closed client is dropped, not an error). */
+function waitForEvent(stream: NodeJS.EventEmitter, event: string): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
+      stream.off(event, done);
+      stream.off("close", done);
       resolve();
     };
-    res.on("drain", done);
-    res.on("close", done);
+    stream.on(event, done);
+    stream.on("close", done);
   });
 }
 
@@ -131,6 +185,7 @@ export class HTTPServer {
   readonly #options: HTTPServerOptions;
   readonly #maxBodySize: number;
   readonly #trusted: Set<string>;
+  readonly #upgradedSockets = new Set<Duplex>();
   #bound: Promise<void> | null = null;
   #readyAwaited = false;
 
@@ -148,6 +203,7 @@ export class HTTPServer {
     this.server = options.ssl_options ? https.createServer({ ...options.ssl_options, ...nodeOptions }, onRequest) : http.createServer(nodeOptions, onRequest);
     this.server.keepAliveTimeout = nodeOptions.keepAliveTimeout!;
     this.server.on("clientError", onClientError);
+    this.server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
   }
 
   /**
@@ -197,14 +253,22 @@ export class HTTPServer {
     if (this.server.listening) this.server.close();
   }
 
-  /** Closes every open HTTP connection (not upgraded WebSockets); resolves once they are closed. */
+  /**
+   * Closes every open connection, WebSockets included (Tornado leaves those open); resolves
+   * once they are closed.
+   */
   async close_all_connections(): Promise<void> {
     this.server.closeAllConnections();
+    const closing = [...this.#upgradedSockets].map((socket) => new Promise((resolve) => {
+      socket.once("close", resolve);
+      socket.destroy();
+    }));
+    await Promise.all(closing);
     await new Promise((resolve) => setImmediate(resolve));
   }
 
   #onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const request = this.#makeRequest(req, res);
+    const request = this.#makeRequest(req, new NodeHTTPConnection(res, this.#options.no_keep_alive === true));
     const declared = req.headers["content-length"];
     if (declared !== undefined && Number(declared) > this.#maxBodySize) {
       this.#refuseBody(request, res);
@@ -217,9 +281,20 @@ export class HTTPServer {
     this.#readBody(req, res, request);
   }
 
-  #makeRequest(req: http.IncomingMessage, res: http.ServerResponse): HTTPServerRequest {
+  /**
+   * A request with `Connection: Upgrade` arrives on its own socket: it goes through the same
+   * routing and handler pipeline, answering through an `UpgradeConnection` that a
+   * `WebSocketHandler` can take over.
+   */
+  #onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on("error", ignoreSocketError);
+    this.#upgradedSockets.add(socket);
+    socket.once("close", () => this.#upgradedSockets.delete(socket));
+    this.#dispatch(this.#makeRequest(req, new UpgradeConnection(req, socket, head)));
+  }
+
+  #makeRequest(req: http.IncomingMessage, connection: HTTPConnection): HTTPServerRequest {
     const socket = req.socket;
-    const closeAfter = this.#options.no_keep_alive === true;
     const request = new HTTPServerRequest({
       method: req.method,
       uri: req.url,
@@ -227,7 +302,7 @@ export class HTTPServer {
       headers: HTTPHeaders.from_raw(req.rawHeaders),
       remote_ip: socket.remoteAddress ? normaliseAddress(socket.remoteAddress) : "0.0.0.0",
       protocol: this.#options.protocol ?? ((socket as Socket & { encrypted?: boolean }).encrypted ? "https" : "http"),
-      connection: new NodeHTTPConnection(res, closeAfter),
+      connection,
     });
     if (this.#options.xheaders) this.#applyXHeaders(request);
     return request;
@@ -304,7 +379,7 @@ function normaliseAddress(address: string): string {
   return address.startsWith("::ffff:") && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }
 
-function onClientError(err: Error & { code?: string }, socket: import("node:stream").Duplex): void {
+function onClientError(err: Error & { code?: string }, socket: Duplex): void {
   if (err.code !== "ECONNRESET" && socket.writable) {
     gen_log.info("Malformed HTTP message from %s: %s", (socket as Socket).remoteAddress ?? "unknown", err.message);
     socket.end(BAD_REQUEST);

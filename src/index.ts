@@ -13,4 +13,5 @@ export * as escape from "./escape";
 export * as log from "./log";
 export * as routing from "./routing";
 export * as testing from "./testing";
+export * as websocket from "./websocket";
 export { version, version_info } from "./version";

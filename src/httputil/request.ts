@@ -55,6 +55,11 @@ export interface HTTPServerRequestInit {
 
 const EMPTY_BODY = Buffer.alloc(0);
 
+/** Seconds since the epoch, with sub-millisecond precision. */
+function preciseTime(): number {
+  return (performance.timeOrigin + performance.now()) / 1000;
+}
+
 /**
  * A single HTTP request, as Tornado's `HTTPServerRequest`.
  *
@@ -96,7 +101,7 @@ export class HTTPServerRequest {
     this.host = init.host ?? this.headers.get("Host") ?? "127.0.0.1";
     this.host_name = split_host_and_port(this.host.toLowerCase())[0];
     this.connection = init.connection ?? null;
-    this._start_time = init.start_time ?? Date.now() / 1000;
+    this._start_time = init.start_time ?? preciseTime();
     const queryStart = this.uri.indexOf("?");
     this.path = queryStart < 0 ? this.uri : this.uri.slice(0, queryStart);
     this.query = queryStart < 0 ? "" : this.uri.slice(queryStart + 1);
@@ -117,8 +122,13 @@ export class HTTPServerRequest {
 
   /** How long the request has taken so far (or took, once finished), in seconds. */
   request_time(): number {
-    const end = this._finish_time ?? Date.now() / 1000;
+    const end = this._finish_time ?? preciseTime();
     return end - this._start_time;
+  }
+
+  /** Records that the response has been sent (for `request_time`). */
+  _mark_finished(): void {
+    this._finish_time = preciseTime();
   }
 
   /**

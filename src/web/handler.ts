@@ -281,7 +281,7 @@ export class RequestHandler {
     connection.set_close_callback(null);
     const sent = this.flush();
     connection.finish();
-    this.request._finish_time = Date.now() / 1000;
+    this.request._mark_finished();
     this._finished = true;
     this.application.log_request(this);
     this.on_finish();

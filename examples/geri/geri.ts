@@ -1,0 +1,56 @@
+/**
+ * The tutorial's WebSocket echo, "Geri" ("back"): it prints "Bağlantı kuruldu" ("connection
+ * established") when a connection opens, prints and sends back every message, and prints
+ * "Bağlantı kapandı" ("connection closed") when it closes.
+ *
+ * Run it with `npm start` (or `npx tsx examples/geri/geri.ts --port=9000`), open
+ * http://localhost:8888/ and talk to it from the page, or from the browser console (F12):
+ *
+ *   var ws = new WebSocket("ws://localhost:8888/ws/geri");
+ *   ws.onmessage = function(mesaj){console.log(mesaj)}
+ *   ws.send("Merhaba")
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { web, websocket, ioloop } from "tornado-ts";
+
+class Geri extends websocket.WebSocketHandler {
+  on_open() {
+    console.log("Bağlantı kuruldu");
+  }
+
+  on_message(mesaj: string | Buffer) {
+    console.log(mesaj);
+    this.write_message(mesaj);
+  }
+
+  on_close() {
+    console.log("Bağlantı kapandı");
+  }
+}
+
+/** The page at `/`: a small client for the echo, so the example works without the console. */
+const page = readFileSync(join(__dirname, "index.html"));
+
+class Sayfa extends web.RequestHandler {
+  get() {
+    this.write(page);
+  }
+}
+
+function portFromArgs(args: string[], fallback: number): number {
+  const flag = args.find((arg) => arg.startsWith("--port="));
+  const port = flag ? Number(flag.slice("--port=".length)) : fallback;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got ${flag}`);
+  return port;
+}
+
+const app = new web.Application([
+  ["/", Sayfa],
+  ["/ws/geri", Geri],
+]);
+const port = portFromArgs(process.argv.slice(2), 8888);
+app.listen(port);
+console.log(`http://localhost:${port}/ adresinde dinleniyor (listening)`);
+
+ioloop.IOLoop.current().start();

@@ -1,0 +1,487 @@
+import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
+import WebSocket, { WebSocketServer } from "ws";
+import { json_encode } from "../escape";
+import { UpgradeConnection } from "../httpserver";
+import { app_log, gen_log, exc_info } from "../log";
+import { RequestHandler, type Chunk, type CookieOptions } from "../web/handler";
+import { WebSocketClosedError } from "./errors";
+
+/** What `write_message` sends: text, bytes, or a plain object sent as JSON text. */
+export type WebSocketMessage = string | Buffer | Uint8Array | Record<string, unknown>;
+
+/** Options for permessage-deflate, as `get_compression_options()` returns them. */
+export interface CompressionOptions {
+  /** zlib compression level, 0-9. */
+  compression_level?: number;
+  /** zlib memory level, 1-9. */
+  mem_level?: number;
+}
+
+const DEFAULT_MAX_MESSAGE_SIZE = 10 * 1024 * 1024;
+const SUPPORTED_VERSIONS = new Set(["7", "8", "13"]);
+const CLOSE_TIMEOUT_MS = 5000;
+const NO_STATUS = 1005;
+const ABNORMAL_CLOSURE = 1006;
+const INTERNAL_ERROR = 1011;
+const kHandler = Symbol("tornado.websocket.handler");
+
+type TaggedRequest = IncomingMessage & { [kHandler]?: WebSocketHandler };
+type TaggedSocket = WebSocket & { [kHandler]?: WebSocketHandler };
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function netloc(origin: string): string {
+  const match = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(origin);
+  return match === null ? "" : match[1];
+}
+
+function rawToMessage(data: WebSocket.RawData, isBinary: boolean): string | Buffer {
+  const buffer = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+  return isBinary ? buffer : buffer.toString("utf8");
+}
+
+/**
+ * One `ws` server (in `noServer` mode) per combination of message limit and compression,
+ * shared by every handler that uses it; `ws` takes those two as server-wide options.
+ */
+const servers = new Map<string, WebSocketServer>();
+
+function serverFor(maxPayload: number, compression: CompressionOptions | null): WebSocketServer {
+  const key = `${maxPayload}|${compression === null ? "-" : JSON.stringify(compression)}`;
+  let server = servers.get(key);
+  if (server === undefined) {
+    server = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload,
+      perMessageDeflate: compression === null ? false : deflateOptions(compression),
+      handleProtocols: chooseProtocol,
+    });
+    server.on("headers", addHandlerHeaders);
+    servers.set(key, server);
+  }
+  return server;
+}
+
+function deflateOptions(compression: CompressionOptions): WebSocket.PerMessageDeflateOptions {
+  const zlib: { level?: number; memLevel?: number } = {};
+  if (compression.compression_level !== undefined) zlib.level = compression.compression_level;
+  if (compression.mem_level !== undefined) zlib.memLevel = compression.mem_level;
+  return { zlibDeflateOptions: zlib };
+}
+
+function chooseProtocol(offered: Set<string>, req: IncomingMessage): string | false {
+  const chosen = (req as TaggedRequest)[kHandler]?.selected_subprotocol ?? null;
+  return chosen !== null && offered.has(chosen) ? chosen : false;
+}
+
+/** Puts the handler's own headers (Server, Date, set_default_headers, prepare) on the 101 response. */
+function addHandlerHeaders(lines: string[], req: IncomingMessage): void {
+  const handler = (req as TaggedRequest)[kHandler];
+  if (handler === undefined) return;
+  for (const [name, value] of handler._headers.get_all()) {
+    if (name !== "Content-Type" && name !== "Content-Length") lines.push(`${name}: ${value}`);
+  }
+}
+
+/** Completes the upgrade with `ws`; null when `ws` refused the handshake (it has answered 400 itself). */
+function upgrade(server: WebSocketServer, connection: UpgradeConnection, req: IncomingMessage): Promise<WebSocket | null> {
+  return new Promise((resolve) => {
+    const refused = () => resolve(null);
+    connection.socket.once("close", refused);
+    server.handleUpgrade(req, connection.socket, connection.head, (socket) => {
+      connection.socket.off("close", refused);
+      resolve(socket);
+    });
+  });
+}
+
+function onSocketMessage(this: TaggedSocket, data: WebSocket.RawData, isBinary: boolean): void {
+  this[kHandler]!._receive(rawToMessage(data, isBinary));
+}
+
+function onSocketClose(this: TaggedSocket, code: number, reason: Buffer): void {
+  this[kHandler]!._closed(code, reason);
+}
+
+function onSocketError(this: TaggedSocket, error: Error): void {
+  gen_log.info("WebSocket error from %s: %s", this[kHandler]!.request.remote_ip, error.message);
+}
+
+function onSocketPing(this: TaggedSocket, data: Buffer): void {
+  this[kHandler]!._handlerHook("on_ping", data);
+}
+
+function onSocketPong(this: TaggedSocket, data: Buffer): void {
+  this[kHandler]!._pong(data);
+}
+
+const NOT_SUPPORTED = "Method not supported for Web Sockets";
+
+/**
+ * A handler for a WebSocket route, in the same `Application` as plain handlers.
+ *
+ * Override `open` (or `on_open`, the tutorial's name: the default `open` calls it),
+ * `on_message`, and `on_close`; send with `write_message`. The handshake runs through the
+ * ordinary handler pipeline first, so `prepare()`, cookies and `current_user` work, and
+ * `prepare()` can refuse the upgrade with an HTTP status.
+ *
+ * ```ts
+ * class Echo extends websocket.WebSocketHandler {
+ *   on_message(message: string | Buffer) {
+ *     this.write_message(message);
+ *   }
+ * }
+ * ```
+ */
+export class WebSocketHandler extends RequestHandler {
+  /** The close code the peer sent, once closed (null when it sent none or the connection dropped). */
+  close_code: number | null = null;
+  /** The close reason the peer sent, once closed (null when empty). */
+  close_reason: string | null = null;
+  /** The subprotocol chosen by `select_subprotocol`, or null. */
+  selected_subprotocol: string | null = null;
+
+  #socket: TaggedSocket | null = null;
+  #openArgs: unknown[] = [];
+  #queue: Array<string | Buffer> = [];
+  #busy = false;
+  #closeNotified = false;
+  #pingTimer: NodeJS.Timeout | null = null;
+  #receivedPong = false;
+
+  // ---- Hooks ----
+
+  /** Called when the connection is open, with the route's captures. The default calls `on_open`. May be async: messages wait for it. */
+  open(...args: any[]): unknown {
+    return this.on_open(...args);
+  }
+
+  /** The tutorial's name for `open`; called by the default `open`. */
+  on_open(...args: any[]): unknown {
+    return undefined;
+  }
+
+  /** Called for each message: a string for text frames, a Buffer for binary ones. May be async: the next message waits for it. */
+  on_message(message: string | Buffer): unknown {
+    return undefined;
+  }
+
+  /** Called once when the connection closes, whichever side closed it; `close_code`/`close_reason` are set by then. */
+  on_close(): void {}
+
+  /** Called when a ping arrives (the pong is sent automatically). */
+  on_ping(data: Buffer): void {}
+
+  /** Called when a pong arrives. */
+  on_pong(data: Buffer): void {}
+
+  /**
+   * Decides whether to accept a connection from `origin` (the `Origin` header). The default
+   * accepts only the request's own host (scheme ignored, port included); requests without
+   * an Origin header (non-browser clients) are always accepted. A refusal is a 403.
+   */
+  check_origin(origin: string): boolean {
+    return netloc(origin).toLowerCase() === this.request.headers.get("Host");
+  }
+
+  /** Picks one of the subprotocols the client offered (an empty list if none), or null for none. */
+  select_subprotocol(subprotocols: string[]): string | null {
+    return null;
+  }
+
+  /** Returns permessage-deflate options to turn compression on (`{}` for the defaults), or null (the default) for none. */
+  get_compression_options(): CompressionOptions | null {
+    return null;
+  }
+
+  /** Seconds between server pings: the `websocket_ping_interval` setting (null: no pings). */
+  get ping_interval(): number | null {
+    return (this.settings.websocket_ping_interval as number | undefined) ?? null;
+  }
+
+  /** Seconds to wait for a pong before closing: `websocket_ping_timeout`, default and at most the interval; 0 waits forever. */
+  get ping_timeout(): number | null {
+    const interval = this.ping_interval;
+    const timeout = (this.settings.websocket_ping_timeout as number | undefined) ?? interval;
+    return interval === null || timeout === null ? null : Math.min(timeout, interval);
+  }
+
+  /** Largest message accepted, in bytes: `websocket_max_message_size` (default 10 MiB); larger closes with 1009. */
+  get max_message_size(): number {
+    return (this.settings.websocket_max_message_size as number | undefined) ?? DEFAULT_MAX_MESSAGE_SIZE;
+  }
+
+  // ---- Sending and closing ----
+
+  /**
+   * Sends a message: a string as text, a plain object as JSON text, bytes as they are. The frame
+   * is binary when `binary` is true, text otherwise (as in Tornado). Resolves when the data is
+   * handed to the socket.
+   * @throws WebSocketClosedError when the connection is closed or closing; TypeError for other types.
+   */
+  write_message(message: WebSocketMessage, binary = false): Promise<void> {
+    const socket = this.#openSocket();
+    const payload = isPlainObject(message) ? json_encode(message) : message;
+    if (typeof payload !== "string" && !(payload instanceof Uint8Array)) {
+      throw new TypeError("write_message() only accepts strings, bytes and plain objects");
+    }
+    const sent = new Promise<void>((resolve, reject) => {
+      socket.send(payload, { binary }, (err) => (err ? reject(new WebSocketClosedError(err.message)) : resolve()));
+    });
+    sent.catch(() => undefined);
+    return sent;
+  }
+
+  /**
+   * Sends a ping with up to 125 bytes of data.
+   * @throws WebSocketClosedError when closed; Error when `data` is longer than 125 bytes.
+   */
+  ping(data: string | Buffer = ""): void {
+    const socket = this.#openSocket();
+    if (Buffer.byteLength(data) > 125) throw new Error("ping data must be 125 bytes or less");
+    socket.ping(data);
+  }
+
+  /**
+   * Starts the closing handshake with `code` and `reason` (a reason without a code means 1000;
+   * neither sends an empty close frame). The connection is dropped if the peer does not answer
+   * within 5 seconds. Does nothing when already closing.
+   */
+  close(code?: number | null, reason?: string | null): void {
+    const socket = this.#socket;
+    if (socket === null || socket.readyState !== WebSocket.OPEN) return;
+    const status = code ?? (reason ? 1000 : undefined);
+    socket.close(status, status === undefined ? undefined : reason ?? undefined);
+    setTimeout(() => socket.terminate(), CLOSE_TIMEOUT_MS).unref();
+  }
+
+  /** Turns Nagle's algorithm off (true) or on (false) for this connection; off is the default for WebSockets. */
+  set_nodelay(value: boolean): void {
+    const socket = (this.#socket as unknown as { _socket?: Socket } | null)?._socket;
+    socket?.setNoDelay(value);
+  }
+
+  #openSocket(): TaggedSocket {
+    const socket = this.#socket;
+    if (socket === null || socket.readyState !== WebSocket.OPEN) throw new WebSocketClosedError();
+    return socket;
+  }
+
+  // ---- Output methods do not apply once upgraded ----
+
+  override write(chunk: Chunk): void {
+    this.#refuseAfterUpgrade();
+    super.write(chunk);
+  }
+  override redirect(url: string, permanent = false, status?: number | null): void {
+    this.#refuseAfterUpgrade();
+    super.redirect(url, permanent, status);
+  }
+  override set_header(name: string, value: string | number | Date | Buffer): void {
+    this.#refuseAfterUpgrade();
+    super.set_header(name, value);
+  }
+  override set_cookie(name: string, value: string | Buffer, options?: CookieOptions): void {
+    this.#refuseAfterUpgrade();
+    super.set_cookie(name, value, options);
+  }
+  override set_status(status_code: number, reason?: string | null): void {
+    this.#refuseAfterUpgrade();
+    super.set_status(status_code, reason);
+  }
+  override flush(): Promise<void> {
+    this.#refuseAfterUpgrade();
+    return super.flush();
+  }
+  override finish(chunk?: Chunk | null): Promise<void> {
+    this.#refuseAfterUpgrade();
+    return super.finish(chunk);
+  }
+
+  #refuseAfterUpgrade(): void {
+    if (this.#socket !== null) throw new Error(NOT_SUPPORTED);
+  }
+
+  // ---- The handshake ----
+
+  /**
+   * Performs the upgrade, after Tornado's checks in Tornado's order: `Upgrade: websocket`
+   * (else 400), `Connection: upgrade` (else 400), the origin (else 403), the version (else
+   * 426), the key (else 400). Resolves once the connection is open and `open` has been called.
+   */
+  override async get(...args: any[]): Promise<void> {
+    this.#openArgs = args;
+    const refusal = this.#checkHandshake();
+    if (refusal !== null) {
+      this.set_status(refusal.status);
+      if (refusal.status === 426) this.set_header("Sec-WebSocket-Version", "7, 8, 13");
+      this.finish(refusal.message);
+      return;
+    }
+    const connection = this.request.connection as UpgradeConnection;
+    const offered = (this.request.headers.get("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+    this.selected_subprotocol = this.select_subprotocol(offered);
+    const server = serverFor(this.max_message_size, this.get_compression_options());
+    const req = connection.node_request as TaggedRequest;
+    req[kHandler] = this;
+    connection.detach();
+    const socket = await upgrade(server, connection, req);
+    if (socket === null) {
+      this._status_code = 400;
+      this._finished = true;
+      this.application.log_request(this);
+      return;
+    }
+    await this.#accept(socket as TaggedSocket);
+  }
+
+  #checkHandshake(): { status: number; message: string } | null {
+    const headers = this.request.headers;
+    if ((headers.get("Upgrade") ?? "").toLowerCase() !== "websocket" || !(this.request.connection instanceof UpgradeConnection)) {
+      return { status: 400, message: 'Can "Upgrade" only to "WebSocket".' };
+    }
+    const connectionTokens = (headers.get("Connection") ?? "").split(",").map((t) => t.trim().toLowerCase());
+    if (!connectionTokens.includes("upgrade")) return { status: 400, message: '"Connection" must be "Upgrade".' };
+    const origin = headers.get("Origin") ?? headers.get("Sec-Websocket-Origin");
+    if (origin !== undefined) {
+      const allowed = this.check_origin(origin);
+      if (isPromiseLike(allowed)) throw new TypeError("check_origin() must return a boolean, not a Promise");
+      if (!allowed) return { status: 403, message: "Cross origin websockets not allowed" };
+    }
+    if (!SUPPORTED_VERSIONS.has(headers.get("Sec-WebSocket-Version") ?? "")) return { status: 426, message: "" };
+    if (!headers.has("Host") || !headers.has("Sec-WebSocket-Key")) return { status: 400, message: "Missing/Invalid WebSocket headers" };
+    return null;
+  }
+
+  async #accept(socket: TaggedSocket): Promise<void> {
+    this.#socket = socket;
+    socket[kHandler] = this;
+    socket.on("message", onSocketMessage);
+    socket.on("close", onSocketClose);
+    socket.on("error", onSocketError);
+    socket.on("ping", onSocketPing);
+    socket.on("pong", onSocketPong);
+    this._status_code = 101;
+    this._reason = "Switching Protocols";
+    this._finished = true;
+    this.request._mark_finished();
+    this.application.log_request(this);
+    this.#schedulePing(this.ping_interval);
+    this.#busy = true;
+    try {
+      const opened = this.open(...this.#openArgs);
+      if (isPromiseLike(opened)) await opened;
+    } catch (err) {
+      this.#fail(err, "open");
+      return;
+    }
+    this.#drain();
+  }
+
+  // ---- Receiving ----
+
+  /** Takes one incoming message: runs `on_message` now, or queues it behind a pending one. */
+  _receive(message: string | Buffer): void {
+    if (this.#busy) {
+      this.#queue.push(message);
+      return;
+    }
+    this.#dispatch(message);
+  }
+
+  #dispatch(message: string | Buffer): void {
+    let result: unknown;
+    try {
+      result = this.on_message(message);
+    } catch (err) {
+      this.#fail(err, "on_message");
+      return;
+    }
+    if (!isPromiseLike(result)) return;
+    this.#busy = true;
+    this.#socket!.pause();
+    result.then(
+      () => this.#drain(),
+      (err: unknown) => this.#fail(err, "on_message"),
+    );
+  }
+
+  #drain(): void {
+    this.#busy = false;
+    while (!this.#busy && this.#queue.length > 0 && this.#socket!.readyState === WebSocket.OPEN) {
+      this.#dispatch(this.#queue.shift()!);
+    }
+    if (!this.#busy && this.#socket!.isPaused) this.#socket!.resume();
+  }
+
+  /** Logs an exception from a hook and closes the connection with 1011; other connections carry on. */
+  #fail(error: unknown, hook: string): void {
+    app_log.error("Uncaught exception in %s %s", hook, this._request_summary(), exc_info(error));
+    this.#queue = [];
+    this.#busy = true;
+    this.close(INTERNAL_ERROR);
+  }
+
+  /** Runs `on_ping`/`on_pong` with errors logged, not thrown. */
+  _handlerHook(hook: "on_ping" | "on_pong", data: Buffer): void {
+    try {
+      this[hook](data);
+    } catch (err) {
+      app_log.error("Uncaught exception in %s %s", hook, this._request_summary(), exc_info(err));
+    }
+  }
+
+  _pong(data: Buffer): void {
+    this.#receivedPong = true;
+    this._handlerHook("on_pong", data);
+  }
+
+  /** The connection is closed: record the peer's code and reason and call `on_close` once. */
+  _closed(code: number, reason: Buffer): void {
+    this.close_code = code === NO_STATUS || code === ABNORMAL_CLOSURE ? null : code;
+    this.close_reason = reason.length > 0 ? reason.toString("utf8") : null;
+    this.#queue = [];
+    if (this.#pingTimer !== null) clearTimeout(this.#pingTimer);
+    if (this.#closeNotified) return;
+    this.#closeNotified = true;
+    try {
+      this.on_close();
+    } catch (err) {
+      app_log.error("Uncaught exception in on_close %s", this._request_summary(), exc_info(err));
+    }
+  }
+
+  // ---- Keep-alive pings ----
+
+  #schedulePing(delaySeconds: number | null): void {
+    if (!delaySeconds || this.#socket === null || this.#socket.readyState !== WebSocket.OPEN) return;
+    this.#pingTimer = setTimeout(() => this.#sendPing(), delaySeconds * 1000);
+  }
+
+  #sendPing(): void {
+    const socket = this.#socket!;
+    if (socket.readyState !== WebSocket.OPEN) return;
+    this.#receivedPong = false;
+    const sentAt = Date.now();
+    socket.ping();
+    const timeout = this.ping_timeout ?? 0;
+    this.#pingTimer = setTimeout(() => {
+      if (timeout > 0 && !this.#receivedPong) {
+        this.close(1000, "ping timed out");
+        return;
+      }
+      const elapsed = (Date.now() - sentAt) / 1000;
+      this.#schedulePing(Math.max(this.ping_interval! - elapsed, 0.001));
+    }, timeout * 1000);
+  }
+}
