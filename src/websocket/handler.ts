@@ -125,7 +125,10 @@ function onSocketPong(this: TaggedSocket, data: Buffer): void {
   this[kHandler]!._pong(data);
 }
 
-const NOT_SUPPORTED = "Method not supported for Web Sockets";
+/** HTTP output methods throw once the connection is a WebSocket, as in Tornado. */
+function refuseAfterUpgrade(handler: WebSocketHandler): void {
+  if (handler._upgraded) throw new Error("Method not supported for Web Sockets");
+}
 
 /**
  * A handler for a WebSocket route, in the same `Application` as plain handlers.
@@ -151,6 +154,8 @@ export class WebSocketHandler extends RequestHandler {
   /** The subprotocol chosen by `select_subprotocol`, or null. */
   selected_subprotocol: string | null = null;
 
+  /** True once the connection is a WebSocket (read during construction too, so not a # field). */
+  _upgraded = false;
   #socket: TaggedSocket | null = null;
   #openArgs: unknown[] = [];
   #queue: Array<string | Buffer> = [];
@@ -280,37 +285,34 @@ export class WebSocketHandler extends RequestHandler {
   // ---- Output methods do not apply once upgraded ----
 
   override write(chunk: Chunk): void {
-    this.#refuseAfterUpgrade();
+    refuseAfterUpgrade(this);
     super.write(chunk);
   }
   override redirect(url: string, permanent = false, status?: number | null): void {
-    this.#refuseAfterUpgrade();
+    refuseAfterUpgrade(this);
     super.redirect(url, permanent, status);
   }
   override set_header(name: string, value: string | number | Date | Buffer): void {
-    this.#refuseAfterUpgrade();
+    refuseAfterUpgrade(this);
     super.set_header(name, value);
   }
   override set_cookie(name: string, value: string | Buffer, options?: CookieOptions): void {
-    this.#refuseAfterUpgrade();
+    refuseAfterUpgrade(this);
     super.set_cookie(name, value, options);
   }
   override set_status(status_code: number, reason?: string | null): void {
-    this.#refuseAfterUpgrade();
+    refuseAfterUpgrade(this);
     super.set_status(status_code, reason);
   }
   override flush(): Promise<void> {
-    this.#refuseAfterUpgrade();
+    refuseAfterUpgrade(this);
     return super.flush();
   }
   override finish(chunk?: Chunk | null): Promise<void> {
-    this.#refuseAfterUpgrade();
+    refuseAfterUpgrade(this);
     return super.finish(chunk);
   }
 
-  #refuseAfterUpgrade(): void {
-    if (this.#socket !== null) throw new Error(NOT_SUPPORTED);
-  }
 
   // ---- The handshake ----
 
@@ -347,9 +349,8 @@ export class WebSocketHandler extends RequestHandler {
 
   #checkHandshake(): { status: number; message: string } | null {
     const headers = this.request.headers;
-    if ((headers.get("Upgrade") ?? "").toLowerCase() !== "websocket" || !(this.request.connection instanceof UpgradeConnection)) {
-      return { status: 400, message: 'Can "Upgrade" only to "WebSocket".' };
-    }
+    const cannotUpgrade = { status: 400, message: 'Can "Upgrade" only to "WebSocket".' };
+    if ((headers.get("Upgrade") ?? "").toLowerCase() !== "websocket") return cannotUpgrade;
     const connectionTokens = (headers.get("Connection") ?? "").split(",").map((t) => t.trim().toLowerCase());
     if (!connectionTokens.includes("upgrade")) return { status: 400, message: '"Connection" must be "Upgrade".' };
     const origin = headers.get("Origin") ?? headers.get("Sec-Websocket-Origin");
@@ -360,11 +361,12 @@ export class WebSocketHandler extends RequestHandler {
     }
     if (!SUPPORTED_VERSIONS.has(headers.get("Sec-WebSocket-Version") ?? "")) return { status: 426, message: "" };
     if (!headers.has("Host") || !headers.has("Sec-WebSocket-Key")) return { status: 400, message: "Missing/Invalid WebSocket headers" };
-    return null;
+    return this.request.connection instanceof UpgradeConnection ? null : cannotUpgrade;
   }
 
   async #accept(socket: TaggedSocket): Promise<void> {
     this.#socket = socket;
+    this._upgraded = true;
     socket[kHandler] = this;
     socket.on("message", onSocketMessage);
     socket.on("close", onSocketClose);
@@ -429,6 +431,7 @@ export class WebSocketHandler extends RequestHandler {
     app_log.error("Uncaught exception in %s %s", hook, this._request_summary(), exc_info(error));
     this.#queue = [];
     this.#busy = true;
+    this.#socket!.resume();
     this.close(INTERNAL_ERROR);
   }
 

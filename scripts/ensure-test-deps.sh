@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Makes sure the test suite's dependencies from outside npm are installed (Debian).
+# Quiet when all is present; installs with apt-get when root; otherwise says how and fails,
+# so browser tests are never silently skipped. Add a dependency with one more
+# `ensure_deb_package <binary-path> <package>` line at the bottom.
+set -euo pipefail
+
+missing_paths=()
+missing_packages=()
+
+# ensure_deb_package <binary-path> <package>: queue <package> if <binary-path> is not executable.
+ensure_deb_package() {
+  if [[ ! -x "$1" ]]; then
+    missing_paths+=("$1")
+    missing_packages+=("$2")
+  fi
+}
+
+install_missing() {
+  if ((${#missing_packages[@]} == 0)); then
+    echo "ensure-test-deps: all present"
+    return 0
+  fi
+  if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "ensure-test-deps: missing ${missing_paths[*]}" >&2
+    echo "ensure-test-deps: install with: sudo apt-get install -y ${missing_packages[*]}" >&2
+    echo "ensure-test-deps: the tests need them and skip nothing; install, then rerun" >&2
+    return 1
+  fi
+  echo "ensure-test-deps: installing ${missing_packages[*]} with apt-get"
+  local start=$SECONDS
+  export DEBIAN_FRONTEND=noninteractive
+  local log
+  log=$(mktemp)
+  if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing_packages[@]}"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    echo "ensure-test-deps: apt-get failed installing ${missing_packages[*]}" >&2
+    return 1
+  fi
+  rm -f "$log"
+  local path
+  for path in "${missing_paths[@]}"; do
+    if [[ ! -x "$path" ]]; then
+      echo "ensure-test-deps: $path still missing after installing ${missing_packages[*]}" >&2
+      return 1
+    fi
+  done
+  echo "ensure-test-deps: installed in $((SECONDS - start))s"
+}
+
+ensure_deb_package /usr/bin/chromium chromium
+
+install_missing

@@ -1,0 +1,53 @@
+import WebSocket from "ws";
+
+/** A plain `ws` client that records what it receives, for tests. */
+export class RecordingClient {
+  readonly messages: Array<{ data: string | Buffer; binary: boolean }> = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  #waiters: Array<() => void> = [];
+
+  constructor(readonly socket: WebSocket) {
+    socket.on("message", (data: Buffer, binary: boolean) => {
+      this.messages.push({ data: binary ? data : data.toString("utf8"), binary });
+      this.#waiters.splice(0).forEach((wake) => wake());
+    });
+    this.closed = new Promise((resolve) => socket.on("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+    socket.on("error", () => undefined);
+  }
+
+  /** Resolves with the n-th message (1-based) once it has arrived; rejects after `timeoutMs`. */
+  async nth(n: number, timeoutMs = 5000): Promise<string | Buffer> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.messages.length < n) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error(`only ${this.messages.length} of ${n} messages arrived`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, remaining);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.messages[n - 1].data;
+  }
+
+  /** Waits for the close and returns its code and reason; rejects after `timeoutMs`. */
+  async closeInfo(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
+    return Promise.race([
+      this.closed,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("not closed in time")), timeoutMs)),
+    ]);
+  }
+}
+
+/** Opens a `ws` client and waits for the handshake; resolves with a recorder. */
+export function connect(url: string, protocols?: string[], options: WebSocket.ClientOptions = {}): Promise<RecordingClient> {
+  const socket = new WebSocket(url, protocols, { perMessageDeflate: false, ...options });
+  const client = new RecordingClient(socket);
+  return new Promise((resolve, reject) => {
+    socket.once("open", () => resolve(client));
+    socket.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    socket.once("error", reject);
+  });
+}
