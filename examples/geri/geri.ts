@@ -13,6 +13,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { web, websocket, ioloop } from "tornado-ts";
+import { exampleArgs } from "../args";
 
 class Geri extends websocket.WebSocketHandler {
   on_open() {
@@ -38,19 +39,13 @@ class Sayfa extends web.RequestHandler {
   }
 }
 
-function portFromArgs(args: string[], fallback: number): number {
-  const flag = args.find((arg) => arg.startsWith("--port="));
-  const port = flag ? Number(flag.slice("--port=".length)) : fallback;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got ${flag}`);
-  return port;
-}
 
 const app = new web.Application([
   ["/", Sayfa],
   ["/ws/geri", Geri],
 ]);
-const port = portFromArgs(process.argv.slice(2), 8888);
-app.listen(port);
+const { port, address } = exampleArgs();
+app.listen(port, address);
 console.log(`http://localhost:${port}/ adresinde dinleniyor (listening)`);
 
 ioloop.IOLoop.current().start();

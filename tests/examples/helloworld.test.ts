@@ -2,7 +2,7 @@ import { freePort, fetchWhenUp, startProgram, stopProgram } from "../support/pro
 
 test("examples/helloworld.ts answers Hello, world on the --port it is given", async () => {
   const port = await freePort();
-  const child = startProgram("examples/helloworld.ts", [`--port=${port}`]);
+  const child = startProgram("examples/helloworld.ts", [`--port=${port}`, "--address=127.0.0.1"]);
   try {
     const response = await fetchWhenUp(`http://127.0.0.1:${port}/`);
     expect(response.code).toBe(200);

@@ -39,3 +39,26 @@ export async function stopProgram(child: ChildProcess): Promise<void> {
   child.kill("SIGTERM");
   await exited;
 }
+
+/** Everything a program started by `startProgram` has printed (stdout and stderr), as it arrives. */
+export class ProgramOutput {
+  #text = "";
+
+  constructor(child: ChildProcess) {
+    child.stdout?.on("data", (chunk: Buffer) => (this.#text += chunk.toString("utf8")));
+    child.stderr?.on("data", (chunk: Buffer) => (this.#text += chunk.toString("utf8")));
+  }
+
+  get text(): string {
+    return this.#text;
+  }
+
+  /** Resolves once the output matches `pattern`, polling every 20 ms; rejects after `timeoutMs`. */
+  async waitFor(pattern: RegExp, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(this.#text)) {
+      if (Date.now() > deadline) throw new Error(`output never matched ${pattern}; got:\n${this.#text}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
