@@ -1,5 +1,5 @@
 import { web, log, testing, httpserver, ioloop } from "../src";
-import { openSocket } from "./support/wire";
+import { openSocket, readUntil, waitForClose } from "./support/wire";
 import { serve } from "./support/serve";
 
 class Args extends web.RequestHandler {
@@ -256,7 +256,7 @@ describe("listen", () => {
     }
   });
 
-  test("IOLoop.current().stop() closes the servers app.listen opened and start() resolves", async () => {
+  test("IOLoop.current().stop() closes the servers app.listen opened, and their connections, and start() resolves", async () => {
     class Hello extends web.RequestHandler {
       get() {
         this.write("up");
@@ -267,8 +267,12 @@ describe("listen", () => {
     const port = server.port!;
     const running = loop.start();
     expect((await testing.fetch(`http://127.0.0.1:${port}/`)).text).toBe("up");
+    const keptAlive = await openSocket(port);
+    keptAlive.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    await readUntil(keptAlive, (r) => r.endsWith("up"));
     loop.stop();
     await running;
     await expect(openSocket(port)).rejects.toThrow(/ECONNREFUSED/);
+    await waitForClose(keptAlive);
   });
 });

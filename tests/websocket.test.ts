@@ -1,5 +1,5 @@
 import WebSocket from "ws";
-import { web, websocket, log, testing } from "../src";
+import { web, websocket, log, testing, ioloop } from "../src";
 import { serve } from "./support/serve";
 import { connect, RecordingClient } from "./support/ws";
 import { exchangeUntilClose, splitResponse } from "./support/wire";
@@ -287,6 +287,16 @@ describe("closing", () => {
     client.socket.send("x");
     await client.closeInfo();
     expect(events).toEqual(["closed error"]);
+  });
+
+  test("IOLoop.current().stop() closes the WebSockets of servers app.listen opened", async () => {
+    const loop = ioloop.IOLoop.current();
+    const server = await new web.Application([["/echo", Echo]]).listen(0, "127.0.0.1").ready();
+    const running = loop.start();
+    const client = await open(`ws://127.0.0.1:${server.port}/echo`);
+    loop.stop();
+    await running;
+    expect((await client.closeInfo()).code).toBe(1006);
   });
 
   test("close_all_connections closes open WebSockets too", async () => {

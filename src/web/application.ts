@@ -122,12 +122,18 @@ export class Application {
 
   /**
    * Starts an `HTTPServer` for this application on `port` (0 picks a free one) and `address`
-   * (all interfaces when omitted). `IOLoop.current().stop()` closes it.
+   * (all interfaces when omitted). `IOLoop.current().stop()` closes it and its connections,
+   * WebSockets included, so that the process can end.
    */
   listen(port: number, address?: string, serverOptions: HTTPServerOptions = {}): HTTPServer {
     const server = new HTTPServer(this, serverOptions);
     server.listen(port, address);
-    IOLoop.current()._register_server(server);
+    IOLoop.current()._register_server({
+      stop: () => {
+        server.stop();
+        void server.close_all_connections();
+      },
+    });
     return server;
   }
 
