@@ -12,7 +12,7 @@ import { HTTPError, Finish, MissingArgumentError } from "./errors";
 import type { Application, Settings } from "./application";
 
 /** What `write()` accepts: text, bytes, or a plain object sent as JSON. */
-export type Chunk = string | Buffer | Uint8Array | Record<string, unknown>;
+export type Chunk = string | Buffer | Uint8Array | object;
 
 /** Options of `set_cookie`, Python's keyword arguments. */
 export interface CookieOptions {

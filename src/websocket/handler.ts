@@ -8,7 +8,7 @@ import { RequestHandler, type Chunk, type CookieOptions } from "../web/handler";
 import { WebSocketClosedError } from "./errors";
 
 /** What `write_message` sends: text, bytes, or a plain object sent as JSON text. */
-export type WebSocketMessage = string | Buffer | Uint8Array | Record<string, unknown>;
+export type WebSocketMessage = string | Buffer | Uint8Array | object;
 
 /** Options for permessage-deflate, as `get_compression_options()` returns them. */
 export interface CompressionOptions {

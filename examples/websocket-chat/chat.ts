@@ -1,0 +1,130 @@
+/**
+ * A chat room over WebSockets, ported from Tornado's `demos/websocket/chatdemo.py`.
+ *
+ * Everyone who opens http://localhost:8888/ joins one room: what one person types reaches
+ * everybody, and a newcomer first gets the last `ChatSocketHandler.cache_size` messages.
+ * Messages are JSON both ways: clients send `{"body": "..."}`, the server sends
+ * `{"id", "body", "html"}`, where `html` is the message as a ready-to-insert, escaped fragment.
+ *
+ * Run it with `npx tsx examples/websocket-chat/chat.ts` (`--port=9000` for another port, `--address=127.0.0.1` to listen on loopback only).
+ * As in Tornado's demo, there is no authentication: anyone who can reach the port can talk.
+ */
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { web, websocket, escape, log, ioloop } from "tornado-ts";
+import { exampleArgs } from "../args";
+
+/** One chat message, as kept in the history and sent to every client. */
+export type ChatMessage = {
+  /** A random UUID; the page uses it to skip a message it already shows. */
+  id: string;
+  /** The text as the sender typed it. */
+  body: string;
+  /** The message as an HTML fragment, body escaped, ready to append to the page. */
+  html: string;
+};
+
+/** The chat page, read once at start-up. */
+const page = readFileSync(join(__dirname, "index.html"));
+
+/** Serves the chat page at `/`. */
+export class MainHandler extends web.RequestHandler {
+  get() {
+    this.write(page);
+  }
+}
+
+/** One connected chat client at `/chatsocket`; the class keeps the room (`waiters`) and its history (`cache`). */
+export class ChatSocketHandler extends websocket.WebSocketHandler {
+  /** Every open connection: each gets every new message. */
+  static waiters = new Set<ChatSocketHandler>();
+  /** The most recent messages, oldest first; newcomers get them on arrival. */
+  static cache: ChatMessage[] = [];
+  /** How many messages `cache` keeps. */
+  static cache_size = 200;
+
+  /** `{}` turns permessage-deflate on with its default settings. */
+  get_compression_options() {
+    return {};
+  }
+
+  /** A newcomer first catches up on the history, then joins the room. */
+  open() {
+    for (const chat of ChatSocketHandler.cache) ChatSocketHandler.send(this, chat);
+    ChatSocketHandler.waiters.add(this);
+  }
+
+  on_close() {
+    ChatSocketHandler.waiters.delete(this);
+  }
+
+  /** Adds `chat` to the history, dropping the oldest messages beyond `cache_size`. */
+  static update_cache(chat: ChatMessage): void {
+    this.cache.push(chat);
+    if (this.cache.length > this.cache_size) this.cache.splice(0, this.cache.length - this.cache_size);
+  }
+
+  /** Sends `chat` to everyone in the room; a connection that cannot take it is logged and skipped. */
+  static send_updates(chat: ChatMessage): void {
+    log.app_log.info("sending message to %d waiters", this.waiters.size);
+    for (const waiter of this.waiters) this.send(waiter, chat);
+  }
+
+  /** Sends one message to one client; failures (now or once the write completes) are logged, never thrown. */
+  static send(waiter: ChatSocketHandler, chat: ChatMessage): void {
+    try {
+      waiter.write_message(chat).catch((err: unknown) => log.app_log.error("Error sending message", log.exc_info(err)));
+    } catch (err) {
+      log.app_log.error("Error sending message", log.exc_info(err));
+    }
+  }
+
+  /** Takes `{"body": "..."}` from a client, turns it into a `ChatMessage`, remembers it and broadcasts it. */
+  on_message(message: string | Buffer) {
+    log.app_log.info("got message %r", message.toString());
+    let parsed: unknown;
+    try {
+      parsed = escape.json_decode(message);
+    } catch (err) {
+      log.app_log.warning("Ignoring a message that is not JSON: %s", (err as Error).message);
+      return;
+    }
+    const body = (parsed as { body?: unknown } | null)?.body;
+    if (typeof body !== "string") {
+      log.app_log.warning('Ignoring a message without a string "body"');
+      return;
+    }
+    const id = randomUUID();
+    const chat: ChatMessage = { id, body, html: renderMessage(id, body) };
+    ChatSocketHandler.update_cache(chat);
+    ChatSocketHandler.send_updates(chat);
+  }
+}
+
+/** The HTML for one message (Tornado's demo renders it from a `message.html` template). */
+function renderMessage(id: string, body: string): string {
+  return `<div class="message" id="m${id}">${escape.xhtml_escape(body)}</div>`;
+}
+
+/** The chat application: the page and its socket. */
+export class Application extends web.Application {
+  constructor() {
+    super([
+      ["/", MainHandler],
+      ["/chatsocket", ChatSocketHandler],
+    ]);
+  }
+}
+
+
+function main(): void {
+  log.enable_pretty_logging();
+  const { port, address } = exampleArgs();
+  new Application().listen(port, address);
+  console.log(`Chat room at http://localhost:${port}/`);
+  ioloop.IOLoop.current().start();
+}
+
+// Run only as a program, so tests can import the classes.
+if (require.main === module) main();
