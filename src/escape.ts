@@ -4,6 +4,7 @@
  *
  * Python's `bytes` is a `Buffer` here and Python's `None` is `null`.
  */
+import { isPlainObject } from "./util";
 import { isUtf8 } from "node:buffer";
 
 /** Encodings `url_unescape` can decode percent-escaped bytes with. */
@@ -390,11 +391,6 @@ export const native_str = to_unicode;
 /** Same as `to_unicode`; kept for code written against Tornado's old name. */
 export const to_basestring = to_unicode;
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 function convertEntries(obj: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

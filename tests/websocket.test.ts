@@ -539,3 +539,85 @@ async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+describe("with websocket_connect", () => {
+  const connections: websocket.WebSocketClientConnection[] = [];
+  afterEach(() => {
+    connections.splice(0).forEach((connection) => connection.close());
+  });
+  async function connectTo(url: string, options?: websocket.WebSocketConnectOptions): Promise<websocket.WebSocketClientConnection> {
+    const connection = await websocket.websocket_connect(url, options);
+    connections.push(connection);
+    return connection;
+  }
+
+  test("text, binary and JSON round-trip through read_message", async () => {
+    const { url } = await start();
+    const echo = await connectTo(url("/echo"));
+    await echo.write_message("hello");
+    await echo.write_message(Buffer.from([1, 2, 3]), true);
+    await echo.write_message({ a: 1 });
+    expect(await echo.read_message()).toBe("hello");
+    expect(await echo.read_message()).toEqual(Buffer.from([1, 2, 3]));
+    expect(await echo.read_message()).toBe('{"a": 1}');
+  });
+
+  test("the server's close code and reason reach the client; read_message gives null", async () => {
+    const { url } = await start();
+    const connection = await connectTo(url("/close_in_open"));
+    expect(await connection.read_message()).toBeNull();
+    expect(connection.close_code).toBe(1001);
+    expect(connection.close_reason).toBe("goodbye");
+  });
+
+  test("the client's close code and reason reach on_close", async () => {
+    const { url } = await start();
+    const connection = await connectTo(url("/echo"));
+    connection.close(4001, "done here");
+    expect(await connection.read_message()).toBeNull();
+    await waitFor(() => events.length > 0);
+    expect(events).toEqual(["close:4001:done here"]);
+  });
+
+  test("subprotocols and compression are negotiated", async () => {
+    const { url } = await start();
+    const chosen = await connectTo(url("/subprotocol"), { subprotocols: ["badproto", "goodproto"] });
+    expect(chosen.selected_subprotocol).toBe("goodproto");
+    const compressed = await connectTo(url("/compressed"), { compression_options: {} });
+    expect(compressed.headers.get("Sec-WebSocket-Extensions")).toContain("permessage-deflate");
+    await compressed.write_message("z".repeat(4000));
+    expect(await compressed.read_message()).toBe("z".repeat(4000));
+  });
+
+  test("an exception in on_message closes the connection with 1011", async () => {
+    const { url } = await start();
+    const connection = await connectTo(url("/failing"));
+    await testing.ExpectLog.around(log.app_log, /Uncaught exception in on_message/, async () => {
+      await connection.write_message("throw");
+      expect(await connection.read_message()).toBeNull();
+    });
+    expect(connection.close_code).toBe(1011);
+  });
+
+  test("an oversize message closes with 1009", async () => {
+    const { url } = await start({ websocket_max_message_size: 100 });
+    const connection = await connectTo(url("/echo"));
+    await connection.write_message("x".repeat(101));
+    expect(await connection.read_message()).toBeNull();
+    expect(connection.close_code).toBe(1009);
+  });
+
+  test("a missing route rejects with 404; a plain page with Non-websocket response", async () => {
+    const { url } = await start();
+    await expect(websocket.websocket_connect(url("/nowhere"))).rejects.toMatchObject({ code: 404, message: "HTTP 404: Not Found" });
+    await expect(websocket.websocket_connect(url("/page"))).rejects.toMatchObject({ code: 200, message: "Non-websocket response" });
+  });
+
+  test("prepare() refusing the upgrade rejects with its status; with the cookie it connects", async () => {
+    const { url } = await start();
+    await expect(websocket.websocket_connect(url("/guarded"))).rejects.toMatchObject({ code: 401 });
+    const connection = await connectTo(url("/guarded"), { headers: { Cookie: "user=deniz" } });
+    expect(connection.headers.get("X-Prepared")).toBe("yes");
+    expect(await connection.read_message()).toBe("hello deniz from 127.0.0.1");
+  });
+});

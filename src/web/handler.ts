@@ -8,6 +8,7 @@ import { responses } from "../httputil/util";
 import type { HTTPServerRequest, Morsel } from "../httputil/request";
 import { app_log, gen_log, exc_info } from "../log";
 import { version } from "../version";
+import { isPlainObject, isPromiseLike } from "../util";
 import { HTTPError, Finish, MissingArgumentError } from "./errors";
 import type { Application, Settings } from "./application";
 
@@ -62,9 +63,6 @@ function httpDate(): string {
   return cachedDate;
 }
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
-}
 
 function hasKeys(object: object): boolean {
   for (const _ in object) return true;
@@ -647,11 +645,6 @@ export class RequestHandler {
   }
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 function checkHeaderName(name: string): string {
   if (!HEADER_NAME.test(name)) throw new Error(`Invalid header name ${JSON.stringify(name)}`);

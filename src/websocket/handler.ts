@@ -1,24 +1,13 @@
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import WebSocket, { WebSocketServer } from "ws";
-import { json_encode } from "../escape";
 import { UpgradeConnection } from "../httpserver";
 import { app_log, gen_log, exc_info } from "../log";
 import { RequestHandler, type Chunk, type CookieOptions } from "../web/handler";
 import { WebSocketClosedError } from "./errors";
+import { DEFAULT_MAX_MESSAGE_SIZE, deflateOptions, encodeMessage, type CompressionOptions, type WebSocketMessage } from "./common";
+import { isPromiseLike } from "../util";
 
-/** What `write_message` sends: text, bytes, or a plain object sent as JSON text. */
-export type WebSocketMessage = string | Buffer | Uint8Array | object;
-
-/** Options for permessage-deflate, as `get_compression_options()` returns them. */
-export interface CompressionOptions {
-  /** zlib compression level, 0-9. */
-  compression_level?: number;
-  /** zlib memory level, 1-9. */
-  mem_level?: number;
-}
-
-const DEFAULT_MAX_MESSAGE_SIZE = 10 * 1024 * 1024;
 const SUPPORTED_VERSIONS = new Set(["7", "8", "13"]);
 const CLOSE_TIMEOUT_MS = 5000;
 const NO_STATUS = 1005;
@@ -29,15 +18,7 @@ const kHandler = Symbol("tornado.websocket.handler");
 type TaggedRequest = IncomingMessage & { [kHandler]?: WebSocketHandler };
 type TaggedSocket = WebSocket & { [kHandler]?: WebSocketHandler };
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
-}
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 function netloc(origin: string): string {
   const match = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(origin);
@@ -63,7 +44,7 @@ function serverFor(maxPayload: number, compression: CompressionOptions | null): 
       noServer: true,
       clientTracking: false,
       maxPayload,
-      perMessageDeflate: compression === null ? false : deflateOptions(compression),
+      perMessageDeflate: deflateOptions(compression),
       handleProtocols: chooseProtocol,
     });
     server.on("headers", addHandlerHeaders);
@@ -72,12 +53,6 @@ function serverFor(maxPayload: number, compression: CompressionOptions | null): 
   return server;
 }
 
-function deflateOptions(compression: CompressionOptions): WebSocket.PerMessageDeflateOptions {
-  const zlib: { level?: number; memLevel?: number } = {};
-  if (compression.compression_level !== undefined) zlib.level = compression.compression_level;
-  if (compression.mem_level !== undefined) zlib.memLevel = compression.mem_level;
-  return { zlibDeflateOptions: zlib };
-}
 
 function chooseProtocol(offered: Set<string>, req: IncomingMessage): string | false {
   const chosen = (req as TaggedRequest)[kHandler]?.selected_subprotocol ?? null;
@@ -236,10 +211,7 @@ export class WebSocketHandler extends RequestHandler {
    */
   write_message(message: WebSocketMessage, binary = false): Promise<void> {
     const socket = this.#openSocket();
-    const payload = isPlainObject(message) ? json_encode(message) : message;
-    if (typeof payload !== "string" && !(payload instanceof Uint8Array)) {
-      throw new TypeError("write_message() only accepts strings, bytes and plain objects");
-    }
+    const payload = encodeMessage(message);
     const sent = new Promise<void>((resolve, reject) => {
       socket.send(payload, { binary }, (err) => (err ? reject(new WebSocketClosedError(err.message)) : resolve()));
     });

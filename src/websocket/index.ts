@@ -3,5 +3,7 @@
  * routed in the same `Application` as plain handlers, and `websocket_connect` for clients.
  */
 export { WebSocketHandler } from "./handler";
-export type { WebSocketMessage, CompressionOptions } from "./handler";
+export { websocket_connect, WebSocketClientConnection } from "./client";
+export type { WebSocketConnectOptions, WebSocketClientMessage } from "./client";
+export type { WebSocketMessage, CompressionOptions } from "./common";
 export { WebSocketError, WebSocketClosedError, WebSocketHandshakeError } from "./errors";
