@@ -8,7 +8,7 @@ import { ROOT } from "./support/process";
  * The package as a user gets it: built with `npm run build`, installed (here: linked) into
  * another project's node_modules, then required, imported and type-checked from there.
  */
-const NAMESPACES = ["web", "ioloop", "httpserver", "httputil", "escape", "log", "testing"];
+const NAMESPACES = ["web", "ioloop", "httpserver", "httputil", "escape", "log", "testing", "websocket"];
 let consumer: string;
 
 function run(command: string, args: string[], cwd: string): string {
@@ -57,6 +57,7 @@ const TS_PROGRAM = `import { web, ioloop } from "tornado-ts";
 import * as tornado from "tornado-ts";
 import { Application, RequestHandler } from "tornado-ts/web";
 import { HTTPServer } from "tornado-ts/httpserver";
+import { WebSocketHandler, websocket_connect } from "tornado-ts/websocket";
 
 class MainHandler extends RequestHandler {
   get(name: string) {
@@ -66,7 +67,12 @@ class MainHandler extends RequestHandler {
 const app: tornado.web.Application = new Application([["/(\\\\w+)", MainHandler]]);
 const server: HTTPServer = app.listen(0);
 const loop: ioloop.IOLoop = ioloop.IOLoop.current();
-export const parts = [server, loop, web.HTTPError];
+class Echo extends WebSocketHandler {
+  on_message(message: string | Buffer) {
+    this.write_message(message);
+  }
+}
+export const parts = [server, loop, web.HTTPError, Echo, websocket_connect, tornado.websocket.WebSocketClosedError];
 `;
 
 test.each([

@@ -1,4 +1,4 @@
-import type WebSocket from "ws";
+import type { PerMessageDeflateOptions } from "ws";
 import { json_encode } from "../escape";
 import { isPlainObject } from "../util";
 
@@ -24,7 +24,7 @@ export function encodeMessage(message: WebSocketMessage): string | Uint8Array {
 }
 
 /** `ws`'s permessage-deflate option for Tornado's compression options: off for null; every message compressed otherwise. */
-export function deflateOptions(compression: CompressionOptions | null | undefined): WebSocket.PerMessageDeflateOptions | false {
+export function deflateOptions(compression: CompressionOptions | null | undefined): PerMessageDeflateOptions | false {
   if (compression === null || compression === undefined) return false;
   const zlib: { level?: number; memLevel?: number } = {};
   if (compression.compression_level !== undefined) zlib.level = compression.compression_level;
