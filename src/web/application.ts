@@ -6,6 +6,7 @@ import { access_log, INFO, WARNING, ERROR } from "../log";
 import { HostMatches, URLSpec, type PathMatch } from "../routing";
 import { RequestHandler, type RequestHandlerClass } from "./handler";
 import { ErrorHandler } from "./handlers";
+import { GZipContentEncoding, type OutputTransformClass } from "./transforms";
 
 /** A route as a tuple: `[pattern, Handler]`, `[pattern, Handler, initKwargs]` or `[pattern, Handler, initKwargs, name]`. */
 export type RouteTuple =
@@ -90,6 +91,8 @@ export class Application {
   readonly settings: Settings;
   /** Routes by name, for `reverse_url`. */
   readonly named_rules = new Map<string, URLSpec<RequestHandlerClass>>();
+  /** Transforms applied to every response, in order (gzip when `compress_response` is set). */
+  readonly transforms: OutputTransformClass[] = [];
   readonly #hostRoutes: HostRoutes[] = [];
   readonly #wildcardRoutes: Array<URLSpec<RequestHandlerClass>> = [];
 
@@ -106,10 +109,16 @@ export class Application {
       this.settings.static_hash_cache ??= false;
       this.settings.serve_traceback ??= true;
     }
+    if (this.settings.compress_response || this.settings.gzip) this.transforms.push(GZipContentEncoding);
     if (this.settings.default_handler_class !== undefined) {
       checkHandlerClass("default_handler_class", this.settings.default_handler_class);
     }
     this.#wildcardRoutes.push(...this.#compile(handlers));
+  }
+
+  /** Adds a transform applied to every response (see `OutputTransform`). */
+  add_transform(transform_class: OutputTransformClass): void {
+    this.transforms.push(transform_class);
   }
 
   /**

@@ -11,6 +11,7 @@ import { version } from "../version";
 import { isPlainObject, isPromiseLike } from "../util";
 import { HTTPError, Finish, MissingArgumentError } from "./errors";
 import type { Application, Settings } from "./application";
+import type { OutputTransform } from "./transforms";
 
 /** What `write()` accepts: text, bytes, or a plain object sent as JSON. */
 export type Chunk = string | Buffer | Uint8Array | object;
@@ -49,6 +50,7 @@ const VALID_REASON = /^[\t\x20-\x7e\x80-\xff]+$/;
 const CONTROL_CHARS = /[\x00-\x08\x0e-\x1f]/g;
 const ETAG_TOKEN = /\*|(?:W\/)?"[^"]*"/g;
 const ONE_YEAR_MS = 365 * 24 * 3600 * 1000;
+const RESOLVED = Promise.resolve();
 
 let cachedDateSecond = -1;
 let cachedDate = "";
@@ -69,6 +71,10 @@ function hasKeys(object: object): boolean {
   return false;
 }
 
+function toBuffer(chunk: string | Buffer): Buffer {
+  return typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+}
+
 function chunkLength(chunk: string | Buffer): number {
   return typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
 }
@@ -76,7 +82,7 @@ function chunkLength(chunk: string | Buffer): number {
 function joinChunks(chunks: Array<string | Buffer>): string | Buffer {
   if (chunks.length === 1) return chunks[0];
   if (chunks.every((c) => typeof c === "string")) return chunks.join("");
-  return Buffer.concat(chunks.map((c) => (typeof c === "string" ? Buffer.from(c) : c)));
+  return Buffer.concat(chunks.map(toBuffer));
 }
 
 function errorText(error: unknown): string {
@@ -111,6 +117,10 @@ export class RequestHandler {
   _headers_written = false;
   _finished = false;
   _auto_finish = true;
+  /** True while `finish()` sends the last chunk (transforms close their streams then). */
+  _finishing = false;
+  #transforms: OutputTransform[] = [];
+  #sending: Promise<void> = RESOLVED;
   #newCookies: Map<string, string> | null = null;
   #currentUser: unknown = undefined;
   #currentUserLoaded = false;
@@ -252,18 +262,50 @@ export class RequestHandler {
    * set the response is chunked. Resolves when the data is handed to the socket.
    */
   flush(): Promise<void> {
-    const connection = this.request.connection!;
     const chunk = this._write_buffer.length === 0 ? "" : joinChunks(this._write_buffer);
     this._write_buffer = [];
+    const first = !this._headers_written;
+    if (first) {
+      this._headers_written = true;
+      if (this.#newCookies !== null) {
+        for (const cookie of this.#newCookies.values()) this._headers.add("Set-Cookie", cookie);
+      }
+      this.#transforms = this.application.transforms.map((Transform) => new Transform(this.request));
+    }
+    if (this.#transforms.length === 0) return this.#send(first, chunk);
+    const finishing = this._finishing;
+    const previous = this.#sending;
+    this.#sending = previous.then(() => this.#transformAndSend(first, toBuffer(chunk), finishing));
+    return this.#sending;
+  }
+
+  /** Writes a chunk, with the status line and headers the first time; HEAD responses send no body. */
+  #send(first: boolean, chunk: string | Buffer): Promise<void> {
+    const connection = this.request.connection!;
     const body = this.request.method === "HEAD" ? "" : chunk;
-    if (this._headers_written) {
-      return body.length === 0 ? Promise.resolve() : connection.write(body);
+    if (first) return connection.write_headers({ version: "", code: this._status_code, reason: this._reason }, this._headers, body);
+    return body.length === 0 ? RESOLVED : connection.write(body);
+  }
+
+  /** Runs a chunk through the application's transforms (in order, each may be async), then sends it. */
+  async #transformAndSend(first: boolean, chunk: Buffer, finishing: boolean): Promise<void> {
+    let data = chunk;
+    try {
+      if (first) {
+        let status = this._status_code;
+        for (const transform of this.#transforms) {
+          const [transformedStatus, transformed] = transform.transform_first_chunk(status, this._headers, data, finishing);
+          status = transformedStatus;
+          data = await transformed;
+        }
+        this._status_code = status;
+      } else {
+        for (const transform of this.#transforms) data = await transform.transform_chunk(data, finishing);
+      }
+    } catch (err) {
+      app_log.error("Output transform failed for %s", this._request_summary(), exc_info(err));
     }
-    this._headers_written = true;
-    if (this.#newCookies !== null) {
-      for (const cookie of this.#newCookies.values()) this._headers.add("Set-Cookie", cookie);
-    }
-    return connection.write_headers({ version: "", code: this._status_code, reason: this._reason }, this._headers, body);
+    await this.#send(first, data);
   }
 
   /**
@@ -277,8 +319,10 @@ export class RequestHandler {
     if (!this._headers_written) this.#prepareFinalHeaders();
     const connection = this.request.connection!;
     connection.set_close_callback(null);
+    this._finishing = true;
     const sent = this.flush();
-    connection.finish();
+    if (this.#transforms.length === 0) connection.finish();
+    else void sent.then(() => connection.finish());
     this.request._mark_finished();
     this._finished = true;
     this.application.log_request(this);

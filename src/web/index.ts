@@ -20,6 +20,8 @@ export type { Chunk, CookieOptions, ErrorOptions, RequestHandlerClass } from "./
 export { Application, url } from "./application";
 export type { Route, RouteTuple, RouteTarget, Settings } from "./application";
 export { ErrorHandler } from "./handlers";
+export { GZipContentEncoding } from "./transforms";
+export type { OutputTransform, OutputTransformClass } from "./transforms";
 export { HTTPError, Finish, MissingArgumentError } from "./errors";
 export type { HTTPErrorOptions } from "./errors";
 export { URLSpec } from "../routing";
