@@ -49,11 +49,11 @@ describe("compress_response", () => {
     expect(JSON.parse(gunzipSync(response.body).toString())).toEqual({ text: LONG });
   });
 
-  test.each([
+  test.each<[string, Record<string, string>, string]>([
     ["short", gzipHeaders, "a body under 1024 bytes"],
     ["png", gzipHeaders, "a type that is not compressible"],
     ["long", {}, "a client that does not accept gzip"],
-  ])("/%s is sent as is (%s), still with Vary", async (kind, headers) => {
+  ])("/%s is sent as is (%s), still with Vary", async (kind, headers, _why) => {
     const server = await serve([["/(\\w+)", Body]], { compress_response: true });
     const response = await server.fetch(`/${kind}`, { headers });
     expect(response.headers.get("Content-Encoding")).toBeUndefined();

@@ -178,6 +178,22 @@ describe("settings", () => {
     expect(new web.Application([], { debug: true, serve_traceback: false }).settings.serve_traceback).toBe(false);
   });
 
+  test("in debug mode a 404 says the path with or without a trailing slash has a route", async () => {
+    const server = await serve([["/ws/geri", Args], ["/dir/", Args]], { debug: true });
+    const missingSlash = await server.fetch("/ws/geri/");
+    expect(missingSlash.code).toBe(404);
+    expect(missingSlash.text).toContain("No route matches <code>/ws/geri/</code>, but one matches <code>/ws/geri</code>");
+    expect((await server.fetch("/dir")).text).toContain("but one matches <code>/dir/</code>");
+    const elsewhere = await server.fetch("/elsewhere");
+    expect(elsewhere.code).toBe(404);
+    expect(elsewhere.text).not.toContain("No route matches");
+  });
+
+  test("outside debug mode the 404 page stays Tornado's", async () => {
+    const server = await serve([["/ws/geri", Args]]);
+    expect((await server.fetch("/ws/geri/")).text).toBe("<html><title>404: Not Found</title><body>404: Not Found</body></html>");
+  });
+
   test("default_handler_class answers unmatched requests with its args", async () => {
     class Custom404 extends web.RequestHandler {
       declare message: string;

@@ -132,12 +132,12 @@ describe("exceptions", () => {
     expect(response.text).toBe("authentication required");
   });
 
-  test("serve_traceback sends the stack as text/plain", async () => {
+  test("serve_traceback sends an HTML page with the escaped stack", async () => {
     const server = await serve([["/(\\w+)", Failing]], { serve_traceback: true });
     const response = await testing.ExpectLog.around(log.app_log, /Uncaught exception/, () => server.fetch("/zero"));
     expect(response.code).toBe(500);
-    expect(response.headers.get("Content-Type")).toBe("text/plain");
-    expect(response.text).toContain("Error: division by zero");
+    expect(response.headers.get("Content-Type")).toBe("text/html; charset=UTF-8");
+    expect(response.text).toMatch(/^<html><title>500: Internal Server Error<\/title><body><h1>500: Internal Server Error<\/h1><pre>Error: division by zero\n/);
     expect(response.text).toContain("at Failing.get");
   });
 

@@ -149,7 +149,7 @@ describe("handler lifecycle", () => {
     }
     const server = await serve([["/", Needs]], { serve_traceback: true });
     const response = await testing.ExpectLog.around(log.app_log, /Uncaught exception/, () => server.fetch("/"));
-    expect(response.text).toContain("You must define the 'cookie_secret' setting in your application to use secure cookies");
+    expect(response.text).toContain("You must define the &#x27;cookie_secret&#x27; setting in your application to use secure cookies");
   });
 
   test("the server keeps serving other connections while one handler waits", async () => {

@@ -1,3 +1,4 @@
+import * as autoreload from "../autoreload";
 import { url_escape } from "../escape";
 import { HTTPServer, type HTTPServerOptions } from "../httpserver";
 import type { HTTPServerRequest } from "../httputil/request";
@@ -110,6 +111,7 @@ export class Application {
       this.settings.serve_traceback ??= true;
     }
     if (this.settings.compress_response || this.settings.gzip) this.transforms.push(GZipContentEncoding);
+    if (this.settings.autoreload) autoreload.start();
     if (this.settings.default_handler_class !== undefined) {
       checkHandlerClass("default_handler_class", this.settings.default_handler_class);
     }
@@ -156,18 +158,32 @@ export class Application {
     return spec.reverse((value) => url_escape(value, false), ...args);
   }
 
-  /** Finds the handler for a request: host routes first, then the wildcard routes, then the default handler. */
+  /**
+   * Finds the handler for a request: host routes first, then the wildcard routes, then the
+   * default handler. In debug mode a 404 says when the path with (or without) a trailing
+   * slash would have matched.
+   */
   find_handler(request: HTTPServerRequest): RouteTarget {
+    const target = this.#match(request, request.path);
+    if (target !== null) return target;
+    if (this.settings.default_handler_class) {
+      return { handler_class: this.settings.default_handler_class, kwargs: this.settings.default_handler_args ?? {}, ...NO_CAPTURES };
+    }
+    const kwargs: Record<string, unknown> = { status_code: 404 };
+    if (this.settings.debug) {
+      const other = request.path.endsWith("/") ? request.path.slice(0, -1) : request.path + "/";
+      if (other !== "" && this.#match(request, other) !== null) kwargs.did_you_mean = other;
+    }
+    return { handler_class: ErrorHandler, kwargs, ...NO_CAPTURES };
+  }
+
+  #match(request: HTTPServerRequest, path: string): RouteTarget | null {
     for (const group of this.#hostRoutes) {
       if (!group.host.match(request.host_name)) continue;
-      const target = matchSpecs(group.specs, request.path);
+      const target = matchSpecs(group.specs, path);
       if (target !== null) return target;
     }
-    const target = matchSpecs(this.#wildcardRoutes, request.path) ?? this.#matchDefaultHost(request);
-    if (target !== null) return target;
-    const handler_class = this.settings.default_handler_class ?? ErrorHandler;
-    const kwargs = this.settings.default_handler_class ? this.settings.default_handler_args ?? {} : { status_code: 404 };
-    return { handler_class, kwargs, ...NO_CAPTURES };
+    return matchSpecs(this.#wildcardRoutes, path) ?? this.#matchDefaultHost(request, path);
   }
 
   /** Serves one request: the entry point `HTTPServer` calls. Never throws; errors become responses and log lines. */
@@ -215,12 +231,12 @@ export class Application {
     return specs;
   }
 
-  #matchDefaultHost(request: HTTPServerRequest): RouteTarget | null {
+  #matchDefaultHost(request: HTTPServerRequest, path: string): RouteTarget | null {
     const defaultHost = this.settings.default_host;
     if (defaultHost === undefined || request.headers.has("X-Real-Ip")) return null;
     for (const group of this.#hostRoutes) {
       if (!group.host.match(defaultHost)) continue;
-      const target = matchSpecs(group.specs, request.path);
+      const target = matchSpecs(group.specs, path);
       if (target !== null) return target;
     }
     return null;

@@ -397,16 +397,17 @@ export class RequestHandler {
 
   /**
    * Writes the error page; override it for custom error pages. The default is Tornado's small
-   * HTML page, or the stack trace as text when the `serve_traceback` (or `debug`) setting is on.
+   * HTML page; when the `serve_traceback` (or `debug`) setting is on, the page also shows the
+   * exception's stack.
    */
   write_error(status_code: number, kwargs: ErrorOptions): void {
+    const title = `${status_code}: ${xhtml_escape(this._reason)}`;
     if (this.settings.serve_traceback && kwargs.exc_info !== undefined) {
-      this.set_header("Content-Type", "text/plain");
-      this.finish(errorText(kwargs.exc_info));
+      const stack = xhtml_escape(errorText(kwargs.exc_info));
+      this.finish(`<html><title>${title}</title><body><h1>${title}</h1><pre>${stack}</pre></body></html>`);
       return;
     }
-    const message = xhtml_escape(this._reason);
-    this.finish(`<html><title>${status_code}: ${message}</title><body>${status_code}: ${message}</body></html>`);
+    this.finish(`<html><title>${title}</title><body>${title}</body></html>`);
   }
 
   /**
