@@ -14,4 +14,6 @@ export * as log from "./log";
 export * as routing from "./routing";
 export * as testing from "./testing";
 export * as websocket from "./websocket";
+export * as template from "./template";
+export * as autoreload from "./autoreload";
 export { version, version_info } from "./version";

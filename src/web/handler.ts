@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { isUtf8 } from "node:buffer";
 import { json_encode, xhtml_escape, unquote_to_bytes } from "../escape";
 import { HTTPHeaders } from "../httputil/headers";
@@ -12,6 +12,9 @@ import { isPlainObject, isPromiseLike } from "../util";
 import { HTTPError, Finish, MissingArgumentError } from "./errors";
 import type { Application, Settings } from "./application";
 import type { OutputTransform } from "./transforms";
+import { create_signed_value, decode_signed_value, get_signature_key_version } from "./signing";
+import { decode_xsrf_token, encode_xsrf_token, xsrf_form_html, xsrf_tokens_match } from "./xsrf";
+import { Loader, type BaseLoader } from "../template";
 
 /** What `write()` accepts: text, bytes, or a plain object sent as JSON. */
 export type Chunk = string | Buffer | Uint8Array | object;
@@ -51,6 +54,14 @@ const CONTROL_CHARS = /[\x00-\x08\x0e-\x1f]/g;
 const ETAG_TOKEN = /\*|(?:W\/)?"[^"]*"/g;
 const ONE_YEAR_MS = 365 * 24 * 3600 * 1000;
 const RESOLVED = Promise.resolve();
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+const DEFAULT_SIGNED_COOKIE_DAYS = 30;
+/** Template loaders by application, then by template directory: made once, reused by every request. */
+const templateLoaders = new WeakMap<Application, Map<string, BaseLoader>>();
+
+function isAsyncFunction(fn: unknown): boolean {
+  return typeof fn === "function" && fn.constructor.name === "AsyncFunction";
+}
 
 let cachedDateSecond = -1;
 let cachedDate = "";
@@ -124,6 +135,8 @@ export class RequestHandler {
   #newCookies: Map<string, string> | null = null;
   #currentUser: unknown = undefined;
   #currentUserLoaded = false;
+  #xsrfToken: string | null = null;
+  #rawXsrf: { version: number | null; token: Buffer; timestamp: number } | null = null;
 
   constructor(application: Application, request: HTTPServerRequest) {
     this.application = application;
@@ -590,9 +603,195 @@ export class RequestHandler {
     this.#currentUserLoaded = true;
   }
 
-  /** Override to identify the user (from a cookie, say); the default is no user (null). */
+  /**
+   * Override to identify the user (from a signed cookie, say); the default is no user (null).
+   * A plain method is called on first use of `current_user`; an `async` one is awaited before
+   * `prepare()`.
+   */
   get_current_user(): unknown {
     return null;
+  }
+
+  /** The URL `authenticated` redirects to: the `login_url` setting. @throws Error when it is not set. */
+  get_login_url(): string {
+    this.require_setting("login_url", "@authenticated");
+    return String(this.settings.login_url);
+  }
+
+  // ---- Signed cookies ----
+
+  /**
+   * Sets a cookie signed with the `cookie_secret` setting, in Tornado's format (version 2 by
+   * default), so Python Tornado reads it too. `expires_days` defaults to 30.
+   * @throws Error when `cookie_secret` is not set.
+   */
+  set_signed_cookie(name: string, value: string | Buffer, options: CookieOptions & { version?: number | null } = {}): void {
+    const { version, ...cookieOptions } = options;
+    cookieOptions.expires_days ??= DEFAULT_SIGNED_COOKIE_DAYS;
+    this.set_cookie(name, this.create_signed_value(name, value, version ?? null), cookieOptions);
+  }
+
+  /** Tornado's older name for `set_signed_cookie`. */
+  set_secure_cookie(name: string, value: string | Buffer, options: CookieOptions & { version?: number | null } = {}): void {
+    this.set_signed_cookie(name, value, options);
+  }
+
+  /**
+   * The value of a signed cookie (or of `value`, if given) when its signature is valid and it
+   * is at most `max_age_days` old; null when missing, tampered, expired or signed with another key.
+   * @throws Error when `cookie_secret` is not set.
+   */
+  get_signed_cookie(name: string, value: string | null = null, max_age_days = 31, min_version: number | null = null): Buffer | null {
+    this.require_setting("cookie_secret", "secure cookies");
+    return decode_signed_value(this.#cookieSecret(), name, value ?? this.get_cookie(name), max_age_days, null, min_version);
+  }
+
+  /** Tornado's older name for `get_signed_cookie`. */
+  get_secure_cookie(name: string, value: string | null = null, max_age_days = 31, min_version: number | null = null): Buffer | null {
+    return this.get_signed_cookie(name, value, max_age_days, min_version);
+  }
+
+  /** The key version a signed cookie was signed with, or null. */
+  get_signed_cookie_key_version(name: string, value: string | null = null): number | null {
+    this.require_setting("cookie_secret", "secure cookies");
+    const cookie = value ?? this.get_cookie(name);
+    return cookie === null ? null : get_signature_key_version(cookie);
+  }
+
+  /**
+   * Signs `value` for cookie `name` with the `cookie_secret` setting (a `{version: secret}`
+   * object needs the `key_version` setting).
+   * @throws Error when `cookie_secret` is not set, or `key_version` is missing for a key object.
+   */
+  create_signed_value(name: string, value: string | Buffer, version: number | null = null): string {
+    this.require_setting("cookie_secret", "secure cookies");
+    const secret = this.#cookieSecret();
+    let keyVersion: number | null = null;
+    if (typeof secret === "object") {
+      if (this.settings.key_version === undefined || this.settings.key_version === null) {
+        throw new Error("key_version setting must be used for secret_key dicts");
+      }
+      keyVersion = Number(this.settings.key_version);
+    }
+    return create_signed_value(secret, name, value, version, null, keyVersion).toString("utf8");
+  }
+
+  #cookieSecret(): string | Record<number, string> {
+    return this.settings.cookie_secret as string | Record<number, string>;
+  }
+
+  // ---- XSRF ----
+
+  /**
+   * The XSRF token for this request, masked afresh each request (Tornado's format, version 2
+   * unless the `xsrf_cookie_version` setting says 1). Reading it sets the `_xsrf` cookie
+   * (named by `xsrf_cookie_name`) when the request had none.
+   */
+  get xsrf_token(): string {
+    if (this.#xsrfToken === null) {
+      const raw = this.#rawXsrfToken();
+      const outputVersion = Number(this.settings.xsrf_cookie_version ?? 2);
+      if (outputVersion !== 1 && outputVersion !== 2) throw new Error(`unknown xsrf cookie version ${outputVersion}`);
+      this.#xsrfToken = outputVersion === 1 ? raw.token.toString("hex") : encode_xsrf_token(raw.token, raw.timestamp);
+      if (raw.version === null) {
+        const options: CookieOptions = { ...(this.settings.xsrf_cookie_kwargs as CookieOptions | undefined) };
+        if (this.current_user && options.expires_days === undefined) options.expires_days = 30;
+        this.set_cookie(String(this.settings.xsrf_cookie_name ?? "_xsrf"), this.#xsrfToken, options);
+      }
+    }
+    return this.#xsrfToken;
+  }
+
+  /** An HTML hidden input carrying `xsrf_token`, for forms: `<input type="hidden" name="_xsrf" value="..."/>`. */
+  xsrf_form_html(): string {
+    return xsrf_form_html(this.xsrf_token);
+  }
+
+  /**
+   * Checks the request's XSRF token (the `_xsrf` argument, or the `X-Xsrftoken` / `X-Csrftoken`
+   * header) against the `_xsrf` cookie. Runs before `prepare()` for POST, PUT, PATCH and DELETE
+   * when the `xsrf_cookies` setting is on.
+   * @throws HTTPError 403 when the token is missing, malformed or does not match.
+   */
+  check_xsrf_cookie(): void {
+    const sent = this.get_argument("_xsrf", null) || this.request.headers.get("X-Xsrftoken") || this.request.headers.get("X-Csrftoken");
+    if (!sent) throw new HTTPError(403, "'_xsrf' argument missing from POST");
+    const { token } = decode_xsrf_token(sent);
+    if (token === null) throw new HTTPError(403, "'_xsrf' argument has invalid format");
+    if (!xsrf_tokens_match(token, this.#rawXsrfToken().token)) throw new HTTPError(403, "XSRF cookie does not match POST argument");
+  }
+
+  #rawXsrfToken(): { version: number | null; token: Buffer; timestamp: number } {
+    if (this.#rawXsrf === null) {
+      const cookie = this.get_cookie(String(this.settings.xsrf_cookie_name ?? "_xsrf"));
+      const decoded = cookie ? decode_xsrf_token(cookie) : { version: null, token: null, timestamp: null };
+      this.#rawXsrf =
+        decoded.token === null
+          ? { version: null, token: randomBytes(16), timestamp: Math.floor(Date.now() / 1000) }
+          : { version: decoded.version, token: decoded.token, timestamp: decoded.timestamp ?? Math.floor(Date.now() / 1000) };
+    }
+    return this.#rawXsrf;
+  }
+
+  // ---- Templates and static files ----
+
+  /**
+   * Renders template `template_name` with `kwargs` (plus `get_template_namespace()`) and
+   * finishes the response with it.
+   * @throws Error after `finish()`; template errors name the template file and line.
+   */
+  render(template_name: string, kwargs: Record<string, unknown> = {}): Promise<void> {
+    if (this._finished) throw new Error("Cannot render() after finish()");
+    return this.finish(this.render_string(template_name, kwargs));
+  }
+
+  /** Renders template `template_name` with `kwargs` (plus `get_template_namespace()`) and returns the bytes. */
+  render_string(template_name: string, kwargs: Record<string, unknown> = {}): Buffer {
+    const templatePath = this.get_template_path() ?? process.cwd();
+    let loaders = templateLoaders.get(this.application);
+    if (loaders === undefined) {
+      loaders = new Map();
+      templateLoaders.set(this.application, loaders);
+    }
+    let loader = loaders.get(templatePath);
+    if (loader === undefined) {
+      loader = this.create_template_loader(templatePath);
+      loaders.set(templatePath, loader);
+    } else if (this.settings.compiled_template_cache === false) {
+      loader.reset();
+    }
+    return loader.load(template_name).generate({ ...this.get_template_namespace(), ...kwargs });
+  }
+
+  /**
+   * The names every template rendered by this handler sees: `handler`, `request`,
+   * `current_user`, `static_url`, `xsrf_form_html`, `reverse_url`, and `modules.Template`
+   * (render another template in place); the escape functions come from the template itself.
+   */
+  get_template_namespace(): Record<string, unknown> {
+    return {
+      handler: this,
+      request: this.request,
+      current_user: this.current_user,
+      xsrf_form_html: () => this.xsrf_form_html(),
+      reverse_url: (name: string, ...args: unknown[]) => this.reverse_url(name, ...args),
+      modules: { Template: (name: string, kwargs: Record<string, unknown> = {}) => this.render_string(name, kwargs).toString("utf8") },
+    };
+  }
+
+  /** The directory templates are loaded from: the `template_path` setting (the working directory when unset). */
+  get_template_path(): string | null {
+    return (this.settings.template_path as string | undefined) ?? null;
+  }
+
+  /** Makes the template loader for `template_path`: the `template_loader` setting if given, else a `Loader` honouring `autoescape` and `template_whitespace`. */
+  create_template_loader(template_path: string): BaseLoader {
+    const settings = this.settings;
+    if (settings.template_loader) return settings.template_loader as BaseLoader;
+    const options: { autoescape?: string | null; whitespace?: string | null } = {};
+    if ("autoescape" in settings) options.autoescape = settings.autoescape as string | null;
+    if ("template_whitespace" in settings) options.whitespace = settings.template_whitespace as string;
+    return new Loader(template_path, options);
   }
 
   /** The URL path of the route named `name`, with `args` in place of its groups (see `Application.reverse_url`). */
@@ -629,6 +828,8 @@ export class RequestHandler {
       this.path_args = rawArgs.map((arg) => this.#decodePathArgument(arg, null));
       const named = hasKeys(rawKwargs);
       if (named) this.path_kwargs = this.#decodePathKwargs(rawKwargs);
+      if (isAsyncFunction(this.get_current_user)) this.current_user = await this.get_current_user();
+      if (!SAFE_METHODS.has(method) && this.settings.xsrf_cookies) this.check_xsrf_cookie();
       const prepared = this.prepare();
       if (isPromiseLike(prepared)) await prepared;
       if (this._finished) return;

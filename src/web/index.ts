@@ -25,3 +25,5 @@ export type { OutputTransform, OutputTransformClass } from "./transforms";
 export { HTTPError, Finish, MissingArgumentError } from "./errors";
 export type { HTTPErrorOptions } from "./errors";
 export { URLSpec } from "../routing";
+export { authenticated } from "./auth";
+export { create_signed_value, decode_signed_value, get_signature_key_version } from "./signing";

@@ -1,0 +1,196 @@
+/** The compiled template. */
+import { to_unicode } from "../escape";
+import { generateCode, type Fragment, type GeneratedCode } from "./codegen";
+import { ParseError, withTemplateLocation } from "./errors";
+import { isBindableName } from "./jssyntax";
+import type { BaseLoader } from "./loader";
+import { parseTemplate, type ParsedFile } from "./parser";
+import { DEFAULT_NAMESPACE, isInstance, iterate, toText } from "./runtime";
+import { filter_whitespace } from "./whitespace";
+
+/** The autoescape function's name when neither the template nor its loader says otherwise. */
+const DEFAULT_AUTOESCAPE = "xhtml_escape";
+
+/** How many functions (one per distinct set of namespace names) a template keeps compiled. */
+const MAX_VARIANTS = 64;
+
+/** Options of `new Template()`, as Tornado's keyword arguments. */
+export interface TemplateOptions {
+  /** The template's name in error messages, and what `{% include %}` paths are relative to. Default `"<string>"`. */
+  name?: string;
+  /** The loader that resolves `{% include %}` and `{% extends %}`, and supplies namespace and defaults. */
+  loader?: BaseLoader | null;
+  /**
+   * Name of the namespace function that escapes `{{ }}` output, or null for
+   * no escaping. Default: the loader's setting, else `"xhtml_escape"`.
+   */
+  autoescape?: string | null;
+  /**
+   * Whitespace mode for the literal text (see `filter_whitespace`). Default:
+   * the loader's setting, else `"single"` for names ending in `.html` or
+   * `.js` and `"all"` for anything else.
+   */
+  whitespace?: string | null;
+}
+
+type Execute = (namespace: Record<string, unknown>) => string;
+type Factory = (runtime: Runtime) => Execute;
+
+interface Runtime {
+  readonly str: typeof toText;
+  readonly iter: typeof iterate;
+  readonly isa: typeof isInstance;
+  readonly fail: (err: unknown, location: number) => Error;
+}
+
+const SOURCE_URL_UNSAFE_RE = /[^\w.\-/<>]/g;
+
+/** Finds the fragment of user code behind a SyntaxError in the assembled function. */
+function locateSyntaxError(code: GeneratedCode, templateName: string, err: SyntaxError): ParseError {
+  const check = (probe: string): SyntaxError | null => {
+    try {
+      new Function(`"use strict";\n${probe}`);
+      return null;
+    } catch (e) {
+      return e instanceof SyntaxError ? e : null;
+    }
+  };
+  const probes: Fragment[] = [...code.fragments];
+  for (const [name, origin] of code.locals) {
+    probes.push({ probe: `let ${name};`, what: "variable name", source: name, ...origin });
+  }
+  for (const fragment of probes) {
+    const error = check(fragment.probe);
+    if (error) {
+      const source = fragment.source.length > 60 ? fragment.source.slice(0, 57) + "..." : fragment.source;
+      return new ParseError(`${error.message} in ${fragment.what} \`${source}\``, fragment.file, fragment.line, { cause: error });
+    }
+  }
+  return new ParseError(`${err.message} in the generated code`, templateName, 0, { cause: err });
+}
+
+/**
+ * A compiled template: Tornado's template language with JavaScript
+ * expressions.
+ *
+ * ```ts
+ * const t = new Template("<html>{{ myvalue }}</html>");
+ * t.generate({ myvalue: "XXX" }); // Buffer "<html>XXX</html>"
+ * ```
+ *
+ * The text is parsed once, in the constructor, into the body of a JavaScript
+ * function (`code`); `generate` runs that function. Namespace names become
+ * local variables of the function, so a function is compiled (once) for each
+ * distinct set of names a template is given; the body is never re-parsed.
+ *
+ * Templates are code: build them only from trusted text, never from user
+ * input. User input belongs in `generate`'s arguments, where `{{ }}` escapes it.
+ */
+export class Template {
+  /** The name given to the constructor (for a loaded template, its path relative to the loader). */
+  readonly name: string;
+  /** Name of the function that escapes `{{ }}` output, or null; set by the options or an `{% autoescape %}` in the file. */
+  readonly autoescape: string | null;
+  /** The loader's namespace (empty without a loader). */
+  readonly namespace: Readonly<Record<string, unknown>>;
+  /** The loader that loaded this template, or null. */
+  readonly loader: BaseLoader | null;
+  /** The JavaScript source of the compiled function, for debugging (as compiled for the default namespace). */
+  readonly code: string;
+  /**
+   * The parsed file, used by templates that include or extend this one.
+   * @internal
+   */
+  readonly _parsed: ParsedFile;
+  readonly #generated: GeneratedCode;
+  readonly #runtime: Runtime;
+  readonly #variants = new Map<string, Execute>();
+
+  /**
+   * Parses and compiles `template_string` (a Buffer is decoded as UTF-8).
+   * Templates it extends or includes are loaded through `options.loader` now.
+   * @throws ParseError for a malformed template; Error for an invalid whitespace mode.
+   */
+  constructor(template_string: string | Uint8Array, options: TemplateOptions = {}) {
+    this.name = options.name ?? "<string>";
+    this.loader = options.loader ?? null;
+    let whitespace = options.whitespace ?? null;
+    if (whitespace === null) {
+      if (this.loader?.whitespace) whitespace = this.loader.whitespace;
+      else whitespace = this.name.endsWith(".html") || this.name.endsWith(".js") ? "single" : "all";
+    }
+    filter_whitespace(whitespace, "");
+    this.namespace = this.loader ? this.loader.namespace : {};
+
+    this._parsed = parseTemplate(this.name, to_unicode(template_string), whitespace, this);
+    if (this._parsed.autoescape !== undefined) this.autoescape = this._parsed.autoescape;
+    else if (options.autoescape !== undefined) this.autoescape = options.autoescape;
+    else this.autoescape = this.loader ? this.loader.autoescape : DEFAULT_AUTOESCAPE;
+
+    this.#generated = generateCode(this, this.loader);
+    const locations = this.#generated.locations;
+    this.#runtime = {
+      str: toText,
+      iter: iterate,
+      isa: isInstance,
+      fail: (err, location) => withTemplateLocation(err, locations[location] ?? this.name),
+    };
+    const base = Object.assign(Object.create(null), DEFAULT_NAMESPACE, this.namespace);
+    const [source, execute] = this.#compile(Object.keys(base));
+    this.code = source;
+    this.#variants.set(Object.keys(base).join(","), execute);
+  }
+
+  /**
+   * Runs the template and returns its output as UTF-8 bytes, as Tornado does.
+   * The template sees, in order of precedence, `kwargs`, the loader's
+   * namespace, and the defaults (`escape`, `xhtml_escape`, `url_escape`,
+   * `json_encode`, `squeeze`, `linkify`). Names starting `_tt_` are reserved
+   * and not visible.
+   * @throws the error an expression threw, rewrapped so its message ends
+   * with ` (at name.html:LINE)`, the original kept as `cause`.
+   */
+  generate(kwargs: Record<string, unknown> = {}): Buffer {
+    const namespace: Record<string, unknown> = Object.assign(Object.create(null), DEFAULT_NAMESPACE, this.namespace, kwargs);
+    const keys = Object.keys(namespace);
+    const key = keys.join(",");
+    let execute = this.#variants.get(key);
+    if (!execute) {
+      execute = this.#compile(keys)[1];
+      if (this.#variants.size >= MAX_VARIANTS) this.#variants.delete(this.#variants.keys().next().value!);
+      this.#variants.set(key, execute);
+    }
+    return Buffer.from(execute(namespace), "utf8");
+  }
+
+  /** Compiles the template function for a namespace with these names. */
+  #compile(namespaceKeys: readonly string[]): [string, Execute] {
+    const visible = namespaceKeys.filter((k) => !k.startsWith("_tt_") && isBindableName(k));
+    const declared = new Set(visible);
+    const locals = [...this.#generated.locals.keys()].filter((name) => !declared.has(name));
+    const source = [
+      '"use strict";',
+      "const _tt_str = _tt_rt.str, _tt_iter = _tt_rt.iter, _tt_isa = _tt_rt.isa, _tt_fail = _tt_rt.fail;",
+      "return function _tt_execute(_tt_ns) {",
+      visible.length ? `  let { ${visible.join(", ")} } = _tt_ns;` : "  // (empty namespace)",
+      locals.length ? `  let ${locals.join(", ")};` : "  // (no template locals)",
+      '  let _tt_loc = 0, _tt_out = "";',
+      "  try {",
+      this.#generated.body,
+      "  } catch (_tt_err) {",
+      "    throw _tt_fail(_tt_err, _tt_loc);",
+      "  }",
+      "  return _tt_out;",
+      "};",
+      `//# sourceURL=tornado-template/${this.name.replace(SOURCE_URL_UNSAFE_RE, "_")}.js`,
+    ].join("\n");
+    let factory: Factory;
+    try {
+      factory = new Function("_tt_rt", source) as Factory;
+    } catch (err) {
+      if (err instanceof SyntaxError) throw locateSyntaxError(this.#generated, this.name, err);
+      throw err;
+    }
+    return [source, factory(this.#runtime)];
+  }
+}
