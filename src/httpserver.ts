@@ -60,6 +60,8 @@ class NodeHTTPConnection implements HTTPConnection {
   readonly #res: TrackedResponse;
   readonly #closeAfter: boolean;
   #closeCallback: (() => void) | null = null;
+  /** Body bytes still owed to a declared Content-Length (null when none was declared). */
+  #owed: number | null = null;
 
   constructor(res: http.ServerResponse, closeAfter: boolean) {
     this.#res = res;
@@ -77,17 +79,31 @@ class NodeHTTPConnection implements HTTPConnection {
       this.#res.shouldKeepAlive = false;
     }
     this.#res.writeHead(start_line.code, start_line.reason, flat);
+    const declared = headers.get("Content-Length");
+    if (declared !== undefined && this.#res.req.method !== "HEAD") this.#owed = Number(declared);
     return chunk !== undefined && chunk.length > 0 ? this.write(chunk) : RESOLVED;
   }
 
   write(chunk: Buffer | string): Promise<void> {
     const res = this.#res;
     if (res.destroyed || res.writableEnded) return RESOLVED;
+    if (this.#owed !== null) this.#owed -= typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
     return res.write(chunk) ? RESOLVED : waitForEvent(res, "drain");
   }
 
+  /**
+   * Ends the response. A body shorter than its declared Content-Length would leave the
+   * client waiting on a kept-alive connection, so that connection is closed instead.
+   */
   finish(): void {
-    this.#res.end();
+    const res = this.#res;
+    if (this.#owed !== null && this.#owed > 0 && !res.destroyed) {
+      gen_log.error("Tried to write %d bytes less than Content-Length for %s %s", this.#owed, res.req.method, res.req.url);
+      const socket = res.socket;
+      res.end(() => socket?.destroy());
+      return;
+    }
+    res.end();
   }
 
   set_close_callback(callback: (() => void) | null): void {

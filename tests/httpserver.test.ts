@@ -192,3 +192,20 @@ describe("HTTPS", () => {
     expect(response.json()).toEqual({ remote_ip: "127.0.0.1", protocol: "https" });
   });
 });
+
+describe("Content-Length", () => {
+  test("a body shorter than the declared Content-Length is logged and the connection closed, not left hanging", async () => {
+    class Short extends web.RequestHandler {
+      get() {
+        this.set_header("Content-Length", "100");
+        this.write("only this");
+      }
+    }
+    const server = await serve([["/", Short]]);
+    const socket = await openSocket(server.port);
+    await testing.ExpectLog.around(log.gen_log, /Tried to write 91 bytes less than Content-Length for GET \//, async () => {
+      socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      await waitForClose(socket, 3000);
+    });
+  });
+});

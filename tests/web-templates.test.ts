@@ -97,3 +97,33 @@ describe("render", () => {
     }
   });
 });
+
+describe("static_url", () => {
+  const STATIC = join(__dirname, "fixtures", "static", "root");
+  class Linker extends web.RequestHandler {
+    get() {
+      this.write({
+        versioned: this.static_url("robots.txt"),
+        bare: this.static_url("robots.txt", null, { include_version: false }),
+        absolute: this.static_url("robots.txt", true),
+      });
+    }
+  }
+
+  test("static_url gives the versioned URL that the static handler serves with a far-future Cache-Control", async () => {
+    const server = await serve([["/link", Linker]], { static_path: STATIC });
+    const urls = (await server.fetch("/link")).json();
+    expect(urls.versioned).toMatch(/^\/static\/robots\.txt\?v=[0-9a-f]{128}$/);
+    expect(urls.bare).toBe("/static/robots.txt");
+    expect(urls.absolute).toBe(`http://127.0.0.1:${server.port}${urls.versioned}`);
+    const file = await server.fetch(urls.versioned);
+    expect(file.code).toBe(200);
+    expect(file.headers.get("Cache-Control")).toBe("max-age=315360000");
+  });
+
+  test("without static_path, static_url fails naming the setting", async () => {
+    const server = await serve([["/link", Linker]], { serve_traceback: true });
+    const response = await testing.ExpectLog.around(log.app_log, /Uncaught exception/, () => server.fetch("/link"));
+    expect(response.text).toContain("static_path");
+  });
+});

@@ -7,6 +7,7 @@ import { access_log, INFO, WARNING, ERROR } from "../log";
 import { HostMatches, URLSpec, type PathMatch } from "../routing";
 import { RequestHandler, type RequestHandlerClass } from "./handler";
 import { ErrorHandler } from "./handlers";
+import { StaticFileHandler } from "./static";
 import { GZipContentEncoding, type OutputTransformClass } from "./transforms";
 
 /** A route as a tuple: `[pattern, Handler]`, `[pattern, Handler, initKwargs]` or `[pattern, Handler, initKwargs, name]`. */
@@ -115,7 +116,21 @@ export class Application {
     if (this.settings.default_handler_class !== undefined) {
       checkHandlerClass("default_handler_class", this.settings.default_handler_class);
     }
+    if (this.settings.static_path) {
+      // Tornado's three static routes, ahead of the application's own.
+      const handlerClass = (this.settings.static_handler_class as RequestHandlerClass | undefined) ?? StaticFileHandler;
+      const kwargs = { ...(this.settings.static_handler_args as Record<string, unknown> | undefined), path: this.settings.static_path };
+      const prefix = String(this.settings.static_url_prefix ?? "/static/").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      const patterns = ["/(robots\\.txt)", "/(favicon\\.ico)", prefix + "(.*)"];
+      this.#wildcardRoutes.push(...this.#compile(patterns.map((pattern) => [pattern, handlerClass, kwargs] as const)));
+    }
     this.#wildcardRoutes.push(...this.#compile(handlers));
+  }
+
+  /** `static_url` for handlers: the static handler class's URL for `path`, with `?v=<hash>` unless `include_version` is false. */
+  _make_static_url(path: string, include_version: boolean): string {
+    const handlerClass = (this.settings.static_handler_class as typeof StaticFileHandler | undefined) ?? StaticFileHandler;
+    return handlerClass.make_static_url(this.settings, path, include_version);
   }
 
   /** Adds a transform applied to every response (see `OutputTransform`). */

@@ -773,10 +773,22 @@ export class RequestHandler {
       handler: this,
       request: this.request,
       current_user: this.current_user,
+      static_url: (path: string, include_host?: boolean | null, options?: { include_version?: boolean }) => this.static_url(path, include_host, options),
       xsrf_form_html: () => this.xsrf_form_html(),
       reverse_url: (name: string, ...args: unknown[]) => this.reverse_url(name, ...args),
       modules: { Template: (name: string, kwargs: Record<string, unknown> = {}) => this.render_string(name, kwargs).toString("utf8") },
     };
+  }
+
+  /**
+   * The URL of static file `path` (relative to `static_path`) with `?v=<hash>` for caching;
+   * `include_host` makes it absolute. `include_version: false` leaves the hash out.
+   * @throws Error when the `static_path` setting is not set.
+   */
+  static_url(path: string, include_host: boolean | null = null, options: { include_version?: boolean } = {}): string {
+    this.require_setting("static_path", "static_url");
+    const base = include_host ? `${this.request.protocol}://${this.request.host}` : "";
+    return base + this.application._make_static_url(path, options.include_version ?? true);
   }
 
   /** The directory templates are loaded from: the `template_path` setting (the working directory when unset). */

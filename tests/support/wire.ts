@@ -51,9 +51,10 @@ export function readUntil(socket: Socket, predicate: (received: string) => boole
   });
 }
 
-/** Resolves when the socket is closed by the peer, or rejects after `timeoutMs`. */
+/** Resolves when the socket is closed by the peer (reading and dropping what is left), or rejects after `timeoutMs`. */
 export function waitForClose(socket: Socket, timeoutMs = 5000): Promise<void> {
   if (socket.destroyed) return Promise.resolve();
+  socket.resume();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`socket still open after ${timeoutMs}ms`)), timeoutMs);
     socket.on("error", () => undefined);
