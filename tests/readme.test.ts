@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, freePort, fetchWhenUp, startProgram, stopProgram } from "./support/process";
+import { template } from "../src";
 
 /** Every ```ts block of the README, in order. */
 function readmeSamples(): string[] {
@@ -52,4 +53,17 @@ test("the README's hello-world runs and answers (on a free port instead of 8888)
   } finally {
     await stopProgram(child);
   }
+});
+
+test("the README's template sample renders, escaping its argument", () => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const [page] = [...readme.matchAll(/```html\n([\s\S]*?)```/g)].map((m) => m[1]);
+  const loader = new template.DictLoader({ "page.html": page, "base.html": "<main>{% block body %}{% end %}</main>" });
+  const html = loader
+    .load("page.html")
+    .generate({ name: "<script>", items: ["one", "two"], static_url: (path: string) => `/static/${path}?v=1` })
+    .toString();
+  expect(html).toContain("<h1>Hello, &lt;script&gt;</h1>");
+  expect(html).toContain("<li>one</li><li>two</li>");
+  expect(html).toContain('<img src="/static/logo.png?v=1">');
 });
