@@ -127,3 +127,36 @@ describe("static_url", () => {
     expect(response.text).toContain("static_path");
   });
 });
+
+describe("built-in modules and users in templates", () => {
+  class Modules extends web.RequestHandler {
+    get() {
+      const loader = new template.DictLoader({
+        "m.html": '{% module xsrf_form_html() %}|{% module linkify("see http://example.com") %}',
+      });
+      this.write(loader.load("m.html").generate(this.get_template_namespace()));
+    }
+  }
+
+  test("{% module xsrf_form_html() %} and {% module linkify(...) %} work as Tornado's built-in modules", async () => {
+    const server = await serve([["/", Modules]]);
+    const text = (await server.fetch("/")).text;
+    expect(text).toMatch(/^<input type="hidden" name="_xsrf" value="2\|[^"]+"\/>\|see <a href="http:\/\/example\.com">http:\/\/example\.com<\/a>$/);
+  });
+
+  test("a get_current_user returning a promise without being async is refused, never taken for a user", async () => {
+    class PromiseUser extends web.RequestHandler {
+      get_current_user() {
+        return Promise.resolve(null);
+      }
+      @web.authenticated
+      get() {
+        this.write("secret page");
+      }
+    }
+    const server = await serve([["/", PromiseUser]], { login_url: "/login" });
+    const response = await testing.ExpectLog.around(log.app_log, /Uncaught exception GET \//, () => server.fetch("/", { follow_redirects: false }));
+    expect(response.code).toBe(500);
+    expect(response.text).not.toContain("secret page");
+  });
+});

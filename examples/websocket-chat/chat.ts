@@ -2,15 +2,17 @@
  * A chat room over WebSockets, ported from Tornado's `demos/websocket/chatdemo.py`.
  *
  * Everyone who opens http://localhost:8888/ joins one room: what one person types reaches
- * everybody, and a newcomer first gets the last `ChatSocketHandler.cache_size` messages.
- * Messages are JSON both ways: clients send `{"body": "..."}`, the server sends
- * `{"id", "body", "html"}`, where `html` is the message as a ready-to-insert, escaped fragment.
+ * everybody. The page (`templates/index.html`) arrives with the last
+ * `ChatSocketHandler.cache_size` messages already in it, as in Tornado's demo; the socket also
+ * sends them to a newcomer (the page skips the ones it shows), so clients other than the page
+ * catch up too. Messages are JSON both ways: clients send `{"body": "..."}`, the server sends
+ * `{"id", "body", "html"}`, where `html` is the message rendered by `templates/message.html`:
+ * body escaped, links made clickable, ready to append to the page.
  *
  * Run it with `npx tsx examples/websocket-chat/chat.ts` (`--port=9000` for another port, `--address=127.0.0.1` to listen on loopback only).
  * As in Tornado's demo, there is no authentication: anyone who can reach the port can talk.
  */
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { web, websocket, escape, log, ioloop } from "tornado-ts";
 import { exampleArgs } from "../args";
@@ -21,17 +23,14 @@ export type ChatMessage = {
   id: string;
   /** The text as the sender typed it. */
   body: string;
-  /** The message as an HTML fragment, body escaped, ready to append to the page. */
+  /** The message as an HTML fragment (`templates/message.html`), body escaped, ready to append to the page. */
   html: string;
 };
 
-/** The chat page, read once at start-up. */
-const page = readFileSync(join(__dirname, "index.html"));
-
-/** Serves the chat page at `/`. */
+/** Serves the chat page at `/`, with the history rendered in it. */
 export class MainHandler extends web.RequestHandler {
   get() {
-    this.write(page);
+    return this.render("index.html", { messages: ChatSocketHandler.cache });
   }
 }
 
@@ -95,25 +94,23 @@ export class ChatSocketHandler extends websocket.WebSocketHandler {
       log.app_log.warning('Ignoring a message without a string "body"');
       return;
     }
-    const id = randomUUID();
-    const chat: ChatMessage = { id, body, html: renderMessage(id, body) };
+    const chat: ChatMessage = { id: randomUUID(), body, html: "" };
+    chat.html = this.render_string("message.html", { message: chat }).toString("utf8");
     ChatSocketHandler.update_cache(chat);
     ChatSocketHandler.send_updates(chat);
   }
 }
 
-/** The HTML for one message (Tornado's demo renders it from a `message.html` template). */
-function renderMessage(id: string, body: string): string {
-  return `<div class="message" id="m${id}">${escape.xhtml_escape(body)}</div>`;
-}
-
 /** The chat application: the page and its socket. */
 export class Application extends web.Application {
   constructor() {
-    super([
-      ["/", MainHandler],
-      ["/chatsocket", ChatSocketHandler],
-    ]);
+    super(
+      [
+        ["/", MainHandler],
+        ["/chatsocket", ChatSocketHandler],
+      ],
+      { template_path: join(__dirname, "templates") },
+    );
   }
 }
 

@@ -14,7 +14,7 @@ import type { Application, Settings } from "./application";
 import type { OutputTransform } from "./transforms";
 import { create_signed_value, decode_signed_value, get_signature_key_version } from "./signing";
 import { decode_xsrf_token, encode_xsrf_token, xsrf_form_html, xsrf_tokens_match } from "./xsrf";
-import { Loader, type BaseLoader } from "../template";
+import { Loader, linkify, type BaseLoader } from "../template";
 
 /** What `write()` accepts: text, bytes, or a plain object sent as JSON. */
 export type Chunk = string | Buffer | Uint8Array | object;
@@ -589,10 +589,17 @@ export class RequestHandler {
 
   // ---- Users and application ----
 
-  /** The user for this request, from `get_current_user()` on first use; settable (e.g. in an async `prepare`). */
+  /**
+   * The user for this request, from `get_current_user()` on first use; settable (e.g. in an async `prepare`).
+   * @throws TypeError when a non-`async` `get_current_user` returns a promise (it would be truthy, a user).
+   */
   get current_user(): unknown {
     if (!this.#currentUserLoaded) {
-      this.#currentUser = this.get_current_user();
+      const user = this.get_current_user();
+      if (isPromiseLike(user)) {
+        throw new TypeError("get_current_user() returned a promise: declare it `async` so that it is awaited before prepare()");
+      }
+      this.#currentUser = user;
       this.#currentUserLoaded = true;
     }
     return this.#currentUser;
@@ -765,8 +772,9 @@ export class RequestHandler {
 
   /**
    * The names every template rendered by this handler sees: `handler`, `request`,
-   * `current_user`, `static_url`, `xsrf_form_html`, `reverse_url`, and `modules.Template`
-   * (render another template in place); the escape functions come from the template itself.
+   * `current_user`, `static_url`, `xsrf_form_html`, `reverse_url`, and Tornado's built-in
+   * modules `modules.Template` (render another template in place), `modules.linkify` and
+   * `modules.xsrf_form_html`; the escape functions come from the template itself.
    */
   get_template_namespace(): Record<string, unknown> {
     return {
@@ -776,7 +784,11 @@ export class RequestHandler {
       static_url: (path: string, include_host?: boolean | null, options?: { include_version?: boolean }) => this.static_url(path, include_host, options),
       xsrf_form_html: () => this.xsrf_form_html(),
       reverse_url: (name: string, ...args: unknown[]) => this.reverse_url(name, ...args),
-      modules: { Template: (name: string, kwargs: Record<string, unknown> = {}) => this.render_string(name, kwargs).toString("utf8") },
+      modules: {
+        Template: (name: string, kwargs: Record<string, unknown> = {}) => this.render_string(name, kwargs).toString("utf8"),
+        linkify: (text: string) => linkify(text),
+        xsrf_form_html: () => this.xsrf_form_html(),
+      },
     };
   }
 

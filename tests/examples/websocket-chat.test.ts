@@ -135,6 +135,26 @@ describe("examples/websocket-chat/chat.ts as a program", () => {
     expect(output).toContain(`http://localhost:${port}/`);
   });
 
+  test("the page comes with the history rendered in it by the same message.html the socket uses", async () => {
+    const empty = await testing.fetch(`http://127.0.0.1:${port}/`);
+    expect(empty.text).not.toContain('class="message"');
+
+    const alice = await join();
+    alice.say("<b>first</b> & co");
+    alice.say("see https://example.com/a?b=1&c=2");
+    const [first, second] = await alice.firstMessages(2);
+    expect(first.html).toBe(`<div class="message" id="m${first.id}">&lt;b&gt;first&lt;/b&gt; &amp; co</div>\n`);
+    expect(second.html).toContain('<a href="https://example.com/a?b=1&amp;c=2">https://example.com/a?b=1&amp;c=2</a>');
+
+    const page = await testing.fetch(`http://127.0.0.1:${port}/`);
+    expect(page.code).toBe(200);
+    const inbox = page.text.slice(page.text.indexOf('<div id="inbox">'), page.text.indexOf("</div>\n<form"));
+    expect(inbox).toContain(first.html.trim());
+    expect(inbox).toContain(second.html.trim());
+    expect(inbox.indexOf(first.id)).toBeLessThan(inbox.indexOf(second.id));
+    expect(page.text).not.toContain("<b>first</b>");
+  });
+
   test("a message from one client is broadcast to every connected client", async () => {
     const [alice, bob, carol] = [await join(), await join(), await join()];
     alice.say("hello, room");
