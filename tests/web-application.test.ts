@@ -173,7 +173,9 @@ describe("settings", () => {
     expect((await server.fetch("/")).json()).toEqual({ custom: "kept", debug: false });
   });
 
-  test("debug sets serve_traceback and leaves explicit settings alone", () => {
+  test("debug sets serve_traceback, template reloading, no static hash cache and autoreload, and leaves explicit settings alone", () => {
+    const settings = new web.Application([], { debug: true }).settings;
+    expect(settings).toMatchObject({ serve_traceback: true, compiled_template_cache: false, static_hash_cache: false, autoreload: true });
     expect(new web.Application([], { debug: true }).settings.serve_traceback).toBe(true);
     expect(new web.Application([], { debug: true, serve_traceback: false }).settings.serve_traceback).toBe(false);
   });

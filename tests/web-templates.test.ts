@@ -80,7 +80,7 @@ describe("render", () => {
     expect((await server.fetch("/custom")).text).toBe("from the dict loader: 2");
   });
 
-  test("templates are cached, and re-read on every request when compiled_template_cache is false", async () => {
+  test("templates are cached, and re-read on every request when compiled_template_cache is false or debug is on", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tornado-templates-"));
     try {
       writeFileSync(join(dir, "live.html"), "version one");
@@ -92,6 +92,10 @@ describe("render", () => {
       expect((await reloading.fetch("/live")).text).toBe("version two");
       writeFileSync(join(dir, "live.html"), "version three");
       expect((await reloading.fetch("/live")).text).toBe("version three");
+      const debug = await serve(routes, { template_path: dir, debug: true });
+      expect((await debug.fetch("/live")).text).toBe("version three");
+      writeFileSync(join(dir, "live.html"), "version four");
+      expect((await debug.fetch("/live")).text).toBe("version four");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
