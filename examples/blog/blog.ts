@@ -25,7 +25,7 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
 import { join } from "node:path";
 import { web, escape, log, ioloop } from "tornado-ts";
-import { exampleArgs } from "../args";
+import { booleanFlag, cookieSecret, exampleArgs } from "../args";
 import { BlogStore, type Author, type Entry } from "./store";
 
 // ---- Passwords ----
@@ -309,21 +309,6 @@ export class Application extends web.Application {
   }
 }
 
-/**
- * The value of `--name=value` (`--name` alone gives ""), or undefined; `-` and `_` in the name
- * are the same, as with `tornado.options`.
- */
-function flag(name: string, args: string[] = process.argv.slice(2)): string | undefined {
-  const wanted = name.replace(/-/g, "_");
-  let value: string | undefined;
-  for (const arg of args) {
-    if (!arg.startsWith("--")) continue;
-    const eq = arg.indexOf("=");
-    const key = (eq < 0 ? arg.slice(2) : arg.slice(2, eq)).replace(/-/g, "_");
-    if (key === wanted) value = eq < 0 ? "" : arg.slice(eq + 1);
-  }
-  return value;
-}
 
 /** A secret anyone can read in this file: fine on your own machine, never on a server. */
 const DEVELOPMENT_COOKIE_SECRET = "tornado-ts blog demo: development only, pass --cookie_secret";
@@ -331,14 +316,8 @@ const DEVELOPMENT_COOKIE_SECRET = "tornado-ts blog demo: development only, pass 
 function main(): void {
   log.enable_pretty_logging();
   const { port, address } = exampleArgs();
-  let cookie_secret = flag("cookie_secret");
-  if (!cookie_secret) {
-    log.app_log.warning("No --cookie_secret given: using the development secret, which anyone can read in blog.ts. Do not use it on a server.");
-    cookie_secret = DEVELOPMENT_COOKIE_SECRET;
-  }
-  const debugFlag = flag("debug");
-  const debug = debugFlag !== undefined && !["false", "0", "f"].includes(debugFlag.toLowerCase());
-  new Application({ cookie_secret, debug }).listen(port, address);
+  const cookie_secret = cookieSecret(DEVELOPMENT_COOKIE_SECRET, "blog.ts");
+  new Application({ cookie_secret, debug: booleanFlag("debug") }).listen(port, address);
   console.log(`Blog at http://localhost:${port}/`);
   ioloop.IOLoop.current().start();
 }

@@ -13,7 +13,7 @@
  */
 import { join } from "node:path";
 import { web, log, ioloop } from "tornado-ts";
-import { exampleArgs } from "../args";
+import { cookieSecret, exampleArgs } from "../args";
 
 /** Reads the user from the signed `user` cookie; a missing, forged or expired cookie is no user. */
 export class BaseHandler extends web.RequestHandler {
@@ -90,13 +90,7 @@ const DEVELOPMENT_COOKIE_SECRET = "tornado-ts login demo: development only, pass
 function main(): void {
   log.enable_pretty_logging();
   const { port, address } = exampleArgs();
-  const prefix = "--cookie_secret=";
-  let cookie_secret = process.argv.slice(2).filter((arg) => arg.startsWith(prefix)).pop()?.slice(prefix.length);
-  if (!cookie_secret) {
-    log.app_log.warning("No --cookie_secret given: using the development secret, which anyone can read in login.ts. Do not use it on a server.");
-    cookie_secret = DEVELOPMENT_COOKIE_SECRET;
-  }
-  new Application(cookie_secret).listen(port, address);
+  new Application(cookieSecret(DEVELOPMENT_COOKIE_SECRET, "login.ts")).listen(port, address);
   console.log(`Login demo at http://localhost:${port}/`);
   ioloop.IOLoop.current().start();
 }
