@@ -1,0 +1,558 @@
+/**
+ * The benchmark suite of issue 6: `npm run bench` (`--quick` for a one-round smoke run).
+ *
+ * Servers run pinned to core 0 (`taskset -c 0`), load generators to core 1 (`taskset -c 1`):
+ * `wrk` for HTTP, `bench/clients/wsload.ts` (a light raw-socket client) for WebSockets.
+ * Contestants are interleaved round by round; each figure is the median over rounds with min
+ * and max, and a ratio to raw node:http / raw ws from the same run. Writes the table to stdout,
+ * JSON to bench/results/<timestamp>.json, docs/performance.md and docs/performance.svg.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
+import { get as httpGet } from "node:http";
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { tmpdir, cpus } from "node:os";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(__dirname, "..");
+const QUICK = process.argv.includes("--quick");
+const ROUNDS = QUICK ? 1 : 3;
+const WARMUP_S = 1;
+const DURATION_S = QUICK ? 2 : 5;
+const CONNS = 50;
+const ECHO_PROCS = 2;
+const ECHO_CONNS = 100;
+const BCAST_CLIENTS = 1000;
+const BCAST_COUNT = 20;
+const MEM_CONNS = 5000;
+const SERVER_CPU = "0";
+const CLIENT_CPU = "1";
+const TICKS = 100; // clock ticks per second for /proc/<pid>/stat (getconf CLK_TCK)
+
+// ---------------------------------------------------------------- processes
+const children = new Set<ChildProcess>();
+function killAll(): void {
+  for (const c of children) {
+    try {
+      c.kill("SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  }
+  children.clear();
+}
+process.on("exit", killAll);
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.on(sig, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => res(port));
+    });
+  });
+}
+
+function httpGetText(port: number, path: string, timeoutMs = 2000): Promise<{ status: number; body: string }> {
+  return new Promise((res, rej) => {
+    const req = httpGet({ host: "127.0.0.1", port, path, agent: false, timeout: timeoutMs }, (r) => {
+      let body = "";
+      r.setEncoding("utf8");
+      r.on("data", (d: string) => (body += d));
+      r.on("end", () => res({ status: r.statusCode ?? 0, body }));
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", rej);
+  });
+}
+
+/** CPU seconds (user+system) a process has used, from /proc/<pid>/stat. */
+function procCpu(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / TICKS; // utime, stime (fields 14, 15)
+  } catch {
+    return 0;
+  }
+}
+
+interface Contestant {
+  name: string;
+  cmd: (port: number) => string[];
+  ws: boolean;
+}
+
+const NODE = process.execPath;
+const nodeServer = (file: string, extra: string[] = []) => (port: number) => [
+  NODE, "--expose-gc", "--import", "tsx", join(ROOT, "bench/servers", file), "--port", String(port), ...extra,
+];
+const PYTHON = "/usr/bin/python3";
+const pythonOk = existsSync(PYTHON) && spawnSync(PYTHON, ["-c", "import tornado"]).status === 0;
+const pyVersion = pythonOk ? spawnSync(PYTHON, ["-c", "import tornado,sys;print(tornado.version, sys.version.split()[0])"]).stdout.toString().trim() : "absent";
+
+interface Server {
+  name: string;
+  port: number;
+  proc: ChildProcess;
+  startupMs: number;
+}
+
+async function startServer(name: string, cmd: (port: number) => string[], readyPath = "/hello", timeoutMs = 30000): Promise<Server> {
+  const port = await freePort();
+  const argv = ["-c", SERVER_CPU, ...cmd(port)];
+  const t0 = process.hrtime.bigint();
+  const proc = spawn("taskset", argv, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+  children.add(proc);
+  let stderr = "";
+  proc.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  let exited = false;
+  proc.on("exit", () => (exited = true));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`${name} exited early:\n${stderr}`);
+    try {
+      const r = await httpGetText(port, readyPath, 1000);
+      if (r.status === 200) {
+        return { name, port, proc, startupMs: Number(process.hrtime.bigint() - t0) / 1e6 };
+      }
+    } catch {
+      /* not yet */
+    }
+    await sleep(5);
+  }
+  proc.kill("SIGKILL");
+  throw new Error(`${name} did not answer ${readyPath} within ${timeoutMs} ms:\n${stderr}`);
+}
+
+async function stopServer(s: Server): Promise<void> {
+  const gone = new Promise<void>((r) => (s.proc.exitCode !== null ? r() : s.proc.once("exit", () => r())));
+  s.proc.kill("SIGTERM");
+  await Promise.race([gone, sleep(3000)]);
+  s.proc.kill("SIGKILL");
+  children.delete(s.proc);
+}
+
+/** Runs a command on the client core; returns stdout, bounded in time. */
+function runClient(argv: string[], timeoutMs: number, stdinHold = false): { done: Promise<string>; proc: ChildProcess } {
+  const proc = spawn("taskset", ["-c", CLIENT_CPU, ...argv], { cwd: ROOT, stdio: [stdinHold ? "pipe" : "ignore", "pipe", "pipe"] });
+  children.add(proc);
+  let out = "";
+  let err = "";
+  proc.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  proc.stderr?.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  const done = new Promise<string>((res, rej) => {
+    const timer = setTimeout(() => {
+      proc.kill("SIGKILL");
+      rej(new Error(`client timed out: ${argv.join(" ")}`));
+    }, timeoutMs);
+    proc.on("exit", (code) => {
+      clearTimeout(timer);
+      children.delete(proc);
+      if (code === 0) res(out);
+      else rej(new Error(`client exited ${code}: ${argv.join(" ")}\n${err}`));
+    });
+  });
+  return { done, proc };
+}
+
+// ---------------------------------------------------------------- measurements
+interface Sample {
+  value: number; // the figure (req/s, msg/s, ms, bytes)
+  clientCpu: number; // fraction of one core used by the generator
+  serverCpu: number; // fraction of one core used by the server
+  errors?: number;
+}
+
+function parseWrk(out: string): Sample {
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const sockErr = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = non2xx + (sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+  // `times` prints the shell's then its children's user/system times: "0m1.234s 0m0.567s".
+  const lines = out.trim().split("\n");
+  const t = /(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/.exec(lines[lines.length - 1]);
+  const cpu = t ? Number(t[1]) * 60 + Number(t[2]) + Number(t[3]) * 60 + Number(t[4]) : NaN;
+  return { value: rps, clientCpu: cpu / DURATION_S, serverCpu: NaN, errors };
+}
+
+async function measureHttp(server: Server, path: string): Promise<Sample> {
+  // Server CPU over the measured part: sample /proc at the start and end of the timed run.
+  const url = `http://127.0.0.1:${server.port}${path}`;
+  await runClient(["wrk", "-t1", `-c${CONNS}`, `-d${WARMUP_S}s`, url], (WARMUP_S + 10) * 1000).done;
+  const cpu0 = procCpu(server.proc.pid);
+  const t0 = Date.now();
+  const out = await runClient(["bash", "-c", `wrk -t1 -c${CONNS} -d${DURATION_S}s ${url}; times`], (DURATION_S + 15) * 1000).done;
+  const sample = parseWrk(out);
+  sample.serverCpu = (procCpu(server.proc.pid) - cpu0) / ((Date.now() - t0) / 1000);
+  return sample;
+}
+
+const WSLOAD = [NODE, "--import", "tsx", join(ROOT, "bench/clients/wsload.ts")];
+
+async function measureEcho(server: Server): Promise<Sample> {
+  const cpu0 = procCpu(server.proc.pid);
+  const t0 = Date.now();
+  const runs = Array.from({ length: ECHO_PROCS }, () =>
+    runClient([...WSLOAD, "echo", "--port", String(server.port), "--path", "/ws/echo", "--conns", String(ECHO_CONNS),
+      "--warmup", String(WARMUP_S), "--duration", String(DURATION_S)], (WARMUP_S + DURATION_S + 30) * 1000).done);
+  const outs = (await Promise.all(runs)).map((o) => JSON.parse(o.trim().split("\n").pop() ?? "{}") as { count: number; seconds: number; cpu: number });
+  const serverCpu = (procCpu(server.proc.pid) - cpu0) / ((Date.now() - t0) / 1000);
+  const rate = outs.reduce((a, o) => a + o.count / o.seconds, 0);
+  const cpu = outs.reduce((a, o) => a + o.cpu / o.seconds, 0);
+  return { value: rate, clientCpu: cpu, serverCpu };
+}
+
+async function measureBroadcast(server: Server): Promise<Sample> {
+  const out = await runClient([...WSLOAD, "bcast", "--port", String(server.port), "--path", "/ws/bcast",
+    "--conns", String(BCAST_CLIENTS), "--count", String(BCAST_COUNT)], 120000).done;
+  const r = JSON.parse(out.trim().split("\n").pop() ?? "{}") as { times: number[]; cpu: number; seconds: number };
+  return { value: median(r.times), clientCpu: r.cpu / r.seconds, serverCpu: NaN };
+}
+
+/** Fresh server; RSS/heap from /stats (after forced GC) before and after 5,000 idle sockets. */
+async function measureMemory(c: Contestant): Promise<Sample & { heapPerConn: number }> {
+  const server = await startServer(c.name, c.cmd);
+  try {
+    await sleep(300);
+    const before = JSON.parse((await httpGetText(server.port, "/stats")).body) as { rss: number; heapUsed: number };
+    const hold = runClient([...WSLOAD, "hold", "--port", String(server.port), "--path", "/ws/echo", "--conns", String(MEM_CONNS)], 120000, true);
+    const deadline = Date.now() + 90000;
+    let outSoFar = "";
+    hold.proc.stdout?.on("data", (d: Buffer) => (outSoFar += d.toString()));
+    while (!outSoFar.includes("held") && Date.now() < deadline && hold.proc.exitCode === null) await sleep(50);
+    if (!outSoFar.includes("held")) throw new Error(`${c.name}: could not open ${MEM_CONNS} sockets`);
+    await sleep(500);
+    const after = JSON.parse((await httpGetText(server.port, "/stats", 10000)).body) as { rss: number; heapUsed: number };
+    hold.proc.stdin?.end("close\n");
+    await hold.done;
+    return {
+      value: (after.rss - before.rss) / MEM_CONNS,
+      heapPerConn: (after.heapUsed - before.heapUsed) / MEM_CONNS,
+      clientCpu: NaN,
+      serverCpu: NaN,
+    };
+  } finally {
+    await stopServer(server);
+  }
+}
+
+// ---------------------------------------------------------------- statistics
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  if (!n) return NaN;
+  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+interface Row {
+  scenario: string;
+  contestant: string;
+  unit: string;
+  higherIsBetter: boolean;
+  baseline: string; // contestant the ratio is taken against (same scenario)
+  samples: Sample[];
+  median: number;
+  min: number;
+  max: number;
+  ratio: number; // >1 is better than the baseline, whatever the unit
+  clientCpu: number;
+  serverCpu: number;
+  extra?: Record<string, number>;
+}
+
+// ---------------------------------------------------------------- main
+async function main(): Promise<void> {
+  const started = Date.now();
+  if (spawnSync("which", ["wrk"]).status !== 0) throw new Error("wrk is required: apt-get install -y wrk");
+  const staticDir = mkdtempSync(join(tmpdir(), "tornado-bench-"));
+  writeFileSync(join(staticDir, "64k.bin"), randomBytes(64 * 1024));
+
+  const contestants: Contestant[] = [
+    { name: "raw node:http", cmd: nodeServer("raw.ts", ["--static", staticDir]), ws: true },
+    { name: "tornado-ts", cmd: nodeServer("tornado.ts", ["--static", staticDir]), ws: true },
+    { name: "fastify", cmd: nodeServer("fastify.ts"), ws: false },
+    { name: "express", cmd: nodeServer("express.ts"), ws: false },
+  ];
+  if (pythonOk) {
+    contestants.push({ name: "python tornado", cmd: (port) => [PYTHON, join(ROOT, "bench/servers/tornado_py.py"), "--port", String(port)], ws: true });
+  } else {
+    console.log("Python Tornado is absent (/usr/bin/python3 cannot import tornado): skipped.");
+  }
+  const routeCounts = [1, 100, 1000];
+  const routeContestants: Contestant[] = routeCounts.map((n) => ({
+    name: `tornado-ts ${n} route${n > 1 ? "s" : ""}`,
+    cmd: nodeServer("tornado.ts", ["--routes", String(n)]),
+    ws: false,
+  }));
+
+  const samples = new Map<string, Sample[]>();
+  const extras = new Map<string, Record<string, number[]>>();
+  const add = (scenario: string, name: string, s: Sample, extra?: Record<string, number>) => {
+    const k = `${scenario}\u0000${name}`;
+    samples.set(k, [...(samples.get(k) ?? []), s]);
+    if (extra) {
+      const e = extras.get(k) ?? {};
+      for (const [n, v] of Object.entries(extra)) e[n] = [...(e[n] ?? []), v];
+      extras.set(k, e);
+    }
+    const cpu = Number.isNaN(s.clientCpu) ? "" : ` client cpu ${(s.clientCpu * 100).toFixed(0)}%`;
+    const scpu = Number.isNaN(s.serverCpu) ? "" : ` server cpu ${(s.serverCpu * 100).toFixed(0)}%`;
+    console.log(`  ${scenario.padEnd(16)} ${name.padEnd(22)} ${fmt(s.value)}${cpu}${scpu}${s.errors ? ` errors ${s.errors}` : ""}`);
+  };
+
+  // Long-lived servers for the load scenarios (start-up and memory use fresh ones).
+  const servers = new Map<string, Server>();
+  for (const c of [...contestants, ...routeContestants]) {
+    const ready = c.name.startsWith("tornado-ts ") && c.name.includes("route") ? `/route${c.name.split(" ")[1]}` : "/hello";
+    const readyPath = ready.startsWith("/route") ? `/route${Number(ready.slice(6)) - 1}/1` : ready;
+    servers.set(c.name, await startServer(c.name, c.cmd, readyPath));
+  }
+  const raw = contestants[0];
+  const tts = contestants[1];
+
+  for (let round = 1; round <= ROUNDS; round++) {
+    console.log(`round ${round}/${ROUNDS}`);
+    for (const [scenario, path] of [["hello", "/hello"], ["json", "/json"], ["user/<id>", "/user/12345"]] as const) {
+      for (const c of contestants) add(scenario, c.name, await measureHttp(servers.get(c.name)!, path));
+    }
+    for (const c of routeContestants) {
+      const n = Number(c.name.split(" ")[1]);
+      add("routing", c.name, await measureHttp(servers.get(c.name)!, `/route${n - 1}/12345`));
+    }
+    for (const c of [raw, tts]) add("static 64 KiB", c.name, await measureHttp(servers.get(c.name)!, "/static/64k.bin"));
+    for (const c of contestants.filter((x) => x.ws)) add("ws echo", c.name, await measureEcho(servers.get(c.name)!));
+    for (const c of [raw, tts]) add("broadcast 1000", c.name, await measureBroadcast(servers.get(c.name)!));
+    for (const c of [raw, tts]) {
+      const m = await measureMemory(c);
+      add("ws idle memory", c.name, m, { heapPerConn: m.heapPerConn });
+    }
+    for (const c of contestants) {
+      const s = await startServer(c.name, c.cmd);
+      await stopServer(s);
+      add("start-up", c.name, { value: s.startupMs, clientCpu: NaN, serverCpu: NaN });
+    }
+  }
+  for (const s of servers.values()) await stopServer(s);
+  rmSync(staticDir, { recursive: true, force: true });
+
+  // Rows: median/min/max; ratio against the baseline of the scenario.
+  const meta: Record<string, { unit: string; higher: boolean; baseline: string }> = {
+    hello: { unit: "req/s", higher: true, baseline: raw.name },
+    json: { unit: "req/s", higher: true, baseline: raw.name },
+    "user/<id>": { unit: "req/s", higher: true, baseline: raw.name },
+    routing: { unit: "req/s", higher: true, baseline: routeContestants[0].name },
+    "static 64 KiB": { unit: "req/s", higher: true, baseline: raw.name },
+    "ws echo": { unit: "msg/s", higher: true, baseline: raw.name },
+    "broadcast 1000": { unit: "ms", higher: false, baseline: raw.name },
+    "ws idle memory": { unit: "B/conn", higher: false, baseline: raw.name },
+    "start-up": { unit: "ms", higher: false, baseline: raw.name },
+  };
+  const rows: Row[] = [];
+  for (const [k, ss] of samples) {
+    const [scenario, contestant] = k.split("\u0000");
+    const m = meta[scenario];
+    const vals = ss.map((s) => s.value);
+    const ex = extras.get(k);
+    rows.push({
+      scenario, contestant, unit: m.unit, higherIsBetter: m.higher, baseline: m.baseline, samples: ss,
+      median: median(vals), min: Math.min(...vals), max: Math.max(...vals), ratio: NaN,
+      clientCpu: median(ss.map((s) => s.clientCpu)), serverCpu: median(ss.map((s) => s.serverCpu)),
+      extra: ex ? Object.fromEntries(Object.entries(ex).map(([n, v]) => [n, median(v)])) : undefined,
+    });
+  }
+  for (const r of rows) {
+    const b = rows.find((x) => x.scenario === r.scenario && x.contestant === r.baseline);
+    if (b) r.ratio = r.higherIsBetter ? r.median / b.median : b.median / r.median;
+  }
+
+  const machine = machineInfo();
+  const targets = evaluateTargets(rows);
+  const table = renderTable(rows);
+  console.log("\n" + table + "\n");
+  for (const t of targets) console.log(`${t.met ? "MET   " : "MISSED"} ${t.scenario}: ${t.target} — measured ${t.measured}`);
+
+  const stamp = new Date(started).toISOString().replace(/[:.]/g, "-");
+  const resultsDir = join(ROOT, "bench/results");
+  mkdirSync(resultsDir, { recursive: true });
+  const settings = { quick: QUICK, rounds: ROUNDS, warmupS: WARMUP_S, durationS: DURATION_S, wrkConnections: CONNS, echoProcs: ECHO_PROCS, echoConnsPerProc: ECHO_CONNS, broadcastClients: BCAST_CLIENTS, broadcastCount: BCAST_COUNT, memoryConns: MEM_CONNS };
+  writeFileSync(join(resultsDir, `${stamp}.json`), JSON.stringify({ date: new Date(started).toISOString(), machine, settings, rows, targets }, null, 2) + "\n");
+  writeFileSync(join(ROOT, "docs/performance.svg"), renderSvg(rows));
+  writeFileSync(join(ROOT, "docs/performance.md"), renderMarkdown(table, targets, machine, settings, new Date(started), (Date.now() - started) / 1000));
+  console.log(`\nwrote bench/results/${stamp}.json, docs/performance.md, docs/performance.svg (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+// ---------------------------------------------------------------- reporting
+function fmt(v: number): string {
+  if (Number.isNaN(v)) return "-";
+  if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString("en-US");
+  if (Math.abs(v) >= 100) return v.toFixed(0);
+  return v.toFixed(2);
+}
+const pct = (v: number) => (Number.isNaN(v) ? "-" : `${(v * 100).toFixed(0)}%`);
+
+function renderTable(rows: Row[]): string {
+  const head = ["scenario", "contestant", "median", "min", "max", "unit", "ratio", "gen CPU", "server CPU"];
+  const body = rows.map((r) => [r.scenario, r.contestant, fmt(r.median), fmt(r.min), fmt(r.max), r.unit,
+    Number.isNaN(r.ratio) ? "-" : r.ratio.toFixed(2), pct(r.clientCpu), pct(r.serverCpu)]);
+  const lines = [head, head.map(() => "---"), ...body];
+  return lines.map((l) => `| ${l.join(" | ")} |`).join("\n");
+}
+
+interface Target { scenario: string; target: string; measured: string; met: boolean; gap: string }
+function evaluateTargets(rows: Row[]): Target[] {
+  const row = (s: string, c: string) => rows.find((r) => r.scenario === s && r.contestant === c);
+  const out: Target[] = [];
+  for (const s of ["hello", "json", "user/<id>"]) {
+    const t = row(s, "tornado-ts");
+    const f = row(s, "fastify");
+    if (!t) continue;
+    const vsF = f ? t.median / f.median : NaN;
+    const met = t.ratio >= 0.9 && (!f || t.median > f.median);
+    out.push({ scenario: s, target: ">= 0.90 of raw node:http and above Fastify", met,
+      measured: `${t.ratio.toFixed(2)} of raw, ${vsF.toFixed(2)} of Fastify`,
+      gap: met ? "" : `${t.ratio < 0.9 ? `${((0.9 - t.ratio) * 100).toFixed(0)} points below 0.90 of raw` : ""}${t.ratio < 0.9 && vsF <= 1 ? "; " : ""}${vsF <= 1 ? `${((1 - vsF) * 100).toFixed(0)}% below Fastify` : ""}` });
+  }
+  const r1000 = row("routing", "tornado-ts 1000 routes");
+  if (r1000) out.push({ scenario: "1,000 routes", target: ">= 0.90 of the same app with 1 route", met: r1000.ratio >= 0.9, measured: r1000.ratio.toFixed(2), gap: `${((0.9 - r1000.ratio) * 100).toFixed(0)} points below 0.90` });
+  const e = row("ws echo", "tornado-ts");
+  if (e) out.push({ scenario: "WebSocket echo", target: ">= 0.95 of raw ws", met: e.ratio >= 0.95, measured: e.ratio.toFixed(2), gap: `${((0.95 - e.ratio) * 100).toFixed(0)} points below 0.95` });
+  const b = row("broadcast 1000", "tornado-ts");
+  if (b) out.push({ scenario: "broadcast to 1,000", target: ">= 0.90 of a raw ws loop (speed, raw time / tornado-ts time)", met: b.ratio >= 0.9, measured: b.ratio.toFixed(2), gap: `${((0.9 - b.ratio) * 100).toFixed(0)} points below 0.90` });
+  const m = row("ws idle memory", "tornado-ts");
+  if (m) {
+    const times = 1 / m.ratio;
+    out.push({ scenario: "memory per idle WebSocket", target: "<= 1.2 times raw ws", met: times <= 1.2, measured: `${times.toFixed(2)} times raw (${fmt(m.median)} B vs ${fmt(m.median * m.ratio)} B)`, gap: `${times.toFixed(2)} times instead of 1.20` });
+  }
+  const st = row("static 64 KiB", "tornado-ts");
+  if (st) out.push({ scenario: "static file 64 KiB", target: ">= 0.8 of raw createReadStream().pipe(res)", met: st.ratio >= 0.8, measured: st.ratio.toFixed(2), gap: `${((0.8 - st.ratio) * 100).toFixed(0)} points below 0.80` });
+  for (const t of out) if (t.met) t.gap = "";
+  return out;
+}
+
+function machineInfo(): Record<string, string> {
+  const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
+  const model = /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? "unknown";
+  const ver = (p: string) => {
+    try {
+      return (JSON.parse(readFileSync(join(ROOT, "node_modules", p, "package.json"), "utf8")) as { version: string }).version;
+    } catch {
+      return "absent";
+    }
+  };
+  const wrkV = spawnSync("wrk", ["-v"]).stdout?.toString().split("\n")[0].trim() ?? "";
+  return {
+    cpu: model, cores: String(cpus().length), node: process.version,
+    "tornado-ts": (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version,
+    ws: ver("ws"), fastify: ver("fastify"), express: ver("express"), tsx: ver("tsx"),
+    "python tornado": pyVersion, wrk: wrkV, os: readFileSync("/proc/version", "utf8").split(" ").slice(0, 3).join(" "),
+  };
+}
+
+function esc(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** A horizontal bar chart of the ratios (1.0 = the baseline), drawn as plain SVG text. */
+function renderSvg(rows: Row[]): string {
+  const bars = rows.filter((r) => !Number.isNaN(r.ratio));
+  const labelW = 330, barW = 420, rowH = 20, top = 40, maxRatio = Math.max(1.2, ...bars.map((r) => r.ratio));
+  const h = top + bars.length * rowH + 30;
+  const x = (v: number) => labelW + (v / maxRatio) * barW;
+  const colour = (r: Row) => (r.contestant === r.baseline ? "#999" : r.contestant.startsWith("tornado-ts") ? "#2b6cb0" : r.contestant === "python tornado" ? "#c05621" : "#718096");
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${labelW + barW + 70}" height="${h}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="#fff"/>`,
+    `<text x="10" y="20" font-size="14" font-weight="bold">Ratio to the baseline of each scenario (raw node:http / raw ws / 1 route); higher is better</text>`,
+  ];
+  let prev = "";
+  bars.forEach((r, i) => {
+    const y = top + i * rowH;
+    if (r.scenario !== prev && i > 0) parts.push(`<line x1="10" x2="${labelW + barW + 60}" y1="${y - 1}" y2="${y - 1}" stroke="#ddd"/>`);
+    prev = r.scenario;
+    parts.push(`<text x="${labelW - 6}" y="${y + 14}" text-anchor="end">${esc(`${r.scenario} — ${r.contestant}`)}</text>`);
+    parts.push(`<rect x="${labelW}" y="${y + 3}" width="${Math.max(1, x(r.ratio) - labelW).toFixed(1)}" height="${rowH - 6}" fill="${colour(r)}"/>`);
+    parts.push(`<text x="${(x(r.ratio) + 4).toFixed(1)}" y="${y + 14}">${r.ratio.toFixed(2)}</text>`);
+  });
+  parts.push(`<line x1="${x(1).toFixed(1)}" x2="${x(1).toFixed(1)}" y1="${top - 4}" y2="${h - 24}" stroke="#000" stroke-dasharray="4 3"/>`);
+  parts.push(`<text x="${x(1).toFixed(1)}" y="${h - 10}" text-anchor="middle">1.0</text>`);
+  parts.push(`</svg>`);
+  return parts.join("\n") + "\n";
+}
+
+const MANUAL_START = "<!-- manual:start -->";
+const MANUAL_END = "<!-- manual:end -->";
+
+function renderMarkdown(table: string, targets: Target[], machine: Record<string, string>, settings: Record<string, unknown>, date: Date, seconds: number): string {
+  const file = join(ROOT, "docs/performance.md");
+  let manual = `${MANUAL_START}\n_(Notes written by hand; \`npm run bench\` keeps this section.)_\n${MANUAL_END}`;
+  if (existsSync(file)) {
+    const old = readFileSync(file, "utf8");
+    const a = old.indexOf(MANUAL_START);
+    const b = old.indexOf(MANUAL_END);
+    if (a >= 0 && b > a) manual = old.slice(a, b + MANUAL_END.length);
+  }
+  const tgt = targets.map((t) => `| ${t.scenario} | ${t.target} | ${t.measured} | ${t.met ? "✅ met" : `❌ missed (${t.gap})`} |`).join("\n");
+  return `# Performance
+
+_Generated by \`npm run bench\` (\`bench/run.ts\`) on ${date.toISOString()}${settings.quick ? " — **quick run (1 round), not a full measurement**" : ""}; the run took ${seconds.toFixed(0)} s._
+Raw results of every run are in \`bench/results/\`.
+
+## Machine
+
+| | |
+| --- | --- |
+${Object.entries(machine).map(([k, v]) => `| ${k} | ${esc(v)} |`).join("\n")}
+
+## Method
+
+Every server runs pinned to core 0 (\`taskset -c 0\`), every load generator to core 1 (\`taskset -c 1\`), on
+127.0.0.1, with logging off. Contestants are interleaved round by round (${settings.rounds} round${settings.rounds === 1 ? "" : "s"});
+each HTTP figure is \`wrk -t1 -c${settings.wrkConnections}\` for ${settings.durationS} s after a ${settings.warmupS} s warm-up;
+the median over rounds is reported with min and max. **ratio** is against the scenario's baseline in the
+same run (raw \`node:http\` + \`ws\`; for routing, the tornado-ts app with 1 route), oriented so that
+higher is better (for times and bytes it is baseline / contestant). **gen CPU** is the load generator's
+CPU over the timed part as a share of one core (wrk from the shell's \`times\`, the WebSocket clients
+from \`process.cpuUsage()\`); **server CPU** is the server's, from \`/proc/<pid>/stat\`.
+
+- hello / json / user/<id>: \`GET /hello\`, \`GET /json\`, \`GET /user/12345\`.
+- routing: tornado-ts apps with 1, 100 and 1,000 regex routes \`/route<i>/([0-9]+)\`; the last one is requested.
+- static 64 KiB: tornado-ts \`StaticFileHandler\` against \`fs.createReadStream().pipe(res)\`.
+- ws echo: ${settings.echoProcs} client processes × ${settings.echoConnsPerProc} connections of a light raw-socket client (\`bench/clients/wsload.ts\`), one message in flight per connection; messages per second.
+- broadcast 1000: ${settings.broadcastClients} connections; one of them sends a message which the server sends to all; time until all have it (median of ${settings.broadcastCount} per round).
+- ws idle memory: a fresh server, RSS from \`/stats\` (after a forced GC) before and after ${settings.memoryConns} idle connections, per connection.
+- start-up: spawn (\`node --import tsx\`, or python3) to the first 200 from \`GET /hello\`. Node servers run from TypeScript through tsx.
+- Fastify and Express have no WebSocket of their own and are left out of the WebSocket scenarios.
+
+## Results
+
+${table}
+
+![ratios](performance.svg)
+
+## Targets (issue 6)
+
+| scenario | target | measured | |
+| --- | --- | --- | --- |
+${tgt}
+
+${manual}
+`;
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack : err);
+  killAll();
+  process.exit(1);
+});
