@@ -467,6 +467,25 @@ describe("limits and errors", () => {
     expect(closeInfo.code).toBe(1011);
   });
 
+  test("a bad frame arriving with the handshake closes that connection without crashing the server or calling hooks", async () => {
+    const { server } = await start();
+    const handshakeWithBadFrame = Buffer.concat([
+      Buffer.from(
+        `GET /echo HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        "latin1",
+      ),
+      Buffer.from([0xc1, 0x80, 0, 0, 0, 0]),
+    ]);
+    const raw = await testing.ExpectLog.around(log.gen_log, /WebSocket error from 127\.0\.0\.1: Invalid WebSocket frame/, () =>
+      exchangeUntilClose(server.port, handshakeWithBadFrame),
+    );
+    expect(raw).toMatch(/^HTTP\/1\.1 101 Switching Protocols/);
+    expect((await server.fetch("/page")).text).toBe("a page");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(events).toEqual([]);
+  });
+
   test("invalid UTF-8 in a text frame closes with 1007", async () => {
     const { url } = await start();
     const client = await open(url("/echo"));

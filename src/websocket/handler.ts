@@ -68,14 +68,19 @@ function addHandlerHeaders(lines: string[], req: IncomingMessage): void {
   }
 }
 
-/** Completes the upgrade with `ws`; null when `ws` refused the handshake (it has answered 400 itself). */
-function upgrade(server: WebSocketServer, connection: UpgradeConnection, req: IncomingMessage): Promise<WebSocket | null> {
+/**
+ * Completes the upgrade with `ws`, calling `attach` at once with the new socket (before any
+ * frame that came with the handshake is read, so its listeners see everything); resolves
+ * false when `ws` refused the handshake (it has answered 400 itself).
+ */
+function upgrade(server: WebSocketServer, connection: UpgradeConnection, req: IncomingMessage, attach: (socket: WebSocket) => void): Promise<boolean> {
   return new Promise((resolve) => {
-    const refused = () => resolve(null);
+    const refused = () => resolve(false);
     connection.socket.once("close", refused);
     server.handleUpgrade(req, connection.socket, connection.head, (socket) => {
       connection.socket.off("close", refused);
-      resolve(socket);
+      attach(socket);
+      resolve(true);
     });
   });
 }
@@ -136,6 +141,8 @@ export class WebSocketHandler extends RequestHandler {
   #queue: Array<string | Buffer> = [];
   #busy = false;
   #closeNotified = false;
+  #opened = false;
+  #closedBeforeOpen = false;
   #pingTimer: NodeJS.Timeout | null = null;
   #receivedPong = false;
 
@@ -309,14 +316,14 @@ export class WebSocketHandler extends RequestHandler {
     const req = connection.node_request as TaggedRequest;
     req[kHandler] = this;
     connection.detach();
-    const socket = await upgrade(server, connection, req);
-    if (socket === null) {
+    const upgraded = await upgrade(server, connection, req, (socket) => this.#attach(socket as TaggedSocket));
+    if (!upgraded) {
       this._status_code = 400;
       this._finished = true;
       this.application.log_request(this);
       return;
     }
-    await this.#accept(socket as TaggedSocket);
+    await this.#open();
   }
 
   #checkHandshake(): { status: number; message: string } | null {
@@ -336,9 +343,11 @@ export class WebSocketHandler extends RequestHandler {
     return this.request.connection instanceof UpgradeConnection ? null : cannotUpgrade;
   }
 
-  async #accept(socket: TaggedSocket): Promise<void> {
+  /** Takes the new socket: listeners first, messages queued until `open` has run. */
+  #attach(socket: TaggedSocket): void {
     this.#socket = socket;
     this._upgraded = true;
+    this.#busy = true;
     socket[kHandler] = this;
     socket.on("message", onSocketMessage);
     socket.on("close", onSocketClose);
@@ -350,14 +359,25 @@ export class WebSocketHandler extends RequestHandler {
     this._finished = true;
     this.request._mark_finished();
     this.application.log_request(this);
+  }
+
+  /** Calls `open` (awaited when async), then lets queued messages through; `on_close` waits for it. */
+  async #open(): Promise<void> {
+    if (this.#socket!.readyState !== WebSocket.OPEN) {
+      // Closed during the handshake (a bad first frame, say): it never opened, so no hook runs.
+      this.#closeNotified = true;
+      return;
+    }
     this.#schedulePing(this.ping_interval);
-    this.#busy = true;
     try {
       const opened = this.open(...this.#openArgs);
       if (isPromiseLike(opened)) await opened;
     } catch (err) {
       this.#fail(err, "open");
       return;
+    } finally {
+      this.#opened = true;
+      if (this.#closedBeforeOpen) this.#notifyClose();
     }
     this.#drain();
   }
@@ -427,6 +447,12 @@ export class WebSocketHandler extends RequestHandler {
     this.close_reason = reason.length > 0 ? reason.toString("utf8") : null;
     this.#queue = [];
     if (this.#pingTimer !== null) clearTimeout(this.#pingTimer);
+    if (this.#opened) this.#notifyClose();
+    else this.#closedBeforeOpen = true;
+  }
+
+  /** Calls `on_close` once, after `open` has run. */
+  #notifyClose(): void {
     if (this.#closeNotified) return;
     this.#closeNotified = true;
     try {
