@@ -10,8 +10,6 @@ import { testing } from "../../src";
 import { check_password, hash_password, slugify, text_to_html } from "../../examples/blog/blog";
 import { ProgramOutput, fetchWhenUp, freePort, startProgram, stopProgram } from "../support/process";
 
-const STOP_WAIT_MS = 5000;
-
 /** The cookies a browser would keep for one site: names to values, updated from each response. */
 class CookieJar {
   readonly #cookies = new Map<string, string>();
@@ -98,10 +96,7 @@ describe("examples/blog/blog.ts as a program", () => {
 
   afterEach(async () => {
     if (child !== null) {
-      const running = child;
-      const killer = setTimeout(() => running.kill("SIGKILL"), STOP_WAIT_MS);
-      await stopProgram(running);
-      clearTimeout(killer);
+      await stopProgram(child);
       child = null;
     }
   });

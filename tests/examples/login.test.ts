@@ -8,7 +8,6 @@ import { testing } from "../../src";
 import { is_local_path } from "../../examples/login/login";
 import { ProgramOutput, fetchWhenUp, freePort, startProgram, stopProgram } from "../support/process";
 
-const STOP_WAIT_MS = 5000;
 
 /** A browser's cookies for one site, and requests that carry them. */
 class Browser {
@@ -73,10 +72,7 @@ describe("examples/login/login.ts as a program", () => {
 
   afterEach(async () => {
     if (child !== null) {
-      const running = child;
-      const killer = setTimeout(() => running.kill("SIGKILL"), STOP_WAIT_MS);
-      await stopProgram(running);
-      clearTimeout(killer);
+      await stopProgram(child);
       child = null;
     }
   });

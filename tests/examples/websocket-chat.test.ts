@@ -119,10 +119,7 @@ describe("examples/websocket-chat/chat.ts as a program", () => {
   afterEach(async () => {
     for (const client of clients) client.socket.terminate();
     if (child !== null) {
-      const running = child;
-      const killer = setTimeout(() => running.kill("SIGKILL"), WAIT_MS);
-      await stopProgram(running);
-      clearTimeout(killer);
+      await stopProgram(child, WAIT_MS);
       child = null;
     }
   });

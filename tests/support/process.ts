@@ -32,12 +32,14 @@ export async function fetchWhenUp(url: string, timeoutMs = 15000): Promise<testi
   }
 }
 
-/** Stops a program started by `startProgram` and waits for it to exit. */
-export async function stopProgram(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+/** Stops a program started by `startProgram` (SIGTERM, then SIGKILL after `killAfterMs`) and waits for it to exit. */
+export async function stopProgram(child: ChildProcess, killAfterMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once("exit", resolve));
   child.kill("SIGTERM");
+  const killer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
   await exited;
+  clearTimeout(killer);
 }
 
 /** Everything a program started by `startProgram` has printed (stdout and stderr), as it arrives. */
