@@ -3,6 +3,8 @@
  */
 import { url_escape } from "../escape";
 import { HTTPError } from "./errors";
+import type { RequestHandler } from "./handler";
+import { verbDecorator, type VerbDecorator } from "./decorators";
 
 /** What `authenticated` needs from the handler it runs on; `RequestHandler` provides all of it. */
 export interface AuthenticatedHandler {
@@ -16,8 +18,6 @@ export interface AuthenticatedHandler {
   redirect(url: string): void;
 }
 
-/** A verb method (`get`, `post`, ...) of a handler of type `This`. */
-export type VerbMethod<This, Args extends unknown[], R> = (this: This, ...args: Args) => R;
 
 const C0_CONTROL_OR_SPACE_PREFIX_RE = /^[\x00-\x20]+/;
 const UNSAFE_URL_CHARS_RE = /[\t\r\n]/g;
@@ -63,26 +63,16 @@ function loginRedirectUrl(login_url: string, request: AuthenticatedHandler["requ
  * @throws HTTPError(403), synchronously, for a request other than GET/HEAD without a user;
  *   TypeError if applied to something other than a method.
  */
-export function authenticated<This extends AuthenticatedHandler, Args extends unknown[], R>(
-  method: VerbMethod<This, Args, R>,
-  context?: ClassMethodDecoratorContext<This, VerbMethod<This, Args, R>>,
-): VerbMethod<This, Args, R> {
-  if (typeof method !== "function") throw new TypeError("authenticated() must wrap a handler method");
-  if (context !== undefined && context.kind !== "method") {
-    throw new TypeError(`@authenticated decorates methods, not a ${context.kind}`);
-  }
-  const guarded = function (this: This, ...args: Args): R {
+export const authenticated: VerbDecorator = verbDecorator(function authenticated(method) {
+  return function (this: RequestHandler, ...args: unknown[]): unknown {
     if (!this.current_user) {
       const verb = this.request.method;
       if (verb === "GET" || verb === "HEAD") {
         this.redirect(loginRedirectUrl(this.get_login_url(), this.request));
-        return undefined as R;
+        return undefined;
       }
       throw new HTTPError(403);
     }
     return method.apply(this, args);
   };
-  // Keep the wrapped method's name for stack traces and logs, as functools.wraps would.
-  Object.defineProperty(guarded, "name", { value: method.name, configurable: true });
-  return guarded;
-}
+});

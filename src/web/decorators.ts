@@ -44,7 +44,7 @@ export function verbDecorator(wrap: (method: VerbMethod) => VerbMethod, name: st
 }
 
 /** `//host` and `/\host` in a Location header both lead browsers to another host. */
-function isProtocolRelative(path: string): boolean {
+export function isProtocolRelative(path: string): boolean {
   return path.startsWith("//") || path.startsWith("/\\");
 }
 

@@ -10,6 +10,7 @@ import { lookup } from "mime-types";
 import { gen_log } from "../log";
 import { HTTPError } from "./errors";
 import { RequestHandler } from "./handler";
+import { isProtocolRelative } from "./decorators";
 import type { Settings } from "./application";
 
 /**
@@ -467,10 +468,6 @@ function hashFileSync(abspath: string, hash: Hash): void {
   }
 }
 
-/** `//host` and `/\host` in a Location header both lead browsers to another host. */
-function isProtocolRelative(path: string): boolean {
-  return path.startsWith("//") || path.startsWith("/\\");
-}
 
 /** The content type for a file name, as Python's `mimetypes.guess_type` feeds Tornado's `get_content_type`. */
 function guessContentType(path: string): string {
