@@ -54,6 +54,7 @@ const CONTROL_CHARS = /[\x00-\x08\x0e-\x1f]/g;
 const ETAG_TOKEN = /\*|(?:W\/)?"[^"]*"/g;
 const ONE_YEAR_MS = 365 * 24 * 3600 * 1000;
 const RESOLVED = Promise.resolve();
+const NO_TRANSFORMS: readonly OutputTransform[] = Object.freeze([]);
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const DEFAULT_SIGNED_COOKIE_DAYS = 30;
 /** Template loaders by application, then by template directory: made once, reused by every request. */
@@ -130,7 +131,7 @@ export class RequestHandler {
   _auto_finish = true;
   /** True while `finish()` sends the last chunk (transforms close their streams then). */
   _finishing = false;
-  #transforms: OutputTransform[] = [];
+  #transforms: readonly OutputTransform[] = NO_TRANSFORMS;
   #sending: Promise<void> = RESOLVED;
   #newCookies: Map<string, string> | null = null;
   #currentUser: unknown = undefined;
@@ -283,7 +284,8 @@ export class RequestHandler {
       if (this.#newCookies !== null) {
         for (const cookie of this.#newCookies.values()) this._headers.add("Set-Cookie", cookie);
       }
-      this.#transforms = this.application.transforms.map((Transform) => new Transform(this.request));
+      const transforms = this.application.transforms;
+      if (transforms.length > 0) this.#transforms = transforms.map((Transform) => new Transform(this.request));
     }
     if (this.#transforms.length === 0) return this.#send(first, chunk);
     const finishing = this._finishing;
