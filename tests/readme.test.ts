@@ -1,50 +1,27 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, freePort, fetchWhenUp, startProgram, stopProgram } from "./support/process";
+import { codeBlocks, isTypeScript, typeCheck } from "./support/samples";
 import { template } from "../src";
+
+const readme = readFileSync(join(ROOT, "README.md"), "utf8");
 
 /** Every ```ts block of the README, in order. */
 function readmeSamples(): string[] {
-  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-  return [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+  return codeBlocks(readme).filter(isTypeScript).map((block) => block.code);
 }
-
-const SAMPLES_DIR = join(ROOT, "tests", ".samples");
-
-beforeAll(() => {
-  rmSync(SAMPLES_DIR, { recursive: true, force: true });
-  mkdirSync(SAMPLES_DIR, { recursive: true });
-});
 
 test("every TypeScript sample in the README type-checks on its own", () => {
   const samples = readmeSamples();
   expect(samples.length).toBeGreaterThanOrEqual(4);
-  const files = samples.map((code, i) => {
-    const file = join(SAMPLES_DIR, `readme-${i}.ts`);
-    writeFileSync(file, `${code}\nexport {};\n`);
-    return file;
-  });
-  const config = {
-    extends: "../../tsconfig.json",
-    compilerOptions: { noEmit: true, noUnusedLocals: false, isolatedModules: true },
-    include: [],
-    files: files.map((f) => f.slice(SAMPLES_DIR.length + 1)),
-  };
-  writeFileSync(join(SAMPLES_DIR, "tsconfig.json"), JSON.stringify(config));
-  let output = "";
-  try {
-    execFileSync(join(ROOT, "node_modules", ".bin", "tsc"), ["-p", SAMPLES_DIR], { encoding: "utf8", stdio: "pipe" });
-  } catch (err) {
-    output = String((err as { stdout?: string }).stdout ?? err);
-  }
-  expect(output).toBe("");
+  expect(typeCheck("readme", samples.map((code, i) => ({ name: `readme-${i}.ts`, code })))).toBe("");
 });
 
 test("the README's hello-world runs and answers (on a free port instead of 8888)", async () => {
   const [hello] = readmeSamples();
   const port = await freePort();
-  const file = join("tests", ".samples", "readme-hello.ts");
+  const file = join("tests", ".samples", "readme-run", "hello.ts");
+  mkdirSync(join(ROOT, "tests", ".samples", "readme-run"), { recursive: true });
   writeFileSync(join(ROOT, file), hello.replace("8888", String(port)));
   const child = startProgram(file);
   try {
@@ -56,8 +33,7 @@ test("the README's hello-world runs and answers (on a free port instead of 8888)
 });
 
 test("the README's template sample renders, escaping its argument", () => {
-  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-  const [page] = [...readme.matchAll(/```html\n([\s\S]*?)```/g)].map((m) => m[1]);
+  const [page] = codeBlocks(readme).filter((block) => block.lang === "html").map((block) => block.code);
   const loader = new template.DictLoader({ "page.html": page, "base.html": "<main>{% block body %}{% end %}</main>" });
   const html = loader
     .load("page.html")

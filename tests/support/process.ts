@@ -14,9 +14,13 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Runs a TypeScript program with tsx, as a user would; stop it with `stopProgram`. */
-export function startProgram(file: string, args: string[] = []): ChildProcess {
-  return spawn(join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, file), ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+/** Runs a TypeScript program with tsx, as a user would, `env` added to ours; stop it with `stopProgram`. */
+export function startProgram(file: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, file), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 /** Fetches `url` until it answers, polling every 100 ms for at most `timeoutMs`. */
