@@ -1,5 +1,6 @@
 /**
- * Profiles the tornado-ts server under the hello load: `tsx bench/profile.ts [path] [seconds]`.
+ * Profiles a contestant under the hello load: `tsx bench/profile.ts [path] [seconds] [top] [server]`
+ * (server: a file in bench/servers/, default tornado.ts; raw.ts gives the baseline to compare).
  * Runs the server with `node --cpu-prof` on core 0, wrk on core 1, and prints the top 10
  * functions by self time.
  */
@@ -30,7 +31,7 @@ const ok = (): Promise<boolean> =>
 
 async function main(): Promise<void> {
   const server = spawn("taskset", ["-c", "0", process.execPath, "--cpu-prof", `--cpu-prof-dir=${dir}`, "--import", "tsx",
-    join(ROOT, "bench/servers/tornado.ts"), "--port", String(port)], { cwd: ROOT, stdio: "ignore" });
+    join(ROOT, "bench/servers", process.argv[5] ?? "tornado.ts"), "--port", String(port)], { cwd: ROOT, stdio: "ignore" });
   try {
     let ready = false;
     for (let i = 0; i < 600 && !ready; i++) {

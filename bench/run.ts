@@ -1,5 +1,6 @@
 /**
- * The benchmark suite of issue 6: `npm run bench` (`--quick` for a one-round smoke run).
+ * The benchmark suite of issue 6: `npm run bench` (`--quick` for a one-round smoke run, `--only
+ * hello,json` for a working run of some scenarios that leaves docs/ and bench/results/ alone).
  *
  * Servers run pinned to core 0 (`taskset -c 0`), load generators to core 1 (`taskset -c 1`):
  * `wrk` for HTTP, `bench/clients/wsload.ts` (a light raw-socket client) for WebSockets.
@@ -17,6 +18,14 @@ import { join, resolve } from "node:path";
 
 const ROOT = resolve(__dirname, "..");
 const QUICK = process.argv.includes("--quick");
+/** `--only hello,routing`: run just these scenarios (a working run: docs/ and bench/results/ are left alone). */
+const ONLY = optionValue("--only")?.split(",") ?? null;
+const wanted = (scenario: string): boolean => ONLY === null || ONLY.includes(scenario);
+
+function optionValue(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at < 0 ? undefined : process.argv[at + 1];
+}
 const ROUNDS = QUICK ? 1 : 3;
 const WARMUP_S = 1;
 const DURATION_S = QUICK ? 2 : 5;
@@ -325,20 +334,21 @@ async function main(): Promise<void> {
   for (let round = 1; round <= ROUNDS; round++) {
     console.log(`round ${round}/${ROUNDS}`);
     for (const [scenario, path] of [["hello", "/hello"], ["json", "/json"], ["user/<id>", "/user/12345"]] as const) {
+      if (!wanted(scenario)) continue;
       for (const c of contestants) add(scenario, c.name, await measureHttp(servers.get(c.name)!, path));
     }
-    for (const c of routeContestants) {
+    for (const c of wanted("routing") ? routeContestants : []) {
       const n = Number(c.name.split(" ")[1]);
       add("routing", c.name, await measureHttp(servers.get(c.name)!, `/route${n - 1}/12345`));
     }
-    for (const c of [raw, tts]) add("static 64 KiB", c.name, await measureHttp(servers.get(c.name)!, "/static/64k.bin"));
-    for (const c of contestants.filter((x) => x.ws)) add("ws echo", c.name, await measureEcho(servers.get(c.name)!));
-    for (const c of [raw, tts]) add("broadcast 1000", c.name, await measureBroadcast(servers.get(c.name)!));
-    for (const c of [raw, tts]) {
+    for (const c of wanted("static") ? [raw, tts] : []) add("static 64 KiB", c.name, await measureHttp(servers.get(c.name)!, "/static/64k.bin"));
+    for (const c of contestants.filter((x) => x.ws && wanted("echo"))) add("ws echo", c.name, await measureEcho(servers.get(c.name)!));
+    for (const c of wanted("broadcast") ? [raw, tts] : []) add("broadcast 1000", c.name, await measureBroadcast(servers.get(c.name)!));
+    for (const c of wanted("memory") ? [raw, tts] : []) {
       const m = await measureMemory(c);
       add("ws idle memory", c.name, m, { heapPerConn: m.heapPerConn });
     }
-    for (const c of contestants) {
+    for (const c of wanted("start-up") ? contestants : []) {
       const s = await startServer(c.name, c.cmd);
       await stopServer(s);
       add("start-up", c.name, { value: s.startupMs, clientCpu: NaN, serverCpu: NaN });
@@ -383,6 +393,7 @@ async function main(): Promise<void> {
   console.log("\n" + table + "\n");
   for (const t of targets) console.log(`${t.met ? "MET   " : "MISSED"} ${t.scenario}: ${t.target} — measured ${t.measured}`);
 
+  if (ONLY !== null) return;
   const stamp = new Date(started).toISOString().replace(/[:.]/g, "-");
   const resultsDir = join(ROOT, "bench/results");
   mkdirSync(resultsDir, { recursive: true });

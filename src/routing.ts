@@ -1,8 +1,9 @@
 /**
  * Matching a request path to a rule, as Tornado's `tornado.routing`.
  *
- * Every pattern is compiled once, when the `Application` is built; matching a request is a
- * walk over the compiled rules, first match wins.
+ * Every pattern is compiled once, when the `Application` is built. A `RuleTable` indexes the
+ * rules by the literal text each pattern starts with, so matching a request tests only the
+ * rules whose prefix the path has, still in the order they were given (first match wins).
  */
 
 /** Raw (still percent-encoded) captures of a matched path: positional or named, never both. */
@@ -25,6 +26,8 @@ const EMPTY_MATCH: PathMatch = Object.freeze({ path_args: NO_ARGS, path_kwargs: 
 export class PathMatches {
   readonly regex: RegExp;
   readonly pattern: string;
+  /** Literal text every matching path starts with ("" when the pattern cannot promise any). */
+  readonly literal_prefix: string;
   readonly #named: boolean;
   readonly #groupCount: number;
   readonly #reversePieces: string[] | null;
@@ -38,6 +41,7 @@ export class PathMatches {
     this.#groupCount = new RegExp(this.pattern + "|", flags).exec("")!.length - 1;
     this.#named = /\(\?<[A-Za-z_$][\w$]*>/.test(this.pattern);
     this.#reversePieces = reversePieces(this.pattern, this.#groupCount);
+    this.literal_prefix = flags.includes("i") ? "" : literalPrefix(this.pattern);
   }
 
   /** Matches a raw request path; returns its raw captures, or null when it does not match. */
@@ -112,6 +116,127 @@ export class URLSpec<H = unknown> {
   toString(): string {
     return `URLSpec(${this.matcher.pattern}, ${String((this.handler_class as { name?: string }).name)}, name=${this.name})`;
   }
+}
+
+/** A rule found for a path: the spec and its raw captures. */
+export interface RuleMatch<H> {
+  spec: URLSpec<H>;
+  match: PathMatch;
+}
+
+/** A node of the prefix trie: the rules whose literal prefix ends here, and the next characters. */
+interface PrefixNode {
+  rules: number[];
+  next: Map<string, PrefixNode> | null;
+}
+
+/**
+ * Rules in order, indexed by literal prefix: `match(path)` walks the path's characters down a
+ * trie, gathers the rules whose prefix the path starts with, and tries those in their original
+ * order. A path is tested against a handful of regular expressions however many rules there are.
+ */
+export class RuleTable<H> {
+  readonly rules: ReadonlyArray<URLSpec<H>>;
+  readonly #root: PrefixNode = { rules: [], next: null };
+  readonly #candidates: number[] = [];
+
+  constructor(rules: ReadonlyArray<URLSpec<H>>) {
+    this.rules = rules;
+    rules.forEach((rule, index) => this.#insert(rule.matcher.literal_prefix, index));
+  }
+
+  /** The first rule (in the order given) whose pattern matches the raw `path`, or null. */
+  match(path: string): RuleMatch<H> | null {
+    const candidates = this.#gather(path);
+    for (let i = 0; i < candidates.length; i++) {
+      const spec = this.rules[candidates[i]];
+      const match = spec.matcher.match(path);
+      if (match !== null) return { spec, match };
+    }
+    return null;
+  }
+
+  #insert(prefix: string, index: number): void {
+    let node = this.#root;
+    for (let i = 0; i < prefix.length; i++) {
+      const ch = prefix[i];
+      node.next ??= new Map();
+      let child = node.next.get(ch);
+      if (child === undefined) {
+        child = { rules: [], next: null };
+        node.next.set(ch, child);
+      }
+      node = child;
+    }
+    node.rules.push(index);
+  }
+
+  /** Indexes of the rules whose prefix `path` starts with, ascending. Reuses one array: read it before the next call. */
+  #gather(path: string): number[] {
+    const out = this.#candidates;
+    out.length = 0;
+    let node: PrefixNode | undefined = this.#root;
+    let sorted = true;
+    for (let i = 0; node !== undefined; i++) {
+      for (const index of node.rules) {
+        if (out.length > 0 && index < out[out.length - 1]) sorted = false;
+        out.push(index);
+      }
+      if (i === path.length || node.next === null) break;
+      node = node.next.get(path[i]);
+    }
+    if (!sorted) out.sort((a, b) => a - b);
+    return out;
+  }
+}
+
+const REGEX_SYNTAX = "\\^$.|?*+()[]{}";
+const QUANTIFIERS = "?*+{";
+
+/**
+ * The literal text at the start of an anchored pattern: characters up to the first regex
+ * syntax, less one made optional by a quantifier (`/users?` promises only `/user`). A pattern
+ * with a top-level `|` promises nothing.
+ */
+function literalPrefix(pattern: string): string {
+  if (hasTopLevelAlternation(pattern)) return "";
+  let prefix = "";
+  let i = pattern.startsWith("^") ? 1 : 0;
+  while (i < pattern.length) {
+    let literal: string;
+    let width: number;
+    if (pattern[i] === "\\") {
+      const escaped = pattern[i + 1];
+      if (escaped === undefined || /[A-Za-z0-9]/.test(escaped)) break;
+      literal = escaped;
+      width = 2;
+    } else if (REGEX_SYNTAX.includes(pattern[i])) {
+      break;
+    } else {
+      literal = pattern[i];
+      width = 1;
+    }
+    if (i + width < pattern.length && QUANTIFIERS.includes(pattern[i + width])) break;
+    prefix += literal;
+    i += width;
+  }
+  return prefix;
+}
+
+/** True when `pattern` has a `|` outside every group and character class. */
+function hasTopLevelAlternation(pattern: string): boolean {
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i];
+    if (ch === "\\") i++;
+    else if (inClass) inClass = ch !== "]";
+    else if (ch === "[") inClass = true;
+    else if (ch === "(") depth++;
+    else if (ch === ")") depth--;
+    else if (ch === "|" && depth === 0) return true;
+  }
+  return false;
 }
 
 function translatePythonGroups(source: string): string {

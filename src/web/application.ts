@@ -4,7 +4,7 @@ import { HTTPServer, type HTTPServerOptions } from "../httpserver";
 import type { HTTPServerRequest } from "../httputil/request";
 import { IOLoop } from "../ioloop";
 import { access_log, INFO, WARNING, ERROR } from "../log";
-import { HostMatches, URLSpec, type PathMatch } from "../routing";
+import { HostMatches, RuleTable, URLSpec, type PathMatch } from "../routing";
 import { RequestHandler, type RequestHandlerClass } from "./handler";
 import { ErrorHandler } from "./handlers";
 import { StaticFileHandler } from "./static";
@@ -38,7 +38,7 @@ export interface Settings {
 
 interface HostRoutes {
   host: HostMatches;
-  specs: Array<URLSpec<RequestHandlerClass>>;
+  table: RuleTable<RequestHandlerClass>;
 }
 
 /** The handler chosen for a request, with its init kwargs and raw path captures. */
@@ -96,7 +96,7 @@ export class Application {
   /** Transforms applied to every response, in order (gzip when `compress_response` is set). */
   readonly transforms: OutputTransformClass[] = [];
   readonly #hostRoutes: HostRoutes[] = [];
-  readonly #wildcardRoutes: Array<URLSpec<RequestHandlerClass>> = [];
+  readonly #wildcardRoutes: RuleTable<RequestHandlerClass>;
 
   /**
    * @param handlers the routes, tried in order (first match wins).
@@ -116,15 +116,16 @@ export class Application {
     if (this.settings.default_handler_class !== undefined) {
       checkHandlerClass("default_handler_class", this.settings.default_handler_class);
     }
+    const staticRoutes: Array<URLSpec<RequestHandlerClass>> = [];
     if (this.settings.static_path) {
       // Tornado's three static routes, ahead of the application's own.
       const handlerClass = (this.settings.static_handler_class as RequestHandlerClass | undefined) ?? StaticFileHandler;
       const kwargs = { ...(this.settings.static_handler_args as Record<string, unknown> | undefined), path: this.settings.static_path };
       const prefix = String(this.settings.static_url_prefix ?? "/static/").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
       const patterns = ["/(robots\\.txt)", "/(favicon\\.ico)", prefix + "(.*)"];
-      this.#wildcardRoutes.push(...this.#compile(patterns.map((pattern) => [pattern, handlerClass, kwargs] as const)));
+      staticRoutes.push(...this.#compile(patterns.map((pattern) => [pattern, handlerClass, kwargs] as const)));
     }
-    this.#wildcardRoutes.push(...this.#compile(handlers));
+    this.#wildcardRoutes = new RuleTable([...staticRoutes, ...this.#compile(handlers)]);
   }
 
   /** `static_url` for handlers: the static handler class's URL for `path`, with `?v=<hash>` unless `include_version` is false. */
@@ -143,7 +144,7 @@ export class Application {
    * `$` implied). They are tried before the routes given to the constructor.
    */
   add_handlers(host_pattern: string | RegExp, handlers: readonly Route[]): void {
-    this.#hostRoutes.push({ host: new HostMatches(host_pattern), specs: this.#compile(handlers) });
+    this.#hostRoutes.push({ host: new HostMatches(host_pattern), table: new RuleTable(this.#compile(handlers)) });
   }
 
   /**
@@ -195,10 +196,10 @@ export class Application {
   #match(request: HTTPServerRequest, path: string): RouteTarget | null {
     for (const group of this.#hostRoutes) {
       if (!group.host.match(request.host_name)) continue;
-      const target = matchSpecs(group.specs, path);
+      const target = matchRules(group.table, path);
       if (target !== null) return target;
     }
-    return matchSpecs(this.#wildcardRoutes, path) ?? this.#matchDefaultHost(request, path);
+    return matchRules(this.#wildcardRoutes, path) ?? this.#matchDefaultHost(request, path);
   }
 
   /** Serves one request: the entry point `HTTPServer` calls. Never throws; errors become responses and log lines. */
@@ -251,20 +252,17 @@ export class Application {
     if (defaultHost === undefined || request.headers.has("X-Real-Ip")) return null;
     for (const group of this.#hostRoutes) {
       if (!group.host.match(defaultHost)) continue;
-      const target = matchSpecs(group.specs, path);
+      const target = matchRules(group.table, path);
       if (target !== null) return target;
     }
     return null;
   }
 }
 
-function matchSpecs(specs: Array<URLSpec<RequestHandlerClass>>, path: string): RouteTarget | null {
-  for (const spec of specs) {
-    const match = spec.matcher.match(path);
-    if (match !== null) {
-      return { handler_class: spec.handler_class, kwargs: spec.kwargs, path_args: match.path_args, path_kwargs: match.path_kwargs };
-    }
-  }
-  return null;
+function matchRules(table: RuleTable<RequestHandlerClass>, path: string): RouteTarget | null {
+  const found = table.match(path);
+  if (found === null) return null;
+  const { spec, match } = found;
+  return { handler_class: spec.handler_class, kwargs: spec.kwargs, path_args: match.path_args, path_kwargs: match.path_kwargs };
 }
 
