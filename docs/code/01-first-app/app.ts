@@ -1,0 +1,13 @@
+import { web, ioloop } from "tornado-ts";
+
+class MainHandler extends web.RequestHandler {
+  get() {
+    this.write("Hello, world");
+  }
+}
+
+const port = Number(process.env.PORT ?? 8888);
+const app = new web.Application([["/", MainHandler]]);
+app.listen(port);
+console.log(`Listening on http://localhost:${port}/`);
+ioloop.IOLoop.current().start();

@@ -1,0 +1,114 @@
+import type { ChildProcess } from "node:child_process";
+import { testing, websocket } from "../../src";
+import { fetchWhenUp, freePort, ProgramOutput, startProgram, stopProgram } from "../support/process";
+
+// Each chapter's complete program, started as the chapter says (`npx tsx docs/code/.../app.ts`,
+// with PORT set to a free port instead of 8888), answers what the chapter says it answers.
+
+interface Running {
+  base: string;
+  output: ProgramOutput;
+}
+
+const children: ChildProcess[] = [];
+afterAll(() => Promise.all(children.map((child) => stopProgram(child))));
+
+/** Starts `docs/code/<chapter>/app.ts` on a free port and waits until `path` answers. */
+async function run(chapter: string, path = "/"): Promise<Running> {
+  const port = await freePort();
+  const child = startProgram(`docs/code/${chapter}/app.ts`, [], { PORT: String(port) });
+  children.push(child);
+  const output = new ProgramOutput(child);
+  const base = `http://127.0.0.1:${port}`;
+  await fetchWhenUp(`${base}${path}`);
+  return { base, output };
+}
+
+/** The `name=value` pairs of a response's Set-Cookie headers, ready for a Cookie header. */
+function cookies(response: testing.HTTPResponse): string {
+  return response.headers.get_list("Set-Cookie").map((c) => c.split(";")[0]).join("; ");
+}
+
+test("01: the first app says hello and tells where it listens", async () => {
+  const { base, output } = await run("01-first-app");
+  expect((await testing.fetch(`${base}/`)).text).toBe("Hello, world");
+  await output.waitFor(/Listening on http:\/\/localhost:\d+\//);
+});
+
+test("02: routes pass capture groups and arguments, and the about page drops its slash", async () => {
+  const { base } = await run("02-routing");
+  expect((await testing.fetch(`${base}/?name=<Ada>`)).text).toBe("Hello, &lt;Ada&gt;");
+  expect((await testing.fetch(`${base}/`)).text).toBe("Hello, stranger");
+  expect((await testing.fetch(`${base}/user/42?tab=posts`)).json()).toEqual({ id: 42, tab: "posts" });
+  expect((await testing.fetch(`${base}/posts/2026/first-post`)).text).toBe('Post "first-post" from 2026');
+  expect((await testing.fetch(`${base}/user/ada`)).code).toBe(404);
+  const slashed = await testing.fetch(`${base}/about/`, { follow_redirects: false });
+  expect([slashed.code, slashed.headers.get("Location")]).toEqual([301, "/about"]);
+  expect((await testing.fetch(`${base}/about`)).text).toBe("About this site");
+});
+
+test("03: the list page extends its base, escapes its items and links a versioned stylesheet", async () => {
+  const { base } = await run("03-templates");
+  const page = (await testing.fetch(`${base}/`)).text;
+  expect(page).toContain("<title>Shopping</title>");
+  expect(page).toContain("<li>&lt;olives&gt;</li>");
+  const href = page.match(/href="(\/static\/style\.css\?v=\w+)"/)![1];
+  const css = await testing.fetch(`${base}${href}`);
+  expect([css.code, css.headers.get("Content-Type")]).toEqual([200, "text/css"]);
+});
+
+test("04: a visitor is sent to log in, the form needs its XSRF token, and the cookie remembers the name", async () => {
+  const { base } = await run("04-forms", "/login");
+  const away = await testing.fetch(`${base}/`, { follow_redirects: false });
+  expect([away.code, away.headers.get("Location")]).toEqual([302, "/login?next=%2F"]);
+
+  const form = await testing.fetch(`${base}/login`);
+  const token = form.text.match(/name="_xsrf" value="([^"]+)"/)![1];
+  const post = (body: string, cookie: string) =>
+    testing.fetch(`${base}/login`, { method: "POST", body, headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" }, follow_redirects: false });
+  expect((await post("name=Ada", cookies(form))).code).toBe(403);
+  expect((await post(`_xsrf=${encodeURIComponent(token)}&name=`, cookies(form))).code).toBe(400);
+  const loggedIn = await post(`_xsrf=${encodeURIComponent(token)}&name=Ada`, cookies(form));
+  expect([loggedIn.code, loggedIn.headers.get("Location")]).toEqual([302, "/"]);
+
+  const home = await testing.fetch(`${base}/`, { headers: { Cookie: `${cookies(form)}; ${cookies(loggedIn)}` } });
+  expect(home.text).toContain("<h1>Hello, Ada</h1>");
+  expect(home.text).toContain("visit number 1.");
+});
+
+test("05: Geri sends every message back and prints the tutorial's lines", async () => {
+  const { base, output } = await run("05-websockets");
+  expect((await testing.fetch(`${base}/`)).text).toContain("/ws/geri");
+  const connection = await websocket.websocket_connect(`${base.replace("http", "ws")}/ws/geri`);
+  await connection.write_message("Merhaba");
+  expect(await connection.read_message()).toBe("Merhaba");
+  connection.close();
+  await output.waitFor(/Bağlantı kuruldu\n[\s\S]*Merhaba\n[\s\S]*Bağlantı kapandı/);
+});
+
+test("06: the chat page carries its client, and a message reaches everyone in the room", async () => {
+  const { base } = await run("06-chat");
+  expect((await testing.fetch(`${base}/`)).text).toContain('"/ws/chat"');
+  const url = `${base.replace("http", "ws")}/ws/chat`;
+  const ada = await websocket.websocket_connect(url);
+  expect(await ada.read_message()).toBe("Someone joined: 1 here now.");
+  const bob = await websocket.websocket_connect(url);
+  expect(await ada.read_message()).toBe("Someone joined: 2 here now.");
+  expect(await bob.read_message()).toBe("Someone joined: 2 here now.");
+  await bob.write_message("Merhaba");
+  expect([await ada.read_message(), await bob.read_message()]).toEqual(["Merhaba", "Merhaba"]);
+  bob.close();
+  expect(await ada.read_message()).toBe("Someone left: 1 here now.");
+  ada.close();
+});
+
+test("07: the app under test also runs as a program", async () => {
+  const { base } = await run("07-testing");
+  expect((await testing.fetch(`${base}/?name=Ada`)).text).toBe("Hello, Ada");
+});
+
+test("08: behind a proxy, the app reports the client's address and scheme from the proxy's headers", async () => {
+  const { base } = await run("08-deploying");
+  const response = await testing.fetch(`${base}/`, { headers: { "X-Real-IP": "203.0.113.7", "X-Forwarded-Proto": "https" } });
+  expect(response.text).toMatch(/^Hello from process \d+; you are 203\.0\.113\.7 over https$/);
+});
