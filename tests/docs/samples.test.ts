@@ -1,0 +1,63 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "../support/process";
+import { isTypeScript, typeCheck } from "../support/samples";
+import { CHAPTERS, CODE_DIR, LANGUAGES, docsPages, filesUnder } from "./tutorial";
+
+// The docs never drift from the code: every TypeScript block compiles, every block that shows a
+// file is that file, and every shell command they give names a script or path that exists.
+
+const pages = docsPages();
+const page = (path: string) => pages.find((p) => p.path === path);
+
+test("both languages have every chapter, and each index links them in order", () => {
+  for (const language of LANGUAGES) {
+    for (const chapter of CHAPTERS) expect(page(`docs/${language}/${chapter}.md`)).toBeDefined();
+    const index = page(`docs/${language}/README.md`)!.text;
+    const linked = [...index.matchAll(/\]\((\d\d-[\w-]+)\.md\)/g)].map((m) => m[1]);
+    expect(linked).toEqual([...CHAPTERS]);
+  }
+});
+
+test("every block that names a file shows that file of docs/code exactly", () => {
+  const shown = pages.flatMap((p) => p.blocks.filter((b) => b.file !== null).map((b) => ({ page: p.path, ...b })));
+  expect(shown.length).toBeGreaterThan(0);
+  for (const block of shown) {
+    const file = join(CODE_DIR, block.file!);
+    expect({ page: block.page, file: block.file, exists: existsSync(file) }).toEqual({ page: block.page, file: block.file, exists: true });
+    expect({ page: block.page, file: block.file, code: block.code }).toEqual({ page: block.page, file: block.file, code: readFileSync(file, "utf8") });
+  }
+});
+
+test("each chapter, in both languages, ends with its complete program and shows every file of it", () => {
+  for (const language of LANGUAGES) {
+    for (const chapter of CHAPTERS) {
+      const blocks = page(`docs/${language}/${chapter}.md`)!.blocks;
+      const shown = blocks.filter((b) => b.file !== null).map((b) => b.file);
+      const files = filesUnder(join(CODE_DIR, chapter)).map((f) => `${chapter}/${f}`);
+      expect({ chapter, language, shown: [...new Set(shown)].sort() }).toEqual({ chapter, language, shown: files });
+      const lastTs = blocks.filter(isTypeScript).at(-1)!;
+      expect({ chapter, language, last: lastTs.file }).toEqual({ chapter, language, last: expect.stringMatching(new RegExp(`^${chapter}/`)) });
+    }
+  }
+});
+
+test("every TypeScript block in docs/ type-checks, together with the chapters' programs", () => {
+  const snippets = pages.flatMap((p) =>
+    p.blocks.filter((b) => isTypeScript(b) && b.file === null).map((b) => b.code),
+  );
+  expect(snippets.length).toBeGreaterThanOrEqual(CHAPTERS.length);
+  const unique = [...new Set(snippets)].map((code, i) => ({ name: `docs-${i}.ts`, code }));
+  const programs = filesUnder(CODE_DIR).filter((f) => f.endsWith(".ts")).map((f) => join("docs", "code", f));
+  expect(typeCheck("docs", unique, programs)).toBe("");
+});
+
+test("the shell commands in docs/ run scripts and files that exist", () => {
+  const scripts = Object.keys(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts);
+  const commands = pages.flatMap((p) => p.blocks.filter((b) => b.lang === "sh").flatMap((b) => b.code.split("\n")));
+  expect(commands.length).toBeGreaterThan(0);
+  for (const line of commands) {
+    for (const [, script] of line.matchAll(/npm run (\S+)/g)) expect(scripts).toContain(script);
+    for (const [path] of line.matchAll(/docs\/code\/\S+/g)) expect({ line, exists: existsSync(join(ROOT, path)) }).toEqual({ line, exists: true });
+  }
+});
