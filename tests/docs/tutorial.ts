@@ -16,7 +16,7 @@ export const CHAPTERS = [
 ] as const;
 
 /** The languages the tutorial is written in, each a folder of `docs/`. */
-export const LANGUAGES = ["en"] as const;
+export const LANGUAGES = ["en", "tr"] as const;
 
 /** Where the chapters' complete programs live. */
 export const CODE_DIR = join(ROOT, "docs", "code");
