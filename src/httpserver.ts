@@ -67,13 +67,10 @@ class NodeHTTPConnection implements HTTPConnection {
     this.#res = res;
     this.#closeAfter = closeAfter;
     res.sendDate = false;
-    this.#res[kConnection] = this;
-    res.once("close", onResponseClose);
   }
 
   write_headers(start_line: ResponseStartLine, headers: HTTPHeaders, chunk?: Buffer | string): Promise<void> {
-    const flat: string[] = [];
-    for (const [name, value] of headers.get_all()) flat.push(name, value);
+    const flat = headers._flat();
     if (this.#closeAfter) {
       flat.push("Connection", "close");
       this.#res.shouldKeepAlive = false;
@@ -92,21 +89,30 @@ class NodeHTTPConnection implements HTTPConnection {
   }
 
   /**
-   * Ends the response. A body shorter than its declared Content-Length would leave the
+   * Ends the response, with `chunk` as its last data (Node sends pending headers and the
+   * chunk in one write). A body shorter than its declared Content-Length would leave the
    * client waiting on a kept-alive connection, so that connection is closed instead.
    */
-  finish(): void {
+  finish(chunk?: Buffer | string): Promise<void> | void {
     const res = this.#res;
-    if (this.#owed !== null && this.#owed > 0 && !res.destroyed) {
+    if (res.destroyed || res.writableEnded) return;
+    if (chunk !== undefined && this.#owed !== null) this.#owed -= typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
+    if (this.#owed !== null && this.#owed > 0) {
       gen_log.error("Tried to write %d bytes less than Content-Length for %s %s", this.#owed, res.req.method, res.req.url);
       const socket = res.socket;
-      res.end(() => socket?.destroy());
+      res.end(chunk, () => socket?.destroy());
       return;
     }
-    res.end();
+    res.end(chunk);
+    if (res.writableNeedDrain) return waitForEvent(res, "finish");
   }
 
+  /** The close callback needs a listener on the response, added the first time one is set. */
   set_close_callback(callback: (() => void) | null): void {
+    if (callback !== null && this.#res[kConnection] === undefined) {
+      this.#res[kConnection] = this;
+      this.#res.once("close", onResponseClose);
+    }
     this.#closeCallback = callback;
   }
 
@@ -144,7 +150,8 @@ export class UpgradeConnection implements HTTPConnection {
 
   write_headers(start_line: ResponseStartLine, headers: HTTPHeaders, chunk?: Buffer | string): Promise<void> {
     let head = `HTTP/1.1 ${start_line.code} ${start_line.reason}\r\n`;
-    for (const [name, value] of headers.get_all()) head += `${name}: ${value}\r\n`;
+    const flat = headers._flat();
+    for (let i = 0; i < flat.length; i += 2) head += `${flat[i]}: ${flat[i + 1]}\r\n`;
     this.socket.write(head + "Connection: close\r\n\r\n", "latin1");
     return chunk !== undefined && chunk.length > 0 ? this.write(chunk) : RESOLVED;
   }
@@ -154,9 +161,11 @@ export class UpgradeConnection implements HTTPConnection {
     return this.socket.write(chunk) ? RESOLVED : waitForEvent(this.socket, "drain");
   }
 
-  finish(): void {
+  finish(chunk?: Buffer | string): void {
     this.#finished = true;
-    if (!this.#detached) this.socket.end();
+    if (this.#detached) return;
+    if (chunk !== undefined && chunk.length > 0 && this.socket.writable) this.socket.write(chunk);
+    this.socket.end();
   }
 
   set_close_callback(callback: (() => void) | null): void {

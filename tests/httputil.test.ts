@@ -465,6 +465,23 @@ describe("HTTPHeaders", () => {
     expect(headers.get("Host")).toBe("example.com");
     expect(headers.get_list("cookie")).toEqual(["a=1", "b=2"]);
   });
+
+  test("from_raw answers get and has before building its map, exactly as after", () => {
+    const raw = ["host", "example.com", "Cookie", "a=1", "COOKIE", "b=2", "X-Empty", ""];
+    const lazy = HTTPHeaders.from_raw(raw);
+    expect(lazy.get("HOST")).toBe("example.com");
+    expect(lazy.get("cookie")).toBe("a=1,b=2");
+    expect(lazy.get("X-Empty")).toBe("");
+    expect(lazy.get("Missing", "fallback")).toBe("fallback");
+    expect(lazy.has("x-empty")).toBe(true);
+    expect(lazy.has("Hosts")).toBe(false);
+    lazy.add("Cookie", "c=3");
+    lazy.set("Host", "other.example");
+    expect(lazy.get("cookie")).toBe("a=1,b=2,c=3");
+    expect([...lazy.keys()]).toEqual(["Host", "Cookie", "X-Empty"]);
+    expect(lazy.get("host")).toBe("other.example");
+    expect(raw).toHaveLength(8);
+  });
 });
 
 describe("format_timestamp", () => {

@@ -78,6 +78,40 @@ describe("handler lifecycle", () => {
     await expect(Promise.race([wasClosed.then(() => "closed"), new Promise((r) => setTimeout(() => r("timeout"), 3000))])).resolves.toBe("closed");
   });
 
+  test.each([
+    ["an async prepare", "prepare"],
+    ["a sync verb that leaves the response open", "open"],
+  ])("on_connection_close runs when the client leaves after %s", async (_label, mode) => {
+    let closed!: () => void;
+    const wasClosed = new Promise<void>((resolve) => (closed = resolve));
+    let started!: () => void;
+    const hasStarted = new Promise<void>((resolve) => (started = resolve));
+    class Pending extends web.RequestHandler {
+      override prepare() {
+        if (mode === "prepare") {
+          started();
+          return wasClosed;
+        }
+        return undefined;
+      }
+      get() {
+        this._auto_finish = false;
+        this.write("partial");
+        void this.flush();
+        started();
+      }
+      override on_connection_close() {
+        closed();
+      }
+    }
+    const server = await serve([["/", Pending]]);
+    const socket = await openSocket(server.port);
+    socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    await hasStarted;
+    socket.destroy();
+    await expect(Promise.race([wasClosed.then(() => "closed"), new Promise((r) => setTimeout(() => r("timeout"), 3000))])).resolves.toBe("closed");
+  });
+
   test("on_connection_close is not called for a request that finished normally", async () => {
     let called = false;
     class Quick extends web.RequestHandler {

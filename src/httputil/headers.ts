@@ -92,8 +92,21 @@ function stripSpaceAndTab(text: string): string {
  * `get` and iteration give them joined with `,`.
  */
 export class HTTPHeaders implements Iterable<[string, string]> {
-  #lists = new Map<string, string[]>();
+  #store: Map<string, string[]> | null = new Map();
+  /** Node's flat raw list, kept as is until something needs the map (`get`/`has` scan it instead). */
+  #raw: readonly string[] | null = null;
   #lastKey: string | null = null;
+
+  /** The name -> values map, built from the raw list on first need. */
+  get #lists(): Map<string, string[]> {
+    if (this.#store === null) {
+      const raw = this.#raw!;
+      this.#store = new Map();
+      this.#raw = null;
+      for (let i = 0; i + 1 < raw.length; i += 2) this.#append(normalizeName(raw[i]), raw[i + 1]);
+    }
+    return this.#store;
+  }
 
   /**
    * @param init a record of name -> value or values, a list of
@@ -113,13 +126,13 @@ export class HTTPHeaders implements Iterable<[string, string]> {
   /**
    * Builds headers from Node's flat `req.rawHeaders` list (`[name, value,
    * name, value, ...]`). Node has already validated them, so this skips the
-   * checks `add` makes.
+   * checks `add` makes. The map is built only when first needed: a request
+   * whose handler reads a header or two never builds it.
    */
   static from_raw(rawHeaders: readonly string[]): HTTPHeaders {
     const headers = new HTTPHeaders();
-    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-      headers.#append(normalizeName(rawHeaders[i]), rawHeaders[i + 1]);
-    }
+    headers.#store = null;
+    headers.#raw = rawHeaders;
     return headers;
   }
 
@@ -181,6 +194,7 @@ export class HTTPHeaders implements Iterable<[string, string]> {
   get(name: string): string | undefined;
   get<D>(name: string, defaultValue: D): string | D;
   get<D>(name: string, defaultValue?: D): string | D | undefined {
+    if (this.#raw !== null) return this.#rawValue(name) ?? defaultValue;
     const list = this.#lists.get(normalizeName(name));
     if (list === undefined) return defaultValue;
     return list.length === 1 ? list[0] : list.join(",");
@@ -198,8 +212,18 @@ export class HTTPHeaders implements Iterable<[string, string]> {
     }
   }
 
+  /** Every `[name, value]` pair flattened into one list (`[name, value, name, value, ...]`), as Node's `writeHead` takes them. */
+  _flat(): string[] {
+    const flat: string[] = [];
+    for (const [name, list] of this.#lists) {
+      for (let i = 0; i < list.length; i++) flat.push(name, list[i]);
+    }
+    return flat;
+  }
+
   /** Whether a header called `name` (any case) is present. */
   has(name: string): boolean {
+    if (this.#raw !== null) return this.#rawValue(name) !== undefined;
     return this.#lists.has(normalizeName(name));
   }
 
@@ -236,9 +260,27 @@ export class HTTPHeaders implements Iterable<[string, string]> {
   }
 
   #append(normalizedName: string, value: string): void {
-    const list = this.#lists.get(normalizedName);
-    if (list === undefined) this.#lists.set(normalizedName, [value]);
+    const store = this.#lists;
+    const list = store.get(normalizedName);
+    if (list === undefined) store.set(normalizedName, [value]);
     else list.push(value);
+  }
+
+  /** `get` on the raw list: its values for `name` (any case) joined with `,`, or undefined. */
+  #rawValue(name: string): string | undefined {
+    const raw = this.#raw!;
+    let lower: string | null = null;
+    let value: string | undefined;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const key = raw[i];
+      if (key.length !== name.length) continue;
+      if (key !== name) {
+        lower ??= name.toLowerCase();
+        if (key.toLowerCase() !== lower) continue;
+      }
+      value = value === undefined ? raw[i + 1] : value + "," + raw[i + 1];
+    }
+    return value;
   }
 
   #appendRecord(init: Record<string, string | readonly string[]>): void {

@@ -20,8 +20,12 @@ export interface HTTPConnection {
   write_headers(start_line: ResponseStartLine, headers: HTTPHeaders, chunk?: Buffer | string): Promise<void>;
   /** Sends a body chunk. Resolves when handed to the socket (waits for the socket to drain). */
   write(chunk: Buffer | string): Promise<void>;
-  /** Ends the response; the connection is kept for the next request unless keep-alive is off. */
-  finish(): void;
+  /**
+   * Ends the response, sending `chunk` first if given (with the headers, when they are still
+   * pending: one write). The connection is kept for the next request unless keep-alive is off.
+   * May return a promise that resolves when the data is handed to the socket.
+   */
+  finish(chunk?: Buffer | string): Promise<void> | void;
   /** Sets (or clears, with `null`) the function called if the client disconnects before `finish()`. */
   set_close_callback(callback: (() => void) | null): void;
 }
@@ -29,7 +33,9 @@ export interface HTTPConnection {
 /** A cookie sent by the client: Python's `Morsel`, reduced to what a request carries. */
 export class Morsel {
   constructor(
+    /** The cookie's name. */
     readonly key: string,
+    /** The cookie's value, as `parse_cookie` decoded it from the `Cookie` header. */
     readonly value: string,
   ) {}
 
@@ -68,21 +74,37 @@ function preciseTime(): number {
  * are filled in when the handler runs (`_parse_body`), not when the request is built.
  */
 export class HTTPServerRequest {
+  /** The HTTP method, upper case: `"GET"`, `"POST"`, ... */
   method: string;
+  /** The request target as sent: path and query string (`/search?q=x`). */
   uri: string;
+  /** The HTTP version of the request line: `"HTTP/1.1"` or `"HTTP/1.0"`. */
   version: string;
+  /** The request headers. */
   headers: HTTPHeaders;
+  /** The request body, read whole before the handler runs (empty when there is none). */
   body: Buffer;
+  /** The client's IP address; with the server's `xheaders`, the one the proxy reports. */
   remote_ip: string;
+  /** `"http"` or `"https"`; with the server's `xheaders`, the scheme the proxy reports. */
   protocol: string;
+  /** The `Host` header (host and maybe port), or `"127.0.0.1"` when there is none. */
   host: string;
+  /** `host` without its port, lower case. */
   host_name: string;
+  /** The path part of `uri`, still percent-encoded. */
   path: string;
+  /** The query string part of `uri`, without the `?` ("" when there is none). */
   query: string;
+  /** Query and body arguments together: each name's raw values, query values first. */
   arguments: Record<string, Buffer[]>;
+  /** The arguments of the query string: each name's raw values, in order. */
   query_arguments: Record<string, Buffer[]>;
+  /** The arguments of a form or multipart body, once the handler has parsed it. */
   body_arguments: Record<string, Buffer[]> = Object.create(null);
+  /** The files of a multipart body, by field name, once the handler has parsed it. */
   files: Record<string, HTTPFile[]> = Object.create(null);
+  /** The connection the response goes to; null for a request built without one (tests). */
   connection: HTTPConnection | null;
   /** When the request arrived, in seconds since the epoch. */
   _start_time: number;

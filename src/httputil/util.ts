@@ -216,6 +216,7 @@ const HOST_PORT_RE = /^([^\n]+):(\d+)$/;
  * when the netloc does not end in `:digits`.
  */
 export function split_host_and_port(netloc: string): [string, number | null] {
+  if (!netloc.includes(":")) return [netloc, null];
   const match = HOST_PORT_RE.exec(netloc);
   return match === null ? [netloc, null] : [match[1], Number(match[2])];
 }
