@@ -66,7 +66,10 @@ export type LogFilter = (record: LogRecord) => boolean;
 /** Wraps an error so that, passed as a logging call's last argument, it becomes `record.exc_info`. */
 export class ExcInfo {
   /** Wraps `error`, the value that was thrown. */
-  constructor(readonly error: unknown) {}
+  constructor(
+    /** The value that was thrown, logged with its stack when it has one. */
+    readonly error: unknown,
+  ) {}
 }
 
 /**
@@ -191,7 +194,9 @@ export class Logger {
    * handy for tests. `parent` is where records propagate to.
    */
   constructor(
+    /** The dotted name, as given to `getLogger` (`"tornado.access"`); "" for the root logger. */
     readonly name: string,
+    /** The logger records propagate to after this one's handlers; null for the root. */
     public parent: Logger | null = null,
   ) {}
 

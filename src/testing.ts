@@ -37,10 +37,15 @@ export interface FetchOptions {
 /** A response: status code and reason, headers, body bytes (`text` decodes them as UTF-8). */
 export class HTTPResponse {
   constructor(
+    /** The HTTP status code: 200, 404, ... */
     readonly code: number,
+    /** The reason phrase of the status line: "OK", "Not Found", ... */
     readonly reason: string,
+    /** The response headers. */
     readonly headers: HTTPHeaders,
+    /** The response body, as bytes. */
     readonly body: Buffer,
+    /** The URL that gave this response: the last one, when redirects were followed. */
     readonly effective_url: string,
   ) {}
 
@@ -105,7 +110,10 @@ function fetchOnce(url: string, method: string, body: string | Buffer | null, op
 
 /** A server started for a test on a free loopback port. */
 export class TestServer {
-  constructor(readonly http_server: HTTPServer) {}
+  constructor(
+    /** The server, listening on 127.0.0.1; `close()` stops it. */
+    readonly http_server: HTTPServer,
+  ) {}
 
   /** The port it listens on. */
   get port(): number {

@@ -20,9 +20,13 @@ function isOptionsObject(value: unknown): value is HTTPErrorOptions {
  * phrase shown in the status line and the default error page.
  */
 export class HTTPError extends Error {
+  /** The HTTP status the response gets. */
   status_code: number;
+  /** A message for the log (%-formatted with `args`), never shown to the client; null for none. */
   log_message: string | null;
+  /** The values `log_message` is formatted with. */
   args: unknown[];
+  /** The reason phrase to use instead of the standard one for `status_code`; null for the standard one. */
   reason: string | null;
 
   constructor(status_code = 500, log_message: string | null = null, ...args: unknown[]) {
@@ -49,6 +53,7 @@ export class HTTPError extends Error {
  * with the exception's arguments passed to `finish()`. No error page, no error log.
  */
 export class Finish extends Error {
+  /** What `finish()` is called with: nothing, or one chunk to write last. */
   args: unknown[];
 
   constructor(...args: unknown[]) {
@@ -60,6 +65,7 @@ export class Finish extends Error {
 
 /** Thrown by `get_argument` when a required argument is missing: a 400, logged as `Missing argument NAME`. */
 export class MissingArgumentError extends HTTPError {
+  /** The name of the missing argument. */
   arg_name: string;
 
   constructor(arg_name: string) {

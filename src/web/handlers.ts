@@ -10,6 +10,7 @@ import { RequestHandler, type ErrorOptions } from "./handler";
  * would have matched a route.
  */
 export class ErrorHandler extends RequestHandler {
+  /** In debug mode, a path a trailing slash away that a route would match; the 404 page names it. null otherwise. */
   did_you_mean: string | null = null;
 
   override initialize(kwargs: Record<string, unknown>): void {

@@ -31,3 +31,4 @@ export type { HTTPErrorOptions } from "./errors";
 export { URLSpec } from "../routing";
 export { authenticated } from "./auth";
 export { create_signed_value, decode_signed_value, get_signature_key_version } from "./signing";
+export type { CookieSecret } from "./signing";

@@ -17,6 +17,7 @@ export class WebSocketClosedError extends WebSocketError {
 /** A client handshake answered with something other than 101: carries the HTTP status `code`. */
 export class WebSocketHandshakeError extends WebSocketError {
   constructor(
+    /** The HTTP status the server answered the handshake with. */
     readonly code: number,
     message: string,
   ) {
