@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ROOT } from "../support/process";
 import { isTypeScript, typeCheck } from "../support/samples";
 import { CHAPTERS, CODE_DIR, LANGUAGES, docsPages, filesUnder } from "./tutorial";
@@ -60,4 +60,22 @@ test("the shell commands in docs/ run scripts and files that exist", () => {
     for (const [, script] of line.matchAll(/npm run (\S+)/g)) expect(scripts).toContain(script);
     for (const [path] of line.matchAll(/docs\/code\/\S+/g)) expect({ line, exists: existsSync(join(ROOT, path)) }).toEqual({ line, exists: true });
   }
+});
+
+test("the README links every chapter in both languages", () => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  for (const language of LANGUAGES) {
+    for (const chapter of CHAPTERS) expect(readme).toContain(`](docs/${language}/${chapter}.md)`);
+  }
+});
+
+test("every relative link in docs/ and the README points to a file that exists", () => {
+  const linked = [...pages, { path: "README.md", text: readFileSync(join(ROOT, "README.md"), "utf8") }].flatMap((p) =>
+    [...p.text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)]
+      .map((m) => m[1])
+      .filter((target) => !/^[a-z]+:/.test(target))
+      .map((target) => ({ page: p.path, target, exists: existsSync(join(ROOT, dirname(p.path), target)) })),
+  );
+  expect(linked.length).toBeGreaterThan(0);
+  expect(linked.filter((link) => !link.exists)).toEqual([]);
 });
