@@ -34,7 +34,9 @@ export function responseFields(response: RawResponse): Fields {
     const [key, cookie] = cookieField(value, date);
     fields[key] = key in fields ? [fields[key], cookie].flat() : cookie;
   }
-  fields.body = bodyValue(response);
+  const { value, volatile } = bodyValue(response);
+  fields.body = value;
+  if (volatile && "header:etag" in fields) fields["header:etag"] = "<hash of a body with volatile parts>";
   return fields;
 }
 
@@ -72,20 +74,24 @@ export function maskVolatile(text: string): string {
     .replace(XSRF_TOKEN, "<xsrf token v2>");
 }
 
-/** The body: gunzipped when gzip-encoded, parsed when JSON (compared by value), else text with volatile parts masked. */
-function bodyValue(response: RawResponse): unknown {
+/**
+ * The body: gunzipped when gzip-encoded, parsed when JSON (compared by value), else text with
+ * volatile parts masked; `volatile` says whether there were any (then the ETag cannot match).
+ */
+function bodyValue(response: RawResponse): { value: unknown; volatile: boolean } {
   const encoding = response.headers.find(([name]) => name.toLowerCase() === "content-encoding")?.[1];
   const bytes = encoding === "gzip" ? gunzipSync(response.body) : response.body;
   const type = response.headers.find(([name]) => name.toLowerCase() === "content-type")?.[1] ?? "";
   const text = bytes.toString("utf8");
   if (type.startsWith("application/json")) {
     try {
-      return JSON.parse(text);
+      return { value: JSON.parse(text), volatile: false };
     } catch {
-      return text;
+      return { value: text, volatile: false };
     }
   }
-  return maskVolatile(text);
+  const masked = maskVolatile(text);
+  return { value: masked, volatile: masked !== text };
 }
 
 /** The names of the fields whose values differ between `python` and `ts` (a field missing on one side differs). */

@@ -319,21 +319,22 @@ class RenderText(tornado.web.RequestHandler):
 # ---- signed cookies and XSRF ----
 
 
+# Tornado 6.2 spells signed cookies set_secure_cookie/get_secure_cookie (6.3 added the _signed_ names).
 class SignedSet(tornado.web.RequestHandler):
     def get(self):
         days = None if self.get_argument("session", None) else 30
-        self.set_signed_cookie(self.get_argument("name", "session"), self.get_argument("value"), expires_days=days)
+        self.set_secure_cookie(self.get_argument("name", "session"), self.get_argument("value"), expires_days=days)
         self.write("signed")
 
 
 class SignedGet(tornado.web.RequestHandler):
     def get(self):
         name = self.get_argument("name", "session")
-        value = self.get_signed_cookie(name, max_age_days=float(self.get_argument("max_age_days", "31")))
+        value = self.get_secure_cookie(name, max_age_days=float(self.get_argument("max_age_days", "31")))
         self.write(
             {
                 "value_hex": value.hex() if value is not None else None,
-                "key_version": self.get_signed_cookie_key_version(name),
+                "key_version": self.get_secure_cookie_key_version(name),
             }
         )
 
