@@ -53,7 +53,12 @@ const BAD_REQUEST = "HTTP/1.1 400 Bad Request\r\n\r\n";
 const RESOLVED = Promise.resolve();
 const kConnection = Symbol("tornado.connection");
 
+const kUpgradeConnection = Symbol("tornado.upgradeConnection");
+const kUpgradedSockets = Symbol("tornado.upgradedSockets");
+
 type TrackedResponse = http.ServerResponse & { [kConnection]?: NodeHTTPConnection };
+/** An upgraded socket, with what its close listeners need (plain functions, no closure per connection). */
+type TrackedSocket = Duplex & { [kUpgradeConnection]?: UpgradeConnection; [kUpgradedSockets]?: Set<Duplex> };
 
 /** The response side of one request on a Node connection. */
 class NodeHTTPConnection implements HTTPConnection {
@@ -133,19 +138,26 @@ export class UpgradeConnection implements HTTPConnection {
   #detached = false;
   #finished = false;
   #closeCallback: (() => void) | null = null;
+  #nodeRequest: http.IncomingMessage | null;
+  #head: Buffer | null;
 
-  constructor(
-    /** Node's request, as `ws`'s `handleUpgrade` needs it. */
-    readonly node_request: http.IncomingMessage,
-    readonly socket: Duplex,
-    /** Bytes the client sent after the request head. */
-    readonly head: Buffer,
-  ) {
-    socket.once("close", () => {
-      const callback = this.#closeCallback;
-      this.#closeCallback = null;
-      if (callback !== null && !this.#finished && !this.#detached) callback();
-    });
+  /**
+   * @param node_request Node's request, as `ws`'s `handleUpgrade` needs it.
+   * @param socket the client's socket.
+   * @param head bytes the client sent after the request head.
+   */
+  constructor(node_request: http.IncomingMessage, readonly socket: Duplex, head: Buffer) {
+    this.#nodeRequest = node_request;
+    this.#head = head;
+    (socket as TrackedSocket)[kUpgradeConnection] = this;
+    socket.once("close", onUpgradeSocketClose);
+  }
+
+  /** Runs the close callback when the client went away before the response was finished. */
+  _socketClosed(): void {
+    const callback = this.#closeCallback;
+    this.#closeCallback = null;
+    if (callback !== null && !this.#finished && !this.#detached) callback();
   }
 
   write_headers(start_line: ResponseStartLine, headers: HTTPHeaders, chunk?: Buffer | string): Promise<void> {
@@ -172,13 +184,35 @@ export class UpgradeConnection implements HTTPConnection {
     this.#closeCallback = callback;
   }
 
-  /** Hands the socket to a protocol handler (`ws`): from now on this connection leaves it alone. */
-  detach(): void {
+  /**
+   * Hands the socket to a protocol handler (`ws`), with Node's request and the bytes after its
+   * head. From then on this connection leaves the socket alone and holds neither (a long-lived
+   * WebSocket should not keep its handshake's request object alive). The new owner must listen
+   * for the socket's errors at once: the server's own listener is removed.
+   * @throws Error when the socket was already handed over.
+   */
+  detach(): { node_request: http.IncomingMessage; head: Buffer } {
+    if (this.#detached) throw new Error("UpgradeConnection.detach() called twice");
     this.#detached = true;
+    this.socket.off("close", onUpgradeSocketClose);
+    this.socket.off("error", ignoreSocketError);
+    (this.socket as TrackedSocket)[kUpgradeConnection] = undefined;
+    const taken = { node_request: this.#nodeRequest!, head: this.#head! };
+    this.#nodeRequest = null;
+    this.#head = null;
+    return taken;
   }
 }
 
 function ignoreSocketError(): void {}
+
+function onUpgradeSocketClose(this: TrackedSocket): void {
+  this[kUpgradeConnection]?._socketClosed();
+}
+
+function forgetUpgradedSocket(this: TrackedSocket): void {
+  this[kUpgradedSockets]?.delete(this);
+}
 
 function onResponseClose(this: TrackedResponse): void {
   this[kConnection]?._responseClosed();
@@ -314,7 +348,8 @@ export class HTTPServer {
   #onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on("error", ignoreSocketError);
     this.#upgradedSockets.add(socket);
-    socket.once("close", () => this.#upgradedSockets.delete(socket));
+    (socket as TrackedSocket)[kUpgradedSockets] = this.#upgradedSockets;
+    socket.on("close", forgetUpgradedSocket); // "on", not "once": a close happens once, and once() costs a wrapper per socket
     this.#dispatch(this.#makeRequest(req, new UpgradeConnection(req, socket, head)));
   }
 

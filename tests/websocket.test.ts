@@ -1,3 +1,5 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import WebSocket from "ws";
 import { web, websocket, log, testing, ioloop } from "../src";
 import { serve } from "./support/serve";
@@ -244,6 +246,28 @@ describe("messages", () => {
     expect(await client.nth(2)).toBe("done:fast");
     expect(client.messages[0].data).toBe("done:slow");
     expect(events).toEqual(["opened", "start:slow", "end:slow", "start:fast", "end:fast"]);
+  });
+});
+
+describe("memory", () => {
+  /** A full garbage collection, from a test (`--expose-gc` switched on for a fresh context). */
+  function collectGarbage(): void {
+    setFlagsFromString("--expose-gc");
+    (runInNewContext("gc") as () => void)();
+  }
+
+  test("an open WebSocket does not keep Node's handshake request alive", async () => {
+    const { server, url } = await start();
+    let handshake!: WeakRef<object>;
+    server.http_server.server.once("upgrade", (req: object) => (handshake = new WeakRef(req)));
+    const client = await open(url("/echo"));
+    client.socket.send("still open");
+    expect(await client.nth(1)).toBe("still open");
+    await new Promise((resolve) => setImmediate(resolve));
+    collectGarbage();
+    expect(handshake.deref()).toBeUndefined();
+    client.socket.send("and answering");
+    expect(await client.nth(2)).toBe("and answering");
   });
 });
 

@@ -92,18 +92,21 @@ function stripSpaceAndTab(text: string): string {
  * `get` and iteration give them joined with `,`.
  */
 export class HTTPHeaders implements Iterable<[string, string]> {
-  #store: Map<string, string[]> | null = new Map();
+  /** Name -> values; null until something is stored (or, for `from_raw`, until the map is needed). */
+  #store: Map<string, string[]> | null = null;
   /** Node's flat raw list, kept as is until something needs the map (`get`/`has` scan it instead). */
   #raw: readonly string[] | null = null;
   #lastKey: string | null = null;
 
-  /** The name -> values map, built from the raw list on first need. */
+  /** The name -> values map, made on first need (from the raw list, if there is one). */
   get #lists(): Map<string, string[]> {
     if (this.#store === null) {
-      const raw = this.#raw!;
+      const raw = this.#raw;
       this.#store = new Map();
       this.#raw = null;
-      for (let i = 0; i + 1 < raw.length; i += 2) this.#append(normalizeName(raw[i]), raw[i + 1]);
+      if (raw !== null) {
+        for (let i = 0; i + 1 < raw.length; i += 2) this.#append(normalizeName(raw[i]), raw[i + 1]);
+      }
     }
     return this.#store;
   }
@@ -131,7 +134,6 @@ export class HTTPHeaders implements Iterable<[string, string]> {
    */
   static from_raw(rawHeaders: readonly string[]): HTTPHeaders {
     const headers = new HTTPHeaders();
-    headers.#store = null;
     headers.#raw = rawHeaders;
     return headers;
   }
@@ -195,7 +197,8 @@ export class HTTPHeaders implements Iterable<[string, string]> {
   get<D>(name: string, defaultValue: D): string | D;
   get<D>(name: string, defaultValue?: D): string | D | undefined {
     if (this.#raw !== null) return this.#rawValue(name) ?? defaultValue;
-    const list = this.#lists.get(normalizeName(name));
+    if (this.#store === null) return defaultValue;
+    const list = this.#store.get(normalizeName(name));
     if (list === undefined) return defaultValue;
     return list.length === 1 ? list[0] : list.join(",");
   }
@@ -224,7 +227,7 @@ export class HTTPHeaders implements Iterable<[string, string]> {
   /** Whether a header called `name` (any case) is present. */
   has(name: string): boolean {
     if (this.#raw !== null) return this.#rawValue(name) !== undefined;
-    return this.#lists.has(normalizeName(name));
+    return this.#store !== null && this.#store.has(normalizeName(name));
   }
 
   /** Removes every value of `name`; returns whether it was present. */

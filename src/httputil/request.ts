@@ -96,14 +96,11 @@ export class HTTPServerRequest {
   path: string;
   /** The query string part of `uri`, without the `?` ("" when there is none). */
   query: string;
-  /** Query and body arguments together: each name's raw values, query values first. */
-  arguments: Record<string, Buffer[]>;
-  /** The arguments of the query string: each name's raw values, in order. */
-  query_arguments: Record<string, Buffer[]>;
-  /** The arguments of a form or multipart body, once the handler has parsed it. */
-  body_arguments: Record<string, Buffer[]> = Object.create(null);
-  /** The files of a multipart body, by field name, once the handler has parsed it. */
-  files: Record<string, HTTPFile[]> = Object.create(null);
+  // The argument maps are made on first use: most requests never read some of them.
+  #arguments: Record<string, Buffer[]> | null = null;
+  #queryArguments: Record<string, Buffer[]> | null = null;
+  #bodyArguments: Record<string, Buffer[]> | null = null;
+  #files: Record<string, HTTPFile[]> | null = null;
   /** The connection the response goes to; null for a request built without one (tests). */
   connection: HTTPConnection | null;
   /** When the request arrived, in seconds since the epoch. */
@@ -127,8 +124,38 @@ export class HTTPServerRequest {
     const queryStart = this.uri.indexOf("?");
     this.path = queryStart < 0 ? this.uri : this.uri.slice(0, queryStart);
     this.query = queryStart < 0 ? "" : this.uri.slice(queryStart + 1);
-    this.query_arguments = this.query ? parse_qs_bytes(this.query, true) : Object.create(null);
-    this.arguments = copyArguments(this.query_arguments);
+  }
+
+  /** Query and body arguments together: each name's raw values, query values first. */
+  get arguments(): Record<string, Buffer[]> {
+    return (this.#arguments ??= copyArguments(this.query_arguments));
+  }
+  set arguments(value: Record<string, Buffer[]>) {
+    this.#arguments = value;
+  }
+
+  /** The arguments of the query string: each name's raw values, in order. */
+  get query_arguments(): Record<string, Buffer[]> {
+    return (this.#queryArguments ??= this.query ? parse_qs_bytes(this.query, true) : Object.create(null));
+  }
+  set query_arguments(value: Record<string, Buffer[]>) {
+    this.#queryArguments = value;
+  }
+
+  /** The arguments of a form or multipart body, once the handler has parsed it. */
+  get body_arguments(): Record<string, Buffer[]> {
+    return (this.#bodyArguments ??= Object.create(null));
+  }
+  set body_arguments(value: Record<string, Buffer[]>) {
+    this.#bodyArguments = value;
+  }
+
+  /** The files of a multipart body, by field name, once the handler has parsed it. */
+  get files(): Record<string, HTTPFile[]> {
+    return (this.#files ??= Object.create(null));
+  }
+  set files(value: Record<string, HTTPFile[]>) {
+    this.#files = value;
   }
 
   /** The request's cookies, parsed from the `Cookie` header on first use; a malformed header gives none. */

@@ -55,6 +55,9 @@ const ETAG_TOKEN = /\*|(?:W\/)?"[^"]*"/g;
 const ONE_YEAR_MS = 365 * 24 * 3600 * 1000;
 const RESOLVED = Promise.resolve();
 const NO_TRANSFORMS: readonly OutputTransform[] = Object.freeze([]);
+/** Shared by every handler whose route captured nothing (frozen: captures are replaced, never edited). */
+const NO_PATH_ARGS = Object.freeze([]) as unknown as Array<string | null>;
+const NO_PATH_KWARGS: Record<string, string | null> = Object.freeze(Object.create(null));
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Verb method names of the usual methods, without a `toLowerCase()` per request. */
 const VERB_NAMES: Record<string, string | undefined> = { GET: "get", HEAD: "head", POST: "post", DELETE: "delete", PATCH: "patch", PUT: "put", OPTIONS: "options" };
@@ -131,9 +134,9 @@ export class RequestHandler {
   readonly application: Application;
   readonly request: HTTPServerRequest;
   /** Positional captures of the route pattern, URL-decoded (null for an unmatched optional group). */
-  path_args: Array<string | null> = [];
+  path_args: Array<string | null> = NO_PATH_ARGS;
   /** Named captures of the route pattern, URL-decoded. */
-  path_kwargs: Record<string, string | null> = {};
+  path_kwargs: Record<string, string | null> = NO_PATH_KWARGS;
 
   _headers!: HTTPHeaders;
   _write_buffer: Array<string | Buffer> = [];

@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import WebSocket, { WebSocketServer } from "ws";
 import { UpgradeConnection } from "../httpserver";
+import { HTTPHeaders } from "../httputil/headers";
 import { app_log, gen_log, exc_info } from "../log";
 import { RequestHandler, type Chunk, type CookieOptions } from "../web/handler";
 import { WebSocketClosedError } from "./errors";
@@ -14,6 +15,8 @@ const NO_STATUS = 1005;
 const ABNORMAL_CLOSURE = 1006;
 const INTERNAL_ERROR = 1011;
 const kHandler = Symbol("tornado.websocket.handler");
+const NO_ARGS: unknown[] = [];
+const NO_OUTPUT: Array<string | Buffer> = Object.freeze([]) as unknown as Array<string | Buffer>;
 
 type TaggedRequest = IncomingMessage & { [kHandler]?: WebSocketHandler };
 type TaggedSocket = WebSocket & { [kHandler]?: WebSocketHandler };
@@ -73,11 +76,14 @@ function addHandlerHeaders(lines: string[], req: IncomingMessage): void {
  * frame that came with the handshake is read, so its listeners see everything); resolves
  * false when `ws` refused the handshake (it has answered 400 itself).
  */
-function upgrade(server: WebSocketServer, connection: UpgradeConnection, req: IncomingMessage, attach: (socket: WebSocket) => void): Promise<boolean> {
+function upgrade(server: WebSocketServer, connection: UpgradeConnection, handler: WebSocketHandler, attach: (socket: WebSocket) => void): Promise<boolean> {
+  const { node_request, head } = connection.detach();
+  const req = node_request as TaggedRequest;
+  req[kHandler] = handler;
   return new Promise((resolve) => {
     const refused = () => resolve(false);
     connection.socket.once("close", refused);
-    server.handleUpgrade(req, connection.socket, connection.head, (socket) => {
+    server.handleUpgrade(req, connection.socket, head, (socket) => {
       connection.socket.off("close", refused);
       attach(socket);
       resolve(true);
@@ -137,8 +143,9 @@ export class WebSocketHandler extends RequestHandler {
   /** True once the connection is a WebSocket (read during construction too, so not a # field). */
   _upgraded = false;
   #socket: TaggedSocket | null = null;
-  #openArgs: unknown[] = [];
-  #queue: Array<string | Buffer> = [];
+  #openArgs: unknown[] = NO_ARGS;
+  /** Messages waiting for a pending `open`/`on_message`; made on first need (most connections never queue). */
+  #queue: Array<string | Buffer> | null = null;
   #busy = false;
   #closeNotified = false;
   #opened = false;
@@ -313,10 +320,7 @@ export class WebSocketHandler extends RequestHandler {
     const offered = (this.request.headers.get("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim()).filter(Boolean);
     this.selected_subprotocol = this.select_subprotocol(offered);
     const server = serverFor(this.max_message_size, this.get_compression_options());
-    const req = connection.node_request as TaggedRequest;
-    req[kHandler] = this;
-    connection.detach();
-    const upgraded = await upgrade(server, connection, req, (socket) => this.#attach(socket as TaggedSocket));
+    const upgraded = await upgrade(server, connection, this, (socket) => this.#attach(socket as TaggedSocket));
     if (!upgraded) {
       this._status_code = 400;
       this._finished = true;
@@ -356,6 +360,9 @@ export class WebSocketHandler extends RequestHandler {
     socket.on("pong", onSocketPong);
     this._status_code = 101;
     this._reason = "Switching Protocols";
+    // The 101 is sent: the response's headers and buffer are no longer needed by an idle connection.
+    this._headers = new HTTPHeaders();
+    this._write_buffer = NO_OUTPUT;
     this._finished = true;
     this.request._mark_finished();
     this.application.log_request(this);
@@ -370,7 +377,9 @@ export class WebSocketHandler extends RequestHandler {
     }
     this.#schedulePing(this.ping_interval);
     try {
-      const opened = this.open(...this.#openArgs);
+      const args = this.#openArgs;
+      this.#openArgs = NO_ARGS;
+      const opened = this.open(...args);
       if (isPromiseLike(opened)) await opened;
     } catch (err) {
       this.#fail(err, "open");
@@ -387,7 +396,7 @@ export class WebSocketHandler extends RequestHandler {
   /** Takes one incoming message: runs `on_message` now, or queues it behind a pending one. */
   _receive(message: string | Buffer): void {
     if (this.#busy) {
-      this.#queue.push(message);
+      (this.#queue ??= []).push(message);
       return;
     }
     this.#dispatch(message);
@@ -412,7 +421,7 @@ export class WebSocketHandler extends RequestHandler {
 
   #drain(): void {
     this.#busy = false;
-    while (!this.#busy && this.#queue.length > 0 && this.#socket!.readyState === WebSocket.OPEN) {
+    while (!this.#busy && this.#queue !== null && this.#queue.length > 0 && this.#socket!.readyState === WebSocket.OPEN) {
       this.#dispatch(this.#queue.shift()!);
     }
     if (!this.#busy && this.#socket!.isPaused) this.#socket!.resume();
@@ -421,7 +430,7 @@ export class WebSocketHandler extends RequestHandler {
   /** Logs an exception from a hook and closes the connection with 1011; other connections carry on. */
   #fail(error: unknown, hook: string): void {
     app_log.error("Uncaught exception in %s %s", hook, this._request_summary(), exc_info(error));
-    this.#queue = [];
+    this.#queue = null;
     this.#busy = true;
     this.#socket!.resume();
     this.close(INTERNAL_ERROR);
@@ -445,7 +454,7 @@ export class WebSocketHandler extends RequestHandler {
   _closed(code: number, reason: Buffer): void {
     this.close_code = code === NO_STATUS || code === ABNORMAL_CLOSURE ? null : code;
     this.close_reason = reason.length > 0 ? reason.toString("utf8") : null;
-    this.#queue = [];
+    this.#queue = null;
     if (this.#pingTimer !== null) clearTimeout(this.#pingTimer);
     if (this.#opened) this.#notifyClose();
     else this.#closedBeforeOpen = true;
