@@ -20,6 +20,17 @@ const MULTIPART_BODY = [
   "",
 ].join("\r\n");
 
+const MULTIPART_UTF8_FILENAME = [
+  `--${BOUNDARY}`,
+  "Content-Disposition: form-data; name=\"upload\"; filename*=UTF-8''%C3%A9t%C3%A9.txt",
+  "Content-Type: text/plain",
+  "",
+  "summer",
+  `--${BOUNDARY}--`,
+  "",
+].join("\r\n");
+const MULTIPART_NO_TYPE = [`--${BOUNDARY}`, 'Content-Disposition: form-data; name="upload"; filename="a.bin"', "", "bytes", `--${BOUNDARY}--`, ""].join("\r\n");
+
 describe("arguments", () => {
   compareCases(pair, [
     { id: "http/query-argument", request: { path: "/args?foo=bar" } },
@@ -29,6 +40,16 @@ describe("arguments", () => {
     { id: "http/plus-in-query-is-space", request: { path: "/args?foo=a+b%2Bc" } },
     { id: "http/body-argument-wins-over-query", request: { method: "POST", path: "/args?foo=bar", headers: form, body: "foo=hello" } },
     { id: "http/form-body-on-get", request: { path: "/args", headers: form, body: "foo=in-get-body" } },
+    { id: "http/query-name-without-value", request: { path: "/args?foo&bar=" } },
+    { id: "http/query-semicolon-not-a-separator", request: { path: "/args?foo=1;foo=2" } },
+    { id: "http/query-bad-percent-kept", request: { path: "/args?foo=%zz%4" } },
+    { id: "http/query-utf8", request: { path: "/args?foo=%C3%A9%E2%98%83" } },
+    { id: "http/form-body-with-charset", request: { method: "POST", path: "/args", headers: { "Content-Type": "application/x-www-form-urlencoded; charset=UTF-8" }, body: "foo=%C3%A9&foo=+x+" } },
+    { id: "http/json-body-not-parsed", request: { method: "POST", path: "/args", headers: { "Content-Type": "application/json" }, body: '{"foo": "bar"}' } },
+    { id: "http/multipart-quoted-boundary-and-utf8-filename", request: { method: "POST", path: "/multipart", headers: { "Content-Type": `multipart/form-data; boundary="${BOUNDARY}"` }, body: MULTIPART_UTF8_FILENAME } },
+    { id: "http/multipart-without-part-content-type", request: { method: "POST", path: "/multipart", headers: { "Content-Type": `multipart/form-data; boundary=${BOUNDARY}` }, body: MULTIPART_NO_TYPE } },
+    { id: "http/multipart-without-final-boundary", request: { method: "POST", path: "/multipart", headers: { "Content-Type": `multipart/form-data; boundary=${BOUNDARY}` }, body: MULTIPART_BODY.replace(`--${BOUNDARY}--`, "") } },
+    { id: "http/multipart-without-boundary-is-400", request: { method: "POST", path: "/multipart", headers: { "Content-Type": "multipart/form-data" }, body: MULTIPART_BODY } },
     { id: "http/multipart-fields-and-files", request: { method: "POST", path: "/multipart", headers: { "Content-Type": `multipart/form-data; boundary=${BOUNDARY}` }, body: MULTIPART_BODY } },
     { id: "http/missing-required-argument-is-400", request: { path: "/required" } },
     { id: "http/positional-path-arguments", request: { path: "/path/one/two" } },
@@ -76,6 +97,7 @@ describe("output", () => {
     { id: "http/headers-set-added-cleared", request: { path: "/headers" } },
     { id: "http/content-type-override", request: { path: "/content-type" } },
     { id: "http/flush-then-write", request: { path: "/flush" } },
+    { id: "http/escape-functions", request: { path: "/escape" } },
     { id: "http/static-url", request: { path: "/static-url" } },
     { id: "http/reverse-url", request: { path: "/reverse-url" } },
     { id: "http/gzip-long-text", request: { path: "/gzip/long", strict: true, headers: { "Accept-Encoding": "gzip" } } },
@@ -107,6 +129,10 @@ describe("redirects", () => {
 describe("cookies", () => {
   compareCases(pair, [
     { id: "http/set-cookie-attributes", request: { path: "/cookies/set" } },
+    { id: "http/request-cookie-without-equals", request: { path: "/cookies/echo", headers: { Cookie: "novalue; a=1" } } },
+    { id: "http/request-cookie-reserved-names-dropped", request: { path: "/cookies/echo", headers: { Cookie: "path=1; Domain=x; a=1" } } },
+    { id: "http/request-cookie-repeated-first-wins", request: { path: "/cookies/echo", headers: { Cookie: "a=1; a=2" } } },
+    { id: "http/request-cookie-octal-escapes", request: { path: "/cookies/echo", headers: { Cookie: 'a="x\\073y\\"z"' } } },
     { id: "http/request-cookies-parsed", request: { path: "/cookies/echo", headers: { Cookie: 'foo="bar"; a=1; b=x y; c="a\\"b"' } } },
     { id: "http/cookie-value-with-space-refused", request: { path: "/cookies/invalid" } },
     { id: "http/clear-cookie", request: { path: "/cookies/clear" } },

@@ -123,6 +123,8 @@ export function send(side: Side, request: ConformanceRequest): Promise<RawRespon
       outgoing.setHeader("Content-Length", request.declaredLength);
       outgoing.flushHeaders();
     } else {
+      // Node sends a GET's body without declaring its length unless told: say it, as any client would.
+      if (request.body !== undefined) outgoing.setHeader("Content-Length", Buffer.byteLength(request.body));
       outgoing.end(request.body);
     }
   });

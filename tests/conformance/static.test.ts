@@ -57,6 +57,13 @@ describe("ranges", () => {
     { id: "static/range-not-bytes-ignored", request: robots({ Range: "asdf" }) },
     { id: "static/range-several-ignored", request: robots({ Range: "bytes=0-1,3-4" }) },
     { id: "static/range-on-head", request: robots({ Range: "bytes=0-9" }, "HEAD") },
+    { id: "static/range-single-byte-206", request: robots({ Range: "bytes=0-0" }) },
+    { id: "static/range-last-byte-206", request: robots({ Range: "bytes=25-25" }) },
+    { id: "static/range-empty-spec-ignored", request: robots({ Range: "bytes=-" }) },
+    { id: "static/range-with-spaces", request: robots({ Range: "bytes= 1-2" }) },
+    { id: "static/range-unit-uppercase", request: robots({ Range: "Bytes=1-2" }) },
+    { id: "static/range-three-numbers-ignored", request: robots({ Range: "bytes=1-2-3" }) },
+    { id: "static/range-on-empty-file", request: { path: "/static/empty.txt", headers: { Range: "bytes=0-" } } },
   ]);
 });
 
@@ -69,6 +76,10 @@ describe("conditional requests", () => {
     { id: "static/if-modified-since-earlier-is-200", request: robots({ "If-Modified-Since": BEFORE_MODIFIED }) },
     { id: "static/if-modified-since-invalid-is-200", request: robots({ "If-Modified-Since": "not a date" }) },
     { id: "static/if-none-match-decides-over-if-modified-since", request: robots({ "If-None-Match": '"other"', "If-Modified-Since": LAST_MODIFIED }) },
+    { id: "static/if-modified-since-later-is-304", request: robots({ "If-Modified-Since": new Date(ROBOTS_MODIFIED.getTime() + 86400000).toUTCString() }) },
+    { id: "static/if-modified-since-on-head-is-304", request: robots({ "If-Modified-Since": LAST_MODIFIED }, "HEAD") },
+    { id: "static/weak-if-none-match-is-304", request: robots({ "If-None-Match": `W/${ROBOTS_ETAG}` }) },
+    { id: "static/if-none-match-list-is-304", request: robots({ "If-None-Match": `"a", ${ROBOTS_ETAG}` }) },
     { id: "static/304-wins-over-range", request: robots({ "If-None-Match": ROBOTS_ETAG, Range: "bytes=0-9" }) },
   ]);
 });

@@ -5,7 +5,7 @@
  * WebSockets) and a strict one (xsrf_cookies, compress_response, small size limits). Logging is quiet.
  */
 import { join, resolve } from "node:path";
-import { web, websocket, log, ioloop } from "tornado-ts";
+import { web, websocket, log, ioloop, escape, template } from "tornado-ts";
 
 const STATIC_PATH = resolve(__dirname, "..", "..", "fixtures", "static", "root");
 const TEMPLATE_PATH = join(__dirname, "templates");
@@ -292,6 +292,29 @@ class Unicode extends web.RequestHandler {
   }
 }
 
+// No apostrophe: Tornado 6.2 escapes it unlike 6.3+ and tornado-ts (a deliberate difference, docs/porting.md).
+const ESCAPE_INPUTS = [
+  "a b/c?d=\u00e9&e+f%41",
+  "</script> & \"q\" \u2028",
+  "&lt;&amp;&#39;&#x27;&quot;&nbsp;&bogus;&#65;&#x42;",
+  "  lots \t of \n space  ",
+  "see www.example.com, http://x.org/a?b=1&c=<2> and mailto:a@b.c",
+];
+
+class Escape extends web.RequestHandler {
+  get() {
+    this.set_header("Content-Type", "text/plain; charset=UTF-8");
+    for (const text of ESCAPE_INPUTS) {
+      this.write(escape.json_encode({ text, list: [1, null, true] }) + "\n");
+      this.write(`${escape.url_escape(text)} ${escape.url_escape(text, false)}\n`);
+      this.write(`${escape.url_unescape(text)} ${escape.url_unescape(text, "utf-8", false)}\n`);
+      this.write(escape.xhtml_unescape(text) + "\n");
+      this.write(escape.squeeze(text) + "\n");
+      this.write(template.linkify(text) + "\n");
+    }
+  }
+}
+
 class StaticUrl extends web.RequestHandler {
   get() {
     this.write({ versioned: this.static_url("robots.txt"), plain: this.static_url("robots.txt", null, { include_version: false }) });
@@ -549,6 +572,7 @@ function mainApp(): web.Application {
       ["/echo", EchoBody],
       ["/multipart", Multipart],
       ["/unicode", Unicode],
+      ["/escape", Escape],
       ["/static-url", StaticUrl],
       ["/reverse-url", ReverseUrl],
       ["/login-required", LoginRequired],
