@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
 # Makes sure the test suite's dependencies from outside npm are installed (Debian).
 # Quiet when all is present; installs with apt-get when root; otherwise says how and fails,
-# so browser tests are never silently skipped. Add a dependency with one more
-# `ensure_deb_package <binary-path> <package>` line at the bottom.
+# so browser and conformance tests are never silently skipped. Add a dependency with one more
+# `ensure_deb_package <binary-path> <package>` (or `ensure_deb_file <file-path> <package>` for
+# something that is not a program) line at the bottom.
 set -euo pipefail
 
 missing_paths=()
 missing_packages=()
 
+queue_missing() {
+  missing_paths+=("$1")
+  missing_packages+=("$2")
+}
+
 # ensure_deb_package <binary-path> <package>: queue <package> if <binary-path> is not executable.
 ensure_deb_package() {
-  if [[ ! -x "$1" ]]; then
-    missing_paths+=("$1")
-    missing_packages+=("$2")
-  fi
+  [[ -x "$1" ]] || queue_missing "$1" "$2"
+}
+
+# ensure_deb_file <file-path> <package>: queue <package> if <file-path> does not exist (a library, say).
+ensure_deb_file() {
+  [[ -e "$1" ]] || queue_missing "$1" "$2"
 }
 
 install_missing() {
@@ -41,7 +49,7 @@ install_missing() {
   rm -f "$log"
   local path
   for path in "${missing_paths[@]}"; do
-    if [[ ! -x "$path" ]]; then
+    if [[ ! -e "$path" ]]; then
       echo "ensure-test-deps: $path still missing after installing ${missing_packages[*]}" >&2
       return 1
     fi
@@ -50,5 +58,8 @@ install_missing() {
 }
 
 ensure_deb_package /usr/bin/chromium chromium
+# The conformance suite (tests/conformance) runs Python Tornado beside tornado-ts.
+ensure_deb_package /usr/bin/python3 python3
+ensure_deb_file /usr/lib/python3/dist-packages/tornado/__init__.py python3-tornado
 
 install_missing
