@@ -146,7 +146,12 @@ export class UpgradeConnection implements HTTPConnection {
    * @param socket the client's socket.
    * @param head bytes the client sent after the request head.
    */
-  constructor(node_request: http.IncomingMessage, readonly socket: Duplex, head: Buffer) {
+  constructor(
+    node_request: http.IncomingMessage,
+    /** The client's socket: written to directly until `detach()` hands it over. */
+    readonly socket: Duplex,
+    head: Buffer,
+  ) {
     this.#nodeRequest = node_request;
     this.#head = head;
     (socket as TrackedSocket)[kUpgradeConnection] = this;

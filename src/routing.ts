@@ -24,7 +24,9 @@ const EMPTY_MATCH: PathMatch = Object.freeze({ path_args: NO_ARGS, path_kwargs: 
  * groups are positional arguments.
  */
 export class PathMatches {
+  /** The compiled, anchored regular expression. */
   readonly regex: RegExp;
+  /** The pattern as compiled: Python group syntax translated, `^` and `$` added. */
   readonly pattern: string;
   /** Literal text every matching path starts with ("" when the pattern cannot promise any). */
   readonly literal_prefix: string;
@@ -77,6 +79,7 @@ export class PathMatches {
 
 /** Matches a request's host name (lower-case, without port) against a regular expression. */
 export class HostMatches {
+  /** The compiled, anchored regular expression for host names. */
   readonly regex: RegExp;
 
   /** @throws Error naming the pattern when it is not a valid regular expression. */
@@ -94,10 +97,15 @@ export class HostMatches {
 
 /** A compiled route: a path matcher, the handler class it leads to, its `initialize` kwargs and optional name. */
 export class URLSpec<H = unknown> {
+  /** Matches request paths against the pattern. */
   readonly matcher: PathMatches;
+  /** The compiled pattern (the matcher's regex). */
   readonly regex: RegExp;
+  /** The handler class requests matching this route go to. */
   readonly handler_class: H;
+  /** Passed to the handler's `initialize` for every request. */
   readonly kwargs: Record<string, unknown>;
+  /** The route's name for `reverse_url`, or null. */
   readonly name: string | null;
 
   constructor(pattern: string | RegExp, handler: H, kwargs?: Record<string, unknown> | null, name?: string | null) {
@@ -113,6 +121,7 @@ export class URLSpec<H = unknown> {
     return this.matcher.reverse(escape, ...args);
   }
 
+  /** `URLSpec(pattern, Handler, name=...)`, as logs and errors show a route. */
   toString(): string {
     return `URLSpec(${this.matcher.pattern}, ${String((this.handler_class as { name?: string }).name)}, name=${this.name})`;
   }
@@ -136,6 +145,7 @@ interface PrefixNode {
  * order. A path is tested against a handful of regular expressions however many rules there are.
  */
 export class RuleTable<H> {
+  /** The rules, in the order they are tried. */
   readonly rules: ReadonlyArray<URLSpec<H>>;
   readonly #root: PrefixNode = { rules: [], next: null };
   readonly #candidates: number[] = [];

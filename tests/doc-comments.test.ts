@@ -5,37 +5,6 @@ import { ROOT } from "./support/process";
 // Every name the package exports, and every public member of its exported classes, says in a
 // doc comment what it does: the API reference (`npm run docs`) is generated from them.
 
-/**
- * Names still without a doc comment in files another change is rewriting. Each entry is
- * "file: Name" or "file: Class.member". Empty this list as those files get their comments; a
- * name of any other file is never allowed here.
- */
-const UNDOCUMENTED_IN_FILES_BEING_REWRITTEN: readonly string[] = [
-  "src/httpserver.ts: UpgradeConnection.socket",
-  "src/routing.ts: HostMatches.regex",
-  "src/routing.ts: PathMatches.pattern",
-  "src/routing.ts: PathMatches.regex",
-  "src/routing.ts: RuleTable.rules",
-  "src/routing.ts: URLSpec.handler_class",
-  "src/routing.ts: URLSpec.kwargs",
-  "src/routing.ts: URLSpec.matcher",
-  "src/routing.ts: URLSpec.name",
-  "src/routing.ts: URLSpec.regex",
-  "src/routing.ts: URLSpec.toString",
-  "src/web/application.ts: Application.settings",
-  "src/web/handler.ts: RequestHandler.application",
-  "src/web/handler.ts: RequestHandler.request",
-];
-
-/** The files whose names may appear in `UNDOCUMENTED_IN_FILES_BEING_REWRITTEN`. */
-const FILES_BEING_REWRITTEN = [
-  "src/web/handler.ts",
-  "src/web/application.ts",
-  "src/routing.ts",
-  "src/httpserver.ts",
-  "src/websocket/handler.ts",
-];
-
 function loadProgram(): ts.Program {
   const configPath = join(ROOT, "tsconfig.build.json");
   const config = ts.readConfigFile(configPath, ts.sys.readFile);
@@ -90,14 +59,6 @@ function undocumentedNames(): string[] {
   return [...missing].sort();
 }
 
-const undocumented = undocumentedNames();
-const inRewrittenFile = (entry: string) => FILES_BEING_REWRITTEN.some((file) => entry.startsWith(`${file}: `));
-
 test("every exported name and public class member has a doc comment", () => {
-  expect(undocumented.filter((entry) => !UNDOCUMENTED_IN_FILES_BEING_REWRITTEN.includes(entry))).toEqual([]);
-});
-
-test("the allowance for files being rewritten names only those files, and only names still undocumented", () => {
-  expect(UNDOCUMENTED_IN_FILES_BEING_REWRITTEN.filter((entry) => !inRewrittenFile(entry))).toEqual([]);
-  expect(UNDOCUMENTED_IN_FILES_BEING_REWRITTEN.filter((entry) => !undocumented.includes(entry))).toEqual([]);
+  expect(undocumentedNames()).toEqual([]);
 });

@@ -90,6 +90,7 @@ function toSpec(route: Route): URLSpec<RequestHandlerClass> {
  * Pass it to `HTTPServer`, or call `listen()`.
  */
 export class Application {
+  /** The settings given to the constructor, with the defaults `debug` implies filled in. */
   readonly settings: Settings;
   /** Routes by name, for `reverse_url`. */
   readonly named_rules = new Map<string, URLSpec<RequestHandlerClass>>();

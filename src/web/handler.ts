@@ -131,7 +131,9 @@ export class RequestHandler {
   /** The methods this handler accepts (per class; defaults to the static list). */
   SUPPORTED_METHODS: readonly string[] = DEFAULT_SUPPORTED_METHODS;
 
+  /** The application that routed the request here. */
   readonly application: Application;
+  /** The request being answered. */
   readonly request: HTTPServerRequest;
   /** Positional captures of the route pattern, URL-decoded (null for an unmatched optional group). */
   path_args: Array<string | null> = NO_PATH_ARGS;
