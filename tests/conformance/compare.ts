@@ -21,7 +21,7 @@ const XSRF_TOKEN = /2\|[0-9a-f]{8}\|[0-9a-f]{32}\|\d{10}/g;
 export function responseFields(response: RawResponse): Fields {
   const date = headerDate(response);
   const fields: Fields = { status: response.status, reason: response.reason };
-  const encoded = response.headers.some(([name]) => name.toLowerCase() === "content-encoding");
+  const encoded = header(response, "content-encoding") !== undefined;
   for (const [rawName, value] of response.headers) {
     const name = rawName.toLowerCase();
     if (IGNORED_HEADERS.has(name) || (encoded && name === "content-length")) continue;
@@ -40,8 +40,13 @@ export function responseFields(response: RawResponse): Fields {
   return fields;
 }
 
+/** The first value of header `name` (lower-case), if any. */
+function header(response: RawResponse, name: string): string | undefined {
+  return response.headers.find(([key]) => key.toLowerCase() === name)?.[1];
+}
+
 function headerDate(response: RawResponse): number | null {
-  const value = response.headers.find(([name]) => name.toLowerCase() === "date")?.[1];
+  const value = header(response, "date");
   return value === undefined ? null : Date.parse(value);
 }
 
@@ -53,8 +58,8 @@ function relativeTime(value: string, date: number | null): string {
 }
 
 /** One `Set-Cookie` as a field `cookie:<name>` holding the masked value and the attributes by lower-cased name. */
-function cookieField(header: string, date: number | null): [string, Record<string, string>] {
-  const [pair, ...attributes] = header.split(";").map((part) => part.trim());
+function cookieField(setCookie: string, date: number | null): [string, Record<string, string>] {
+  const [pair, ...attributes] = setCookie.split(";").map((part) => part.trim());
   const eq = pair.indexOf("=");
   const name = pair.slice(0, eq);
   const cookie: Record<string, string> = { value: maskVolatile(pair.slice(eq + 1)) };
@@ -68,7 +73,7 @@ function cookieField(header: string, date: number | null): [string, Record<strin
 }
 
 /** Masks what differs on every call: a signed value's timestamp and signature, an XSRF token's random bytes. */
-export function maskVolatile(text: string): string {
+function maskVolatile(text: string): string {
   return text
     .replace(SIGNED_VALUE, (_, keyVersion, name, value) => `<signed v2 key=${keyVersion} name=${name} value=${value}>`)
     .replace(XSRF_TOKEN, "<xsrf token v2>");
@@ -79,9 +84,8 @@ export function maskVolatile(text: string): string {
  * volatile parts masked; `volatile` says whether there were any (then the ETag cannot match).
  */
 function bodyValue(response: RawResponse): { value: unknown; volatile: boolean } {
-  const encoding = response.headers.find(([name]) => name.toLowerCase() === "content-encoding")?.[1];
-  const bytes = encoding === "gzip" ? gunzipSync(response.body) : response.body;
-  const type = response.headers.find(([name]) => name.toLowerCase() === "content-type")?.[1] ?? "";
+  const bytes = header(response, "content-encoding") === "gzip" ? gunzipSync(response.body) : response.body;
+  const type = header(response, "content-type") ?? "";
   const text = bytes.toString("utf8");
   if (type.startsWith("application/json")) {
     try {
@@ -95,7 +99,7 @@ function bodyValue(response: RawResponse): { value: unknown; volatile: boolean }
 }
 
 /** The names of the fields whose values differ between `python` and `ts` (a field missing on one side differs). */
-export function differingFields(python: Fields, ts: Fields): string[] {
+function differingFields(python: Fields, ts: Fields): string[] {
   const names = new Set([...Object.keys(python), ...Object.keys(ts)]);
   return [...names].filter((name) => !isDeepStrictEqual(python[name], ts[name])).sort();
 }
@@ -108,13 +112,15 @@ const compared = new Set<string>();
  */
 export function expectConformance(caseId: string, python: Fields, ts: Fields): void {
   compared.add(caseId);
-  const expected = new Set(DELIBERATE_DIFFERENCES.filter((d) => d.case === caseId).flatMap((d) => d.fields));
+  const listed = DELIBERATE_DIFFERENCES.filter((d) => d.case === caseId);
+  const expected = new Set(listed.flatMap((d) => d.fields));
+  const cleanUp = listed.some((d) => d.pending) ? "remove it from deliberate.ts and PENDING.md" : "remove it from deliberate.ts";
   const differing = differingFields(python, ts);
   const unexpected = differing.filter((field) => !expected.has(field));
   const vanished = [...expected].filter((field) => !differing.includes(field));
   const problems = [
     ...unexpected.map((field) => `${field} differs:\n  python: ${show(python[field])}\n  ts:     ${show(ts[field])}`),
-    ...vanished.map((field) => `${field} is listed in deliberate.ts as differing, but both sides answer ${show(ts[field])}: remove it from the list`),
+    ...vanished.map((field) => `${field} is listed in deliberate.ts as differing, but both sides answer ${show(ts[field])}: ${cleanUp}`),
   ];
   if (problems.length > 0) throw new Error(`${caseId}:\n${problems.join("\n")}`);
 }

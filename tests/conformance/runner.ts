@@ -142,11 +142,6 @@ export async function sendToBoth(pair: ServerPair, request: ConformanceRequest):
   return { python, ts };
 }
 
-/** The value of header `name` (case-insensitive) in a raw response, the first if repeated. */
-export function headerValue(response: RawResponse, name: string): string | undefined {
-  return response.headers.find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
-}
-
 /** Every `Set-Cookie` of a response as a `Cookie` request header value: `name=value; name2=value2`. */
 export function cookieHeader(response: RawResponse): string {
   return response.headers
