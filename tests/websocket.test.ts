@@ -249,6 +249,58 @@ describe("messages", () => {
   });
 });
 
+describe("flow control", () => {
+  class Writer extends websocket.WebSocketHandler {
+    static current: Writer | null = null;
+    open() {
+      Writer.current = this;
+    }
+  }
+
+  /** Has `promise` settled within a turn of the event loop? */
+  async function settles(promise: Promise<unknown>): Promise<boolean> {
+    let settled = false;
+    promise.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    return settled;
+  }
+
+  /** Writes 1 MiB messages (at most 64) until one is left waiting for the client; returns it (wrapped, so that awaiting this does not await it). */
+  async function floodUntilPending(handler: Writer): Promise<{ pending: Promise<void> }> {
+    const big = Buffer.alloc(1 << 20);
+    for (let i = 0; i < 64; i++) {
+      const sent = handler.write_message(big, true);
+      if (!(await settles(sent))) return { pending: sent };
+    }
+    throw new Error("64 MiB went out to a client that reads nothing");
+  }
+
+  test("write_message resolves at once while the socket keeps up, then waits for a client that stops reading", async () => {
+    const server = await serve([["/writer", Writer]]);
+    const client = await open(`ws://127.0.0.1:${server.port}/writer`);
+    const handler = Writer.current!;
+    expect(await settles(handler.write_message("small"))).toBe(true);
+    const clientSocket = (client.socket as unknown as { _socket: import("node:net").Socket })._socket;
+    clientSocket.pause();
+    const { pending } = await floodUntilPending(handler);
+    clientSocket.resume();
+    await expect(pending).resolves.toBeUndefined();
+  });
+
+  test("a write waiting for a client that leaves rejects with WebSocketClosedError", async () => {
+    const server = await serve([["/writer", Writer]]);
+    const client = await open(`ws://127.0.0.1:${server.port}/writer`);
+    const clientSocket = (client.socket as unknown as { _socket: import("node:net").Socket })._socket;
+    clientSocket.pause();
+    const { pending } = await floodUntilPending(Writer.current!);
+    client.socket.terminate();
+    await expect(pending).rejects.toBeInstanceOf(websocket.WebSocketClosedError);
+  });
+});
+
 describe("memory", () => {
   /** A full garbage collection, from a test (`--expose-gc` switched on for a fresh context). */
   function collectGarbage(): void {

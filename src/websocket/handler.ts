@@ -16,6 +16,9 @@ const ABNORMAL_CLOSURE = 1006;
 const INTERNAL_ERROR = 1011;
 const kHandler = Symbol("tornado.websocket.handler");
 const NO_ARGS: unknown[] = [];
+const RESOLVED = Promise.resolve();
+const TEXT_FRAME = Object.freeze({ binary: false });
+const BINARY_FRAME = Object.freeze({ binary: true });
 const NO_OUTPUT: Array<string | Buffer> = Object.freeze([]) as unknown as Array<string | Buffer>;
 
 type TaggedRequest = IncomingMessage & { [kHandler]?: WebSocketHandler };
@@ -88,6 +91,23 @@ function upgrade(server: WebSocketServer, connection: UpgradeConnection, handler
       attach(socket);
       resolve(true);
     });
+  });
+}
+
+/** Resolves when the socket under `socket` drains; rejects with WebSocketClosedError if it closes first. */
+function drainOf(socket: WebSocket): Promise<void> {
+  const stream = (socket as unknown as { _socket: Socket })._socket;
+  return new Promise((resolve, reject) => {
+    const settle = (closed: boolean) => {
+      stream.off("drain", onDrain);
+      stream.off("close", onClose);
+      if (closed) reject(new WebSocketClosedError());
+      else resolve();
+    };
+    const onDrain = () => settle(false);
+    const onClose = () => settle(true);
+    stream.on("drain", onDrain);
+    stream.on("close", onClose);
   });
 }
 
@@ -220,17 +240,17 @@ export class WebSocketHandler extends RequestHandler {
   /**
    * Sends a message: a string as text, a plain object as JSON text, bytes as they are. The frame
    * is binary when `binary` is true, text otherwise (as in Tornado). Resolves when the data is
-   * handed to the socket.
+   * handed to the socket: at once when the socket took it all, else once it drains (await it
+   * for flow control); rejects with `WebSocketClosedError` if the connection closes first.
    * @throws WebSocketClosedError when the connection is closed or closing; TypeError for other types.
    */
   write_message(message: WebSocketMessage, binary = false): Promise<void> {
     const socket = this.#openSocket();
-    const payload = encodeMessage(message);
-    const sent = new Promise<void>((resolve, reject) => {
-      socket.send(payload, { binary }, (err) => (err ? reject(new WebSocketClosedError(err.message)) : resolve()));
-    });
-    sent.catch(() => undefined);
-    return sent;
+    socket.send(encodeMessage(message), binary ? BINARY_FRAME : TEXT_FRAME);
+    if (socket.bufferedAmount === 0) return RESOLVED;
+    const drained = drainOf(socket);
+    drained.catch(() => undefined);
+    return drained;
   }
 
   /**
