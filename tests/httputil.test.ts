@@ -7,6 +7,7 @@ import {
   parse_multipart_form_data,
 } from "../src/httputil/body";
 import { CookieError, format_set_cookie, parse_cookie } from "../src/httputil/cookies";
+import { HTTPServerRequest } from "../src/httputil/request";
 import {
   format_timestamp,
   parse_request_start_line,
@@ -556,6 +557,11 @@ describe("parse_cookie", () => {
     expect(parse_cookie('a   b,c<>@:/[]?{}=d  "  =e,f g')).toEqual({ "a   b,c<>@:/[]?{}": 'd  "  =e,f g' });
     expect(parse_cookie("saint=Andr\u00e9 Bessette")).toEqual({ saint: "Andr\u00e9 Bessette" });
     expect(parse_cookie("  =  b  ;  ;  =  ;   c  =  ;  ")).toEqual({ "": "b", c: "" });
+  });
+
+  test("request cookies drop the names Python's SimpleCookie refuses, as Tornado does", () => {
+    const headers = new HTTPHeaders({ Cookie: "novalue; path=1; Domain=x; a b=2; ok=1" });
+    expect(Object.keys(new HTTPServerRequest({ headers }).cookies)).toEqual(["ok"]);
   });
 
   test.each([

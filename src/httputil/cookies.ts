@@ -71,6 +71,15 @@ const VALUE_FORBIDDEN_RE = /[\x00-\x20]/;
 const ATTRIBUTE_FORBIDDEN_RE = /[\x00-\x20;\x7f]/;
 const EXPIRES_FORBIDDEN_RE = /[\x00-\x1f;\x7f]/;
 
+/**
+ * True when Python's `SimpleCookie` accepts `name` for a cookie: a legal token that is not an
+ * attribute name (`path`, `domain`, ...). Tornado drops request cookies with other names.
+ * @internal shared with `HTTPServerRequest.cookies`; not part of the public API.
+ */
+export function isMorselName(name: string): boolean {
+  return LEGAL_KEY_RE.test(name) && !RESERVED_ATTRIBUTE_NAMES.has(name.toLowerCase());
+}
+
 function octalEscape(char: string): string {
   return "\\" + char.charCodeAt(0).toString(8).padStart(3, "0");
 }

@@ -1,7 +1,7 @@
 import { parse_qs_bytes } from "../escape";
 import { HTTPHeaders } from "./headers";
 import { HTTPFile, parse_body_arguments } from "./body";
-import { parse_cookie } from "./cookies";
+import { isMorselName, parse_cookie } from "./cookies";
 import { split_host_and_port } from "./util";
 
 /** The first line of an HTTP response: version, status code and reason phrase. */
@@ -158,7 +158,11 @@ export class HTTPServerRequest {
     this.#files = value;
   }
 
-  /** The request's cookies, parsed from the `Cookie` header on first use; a malformed header gives none. */
+  /**
+   * The request's cookies, parsed from the `Cookie` header on first use; a malformed header gives
+   * none. As in Tornado, names Python's `SimpleCookie` refuses (empty, not a token, or an attribute
+   * name such as `path`) are dropped.
+   */
   get cookies(): Record<string, Morsel> {
     if (this.#cookies === null) this.#cookies = parseCookies(this.headers.get("Cookie"));
     return this.#cookies;
@@ -223,7 +227,9 @@ function parseCookies(header: string | undefined): Record<string, Morsel> {
   } catch {
     return cookies;
   }
-  for (const name in parsed) cookies[name] = new Morsel(name, parsed[name]);
+  for (const name in parsed) {
+    if (isMorselName(name)) cookies[name] = new Morsel(name, parsed[name]);
+  }
   return cookies;
 }
 

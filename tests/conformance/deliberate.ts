@@ -29,8 +29,6 @@ export const DELIBERATE_DIFFERENCES: readonly DeliberateDifference[] = [
   { case: "templates/argument-escaped-in-title", fields: ["body", "header:content-length", "header:etag"], row: APOSTROPHE },
   { case: "templates/apply-text-function", fields: ERROR_PAGE_INSTEAD_OF_PAGE, row: APPLY },
   { case: "signed/session-signed-cookie", fields: ["cookie:session"], pending: true },
-  { case: "http/request-cookie-without-equals", fields: ["body", "header:content-length", "header:etag"], pending: true },
-  { case: "http/request-cookie-reserved-names-dropped", fields: ["body", "header:content-length", "header:etag"], pending: true },
   { case: "ws/exception-in-on-message", fields: ["close_code"], row: HOOK_EXCEPTION },
   { case: "ws-py/exception-in-on-message", fields: ["close_code"], row: HOOK_EXCEPTION },
   { case: "ws/oversize-message-closes", fields: ["close_reason"], row: OVERSIZE },

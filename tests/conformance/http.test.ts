@@ -131,7 +131,7 @@ describe("cookies", () => {
     { id: "http/set-cookie-attributes", request: { path: "/cookies/set" } },
     { id: "http/request-cookie-without-equals", request: { path: "/cookies/echo", headers: { Cookie: "novalue; a=1" } } },
     { id: "http/request-cookie-reserved-names-dropped", request: { path: "/cookies/echo", headers: { Cookie: "path=1; Domain=x; a=1" } } },
-    { id: "http/request-cookie-repeated-first-wins", request: { path: "/cookies/echo", headers: { Cookie: "a=1; a=2" } } },
+    { id: "http/request-cookie-repeated-last-wins", request: { path: "/cookies/echo", headers: { Cookie: "a=1; a=2" } } },
     { id: "http/request-cookie-octal-escapes", request: { path: "/cookies/echo", headers: { Cookie: 'a="x\\073y\\"z"' } } },
     { id: "http/request-cookies-parsed", request: { path: "/cookies/echo", headers: { Cookie: 'foo="bar"; a=1; b=x y; c="a\\"b"' } } },
     { id: "http/cookie-value-with-space-refused", request: { path: "/cookies/invalid" } },
