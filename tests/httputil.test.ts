@@ -526,6 +526,10 @@ describe("parse_request_start_line / split_host_and_port", () => {
     ["[::1]:80", ["[::1]", 80]],
     ["example.com:", ["example.com:", null]],
     [":80", [":80", null]],
+    ["a:b:80", ["a:b", 80]],
+    ["example.com:80a", ["example.com:80a", null]],
+    ["exa\nmple.com:80", ["exa\nmple.com:80", null]],
+    ["[::1]", ["[::1]", null]],
   ])("split_host_and_port(%p)", (netloc, expected) => {
     expect(split_host_and_port(netloc)).toEqual(expected);
   });

@@ -209,14 +209,20 @@ export function parse_request_start_line(line: string): RequestStartLine {
   return { method, path, version };
 }
 
-const HOST_PORT_RE = /^([^\n]+):(\d+)$/;
 
 /**
  * Splits `host:port` into the host and the numeric port; the port is null
  * when the netloc does not end in `:digits`.
  */
 export function split_host_and_port(netloc: string): [string, number | null] {
-  if (!netloc.includes(":")) return [netloc, null];
-  const match = HOST_PORT_RE.exec(netloc);
-  return match === null ? [netloc, null] : [match[1], Number(match[2])];
+  // By hand rather than a regex (this runs for every request): the port is the digits after
+  // the last colon; the host before it must be non-empty and hold no newline.
+  const colon = netloc.lastIndexOf(":");
+  if (colon <= 0 || colon === netloc.length - 1) return [netloc, null];
+  for (let i = colon + 1; i < netloc.length; i++) {
+    const code = netloc.charCodeAt(i);
+    if (code < 48 || code > 57) return [netloc, null];
+  }
+  const host = netloc.slice(0, colon);
+  return host.includes("\n") ? [netloc, null] : [host, Number(netloc.slice(colon + 1))];
 }
