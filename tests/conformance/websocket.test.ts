@@ -10,12 +10,25 @@ import { connect, type RecordingClient } from "../support/ws";
 const pair = useServerPair();
 const STEP_TIMEOUT_MS = 5000;
 
+/** Waits for the close (clearing its timer, so that nothing outlives the test); rejects after the step timeout. */
+async function closeOf(client: RecordingClient): Promise<{ code: number; reason: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("the connection was not closed in time")), STEP_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([client.closed, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** What a Node client saw on one connection: the messages, the subprotocol, the close code and reason. */
 async function outcome(side: Side, path: string, drive: (client: RecordingClient) => Promise<void>, options: { protocols?: string[]; strict?: boolean } = {}): Promise<Fields> {
   const port = options.strict ? side.strictPort : side.port;
   const client = await connect(`ws://127.0.0.1:${port}${path}`, options.protocols);
   await drive(client);
-  const { code, reason } = await client.closeInfo(STEP_TIMEOUT_MS);
+  const { code, reason } = await closeOf(client);
   const messages = client.messages.map(({ data, binary }) => (binary ? { binary: (data as Buffer).toString("hex") } : data));
   return { messages, protocol: client.socket.protocol, close_code: code, close_reason: reason };
 }
@@ -79,7 +92,7 @@ describe("messages and closing (Node client)", () => {
     const seenByServer = async (side: Side): Promise<Fields> => {
       const client = await connect(`ws://127.0.0.1:${side.port}/ws/recording`);
       client.socket.close(4001, "client bye");
-      await client.closeInfo(STEP_TIMEOUT_MS);
+      await closeOf(client);
       return lastCloseRecorded(side);
     };
     expectConformance("ws/client-close-code-seen-by-server", await seenByServer(pair().python), await seenByServer(pair().ts));
