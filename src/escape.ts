@@ -94,28 +94,37 @@ export function xhtml_unescape(value: string | Buffer): string {
   return to_unicode(value).replace(ENTITY_RE, convertEntity);
 }
 
-const NON_ASCII_OR_END_TAG_RE = /[\u007f-\uffff]|<\//g;
-
 /**
- * Turns `JSON.stringify(v, null, 1)` output into Python's one-line layout.
- * Raw newlines only occur as indentation there (strings escape theirs), so
- * each newline and the spaces after it go, and a preceding comma gets one
- * space back.
+ * Turns compact `JSON.stringify` output into Python's `json.dumps` form in one pass: a space
+ * after each `,` and `:` between items, every character from U+007F up written as `\uXXXX`,
+ * and `</` inside strings as `<\/`. Text between changes is copied in slices.
  */
-function removeIndentation(json: string): string {
+function pythonJson(json: string): string {
   let out = "";
   let last = 0;
-  for (let nl = json.indexOf("\n"); nl >= 0; nl = json.indexOf("\n", last)) {
-    out += json.charCodeAt(nl - 1) === 0x2c ? json.slice(last, nl) + " " : json.slice(last, nl);
-    last = nl + 1;
-    while (json.charCodeAt(last) === 0x20) last++;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const code = json.charCodeAt(i);
+    if (inString) {
+      if (code === 0x22) {
+        inString = false;
+      } else if (code === 0x5c) {
+        i++; // an escape: the next character is part of it, a quote included
+      } else if (code >= 0x7f) {
+        out += json.slice(last, i) + "\\u" + code.toString(16).padStart(4, "0");
+        last = i + 1;
+      } else if (code === 0x2f && json.charCodeAt(i - 1) === 0x3c) {
+        out += json.slice(last, i) + "\\";
+        last = i;
+      }
+    } else if (code === 0x22) {
+      inString = true;
+    } else if (code === 0x2c || code === 0x3a) {
+      out += json.slice(last, i + 1) + " ";
+      last = i + 1;
+    }
   }
-  return out + json.slice(last);
-}
-
-function escapeForAscii(match: string): string {
-  if (match === "</") return "<\\/";
-  return "\\u" + match.charCodeAt(0).toString(16).padStart(4, "0");
+  return last === 0 ? json : out + json.slice(last);
 }
 
 /**
@@ -128,9 +137,9 @@ function escapeForAscii(match: string): string {
  * (`undefined`, a function, a symbol), a BigInt, or a circular structure.
  */
 export function json_encode(value: unknown): string {
-  const json: string | undefined = JSON.stringify(value, null, 1);
+  const json: string | undefined = JSON.stringify(value);
   if (json === undefined) throw new TypeError(`Object of type ${typeof value} is not JSON serializable`);
-  return removeIndentation(json).replace(NON_ASCII_OR_END_TAG_RE, escapeForAscii);
+  return pythonJson(json);
 }
 
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
