@@ -669,12 +669,13 @@ export class RequestHandler {
 
   /**
    * Sets a cookie signed with the `cookie_secret` setting, in Tornado's format (version 2 by
-   * default), so Python Tornado reads it too. `expires_days` defaults to 30.
+   * default), so Python Tornado reads it too. `expires_days` defaults to 30 when left out;
+   * `expires_days: null` makes a session cookie (Python's `expires_days=None`).
    * @throws Error when `cookie_secret` is not set.
    */
   set_signed_cookie(name: string, value: string | Buffer, options: CookieOptions & { version?: number | null } = {}): void {
     const { version, ...cookieOptions } = options;
-    cookieOptions.expires_days ??= DEFAULT_SIGNED_COOKIE_DAYS;
+    if (cookieOptions.expires_days === undefined) cookieOptions.expires_days = DEFAULT_SIGNED_COOKIE_DAYS;
     this.set_cookie(name, this.create_signed_value(name, value, version ?? null), cookieOptions);
   }
 

@@ -1,8 +1,7 @@
 /**
  * The known differences between Python Tornado and tornado-ts, case by case and field by field.
  * A difference is let through only for the named case and field; one that stops differing fails.
- * `row` is the first cell of its row in docs/porting.md's "Deliberate differences" table; a
- * `pending` one is a bug whose fix waits on a file being rewritten, described in PENDING.md.
+ * `row` is the first cell of its row in docs/porting.md's "Deliberate differences" table.
  */
 export interface DeliberateDifference {
   /** The id of the compared case. */
@@ -10,9 +9,7 @@ export interface DeliberateDifference {
   /** The fields that differ: `status`, `reason`, `body`, `header:<name>`, `cookie:<name>`, or a client outcome's key. */
   fields: string[];
   /** docs/porting.md#deliberate-differences: the row's "what" cell, verbatim. */
-  row?: string;
-  /** A bug awaiting its fix: described under the case id in tests/conformance/PENDING.md. */
-  pending?: true;
+  row: string;
 }
 
 const TOO_LARGE = "body larger than `max_body_size`";
@@ -28,7 +25,6 @@ export const DELIBERATE_DIFFERENCES: readonly DeliberateDifference[] = [
   { case: "http/body-over-max-body-size", fields: ["status", "reason", "body", "header:content-type", "header:content-length"], row: TOO_LARGE },
   { case: "templates/argument-escaped-in-title", fields: ["body", "header:content-length", "header:etag"], row: APOSTROPHE },
   { case: "templates/apply-text-function", fields: ERROR_PAGE_INSTEAD_OF_PAGE, row: APPLY },
-  { case: "signed/session-signed-cookie", fields: ["cookie:session"], pending: true },
   { case: "ws/exception-in-on-message", fields: ["close_code"], row: HOOK_EXCEPTION },
   { case: "ws-py/exception-in-on-message", fields: ["close_code"], row: HOOK_EXCEPTION },
   { case: "ws/oversize-message-closes", fields: ["close_reason"], row: OVERSIZE },
