@@ -34,10 +34,13 @@ export class RecordingClient {
 
   /** Waits for the close and returns its code and reason; rejects after `timeoutMs`. */
   async closeInfo(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
-    return Promise.race([
-      this.closed,
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("not closed in time")), timeoutMs)),
-    ]);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("not closed in time")), timeoutMs)));
+    try {
+      return await Promise.race([this.closed, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
