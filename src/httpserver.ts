@@ -333,12 +333,13 @@ export class HTTPServer {
 
   #onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const request = this.#makeRequest(req, new NodeHTTPConnection(res, this.#options.no_keep_alive === true));
-    const declared = req.headers["content-length"];
+    // Read from our raw-list headers: `req.headers` would make Node build its own header object.
+    const declared = request.headers.get("Content-Length");
     if (declared !== undefined && Number(declared) > this.#maxBodySize) {
       this.#refuseBody(request, res);
       return;
     }
-    if (declared === "0" || (declared === undefined && req.headers["transfer-encoding"] === undefined)) {
+    if (declared === "0" || (declared === undefined && !request.headers.has("Transfer-Encoding"))) {
       this.#dispatch(request);
       return;
     }

@@ -203,21 +203,25 @@ export class Application {
     return matchRules(this.#wildcardRoutes, path) ?? this.#matchDefaultHost(request, path);
   }
 
-  /** Serves one request: the entry point `HTTPServer` calls. Never throws; errors become responses and log lines. */
-  handle_request(request: HTTPServerRequest): Promise<void> {
+  /**
+   * Serves one request: the entry point `HTTPServer` calls. Never throws and never rejects;
+   * errors become responses and log lines. Returns a promise when the handler went async,
+   * nothing when the request was served synchronously.
+   */
+  handle_request(request: HTTPServerRequest): Promise<void> | undefined {
     const target = this.find_handler(request);
     let handler: RequestHandler;
     try {
       handler = new target.handler_class(this, request);
     } catch (err) {
       new RequestHandler(this, request)._handle_request_exception(err);
-      return Promise.resolve();
+      return undefined;
     }
     try {
       handler.initialize(target.kwargs);
     } catch (err) {
       handler._handle_request_exception(err);
-      return Promise.resolve();
+      return undefined;
     }
     return handler._execute(target.path_args, target.path_kwargs);
   }

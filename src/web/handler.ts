@@ -385,11 +385,18 @@ export class RequestHandler {
     return sent;
   }
 
+  /** True when no subclass changed how the ETag is made or set: its value then needs no header checks. */
+  #hasBuiltInEtag(): boolean {
+    const base = RequestHandler.prototype;
+    return this.compute_etag === base.compute_etag && this.set_etag_header === base.set_etag_header && this.set_header === base.set_header;
+  }
+
   #prepareFinalHeaders(): void {
     const status = this._status_code;
     const method = this.request.method;
     if (status === 200 && (method === "GET" || method === "HEAD") && !this._headers.has("Etag")) {
-      this.set_etag_header();
+      if (this.#hasBuiltInEtag()) this._headers.set("Etag", `"${sha1Hex(this._write_buffer)}"`);
+      else this.set_etag_header();
       if (this.check_etag_header()) {
         this._write_buffer = [];
         this.set_status(304);
@@ -884,8 +891,10 @@ export class RequestHandler {
   /**
    * Runs the request: method check, body parsing, path argument decoding, `prepare()`, the
    * verb method, `finish()`. Every exception ends as an error response and a log line.
+   * Returns a promise (that never rejects) when a hook went async, nothing when all of it ran
+   * synchronously: most requests cost no promise.
    */
-  _execute(rawArgs: Array<string | null>, rawKwargs: Record<string, string | null>): Promise<void> {
+  _execute(rawArgs: Array<string | null>, rawKwargs: Record<string, string | null>): Promise<void> | undefined {
     try {
       const method = this.request.method;
       if (!this.SUPPORTED_METHODS.includes(method)) throw new HTTPError(405);
@@ -897,22 +906,23 @@ export class RequestHandler {
       this.#checkXsrf();
       const prepared = this.prepare();
       if (isPromiseLike(prepared)) return this.#watchConnection(this.#executeAfterPrepare(prepared, named));
-      if (this._finished) return RESOLVED;
+      if (this._finished) return undefined;
       const result = this.#callVerb(named);
       if (isPromiseLike(result)) return this.#watchConnection(this.#finishAfter(result));
       this.#autoFinish();
     } catch (err) {
       this.#handleExecuteError(err);
     }
-    return this.#watchConnection(RESOLVED);
+    if (!this._finished) this.#watchConnection();
+    return undefined;
   }
 
   /**
    * When the response outlives `_execute`'s synchronous part, asks the connection to call
    * `on_connection_close` if the client leaves first. (A response finished synchronously
-   * cannot see the client leave, so it costs no listener.) Returns `pending`.
+   * cannot see the client leave, so it costs no listener.) Returns `pending`, if given.
    */
-  #watchConnection(pending: Promise<void>): Promise<void> {
+  #watchConnection(pending?: Promise<void>): Promise<void> | undefined {
     if (!this._finished) this.request.connection?.set_close_callback(() => this.#connectionClosed());
     return pending;
   }
