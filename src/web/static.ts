@@ -158,6 +158,9 @@ export class StaticFileHandler extends RequestHandler {
       const piece = chunk.length > remaining ? chunk.subarray(0, remaining) : chunk;
       remaining -= piece.length;
       this.write(piece);
+      // Without transforms the last chunk can go out with finish(), in one write with the end; a
+      // transform (gzip) must see it flushed, not finishing, as Tornado's chunk-by-chunk loop does.
+      if (remaining === 0 && this.application.transforms.length === 0) break;
       await this.flush();
       if (remaining === 0) break;
     }
@@ -257,13 +260,7 @@ export class StaticFileHandler extends RequestHandler {
       throw new HTTPError(404); // missing, a dangling link, a NUL byte, a file used as a directory...
     }
     if (checkRoot) {
-      let realRoot: string;
-      try {
-        realRoot = await realpath(rootPrefix);
-      } catch {
-        throw new HTTPError(404);
-      }
-      if (!realRoot.endsWith(nodePath.sep)) realRoot += nodePath.sep;
+      const realRoot = await realRootOf(rootPrefix);
       if (!(real + nodePath.sep).startsWith(realRoot)) {
         throw new HTTPError(403, "%s is not in root static directory", this.path);
       }
@@ -416,6 +413,23 @@ function computeVersion(cls: typeof StaticFileHandler, abs_path: string): string
     gen_log.error("Could not open static file %r", abs_path);
     return null;
   }
+}
+
+/** Real paths of static roots (with a trailing separator), resolved once per root: a root is not expected to move. */
+const realRoots = new Map<string, string>();
+
+/** The real path of `rootPrefix`, with a trailing separator. @throws HTTPError 404 when the root does not exist. */
+async function realRootOf(rootPrefix: string): Promise<string> {
+  let realRoot = realRoots.get(rootPrefix);
+  if (realRoot !== undefined) return realRoot;
+  try {
+    realRoot = await realpath(rootPrefix);
+  } catch {
+    throw new HTTPError(404);
+  }
+  if (!realRoot.endsWith(nodePath.sep)) realRoot += nodePath.sep;
+  realRoots.set(rootPrefix, realRoot);
+  return realRoot;
 }
 
 /** Reads `abspath` from `start` to `end` (exclusive) in chunks of at most 64 KiB; the file is closed however iteration ends. */
