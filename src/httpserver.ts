@@ -364,7 +364,7 @@ export class HTTPServer {
     const request = new HTTPServerRequest({
       method: req.method,
       uri: req.url,
-      version: "HTTP/" + req.httpVersion,
+      version: req.httpVersion === "1.1" ? "HTTP/1.1" : "HTTP/" + req.httpVersion,
       headers: HTTPHeaders.from_raw(req.rawHeaders),
       remote_ip: socket.remoteAddress ? normaliseAddress(socket.remoteAddress) : "0.0.0.0",
       protocol: this.#options.protocol ?? ((socket as Socket & { encrypted?: boolean }).encrypted ? "https" : "http"),

@@ -467,6 +467,17 @@ describe("HTTPHeaders", () => {
     expect(headers.get_list("cookie")).toEqual(["a=1", "b=2"]);
   });
 
+  test("_compact packs a raw list into one string and reads back the same headers", () => {
+    const headers = HTTPHeaders.from_raw(["Host", "example.com", "X-Empty", "", "Cookie", "a=1", "cookie", "b=2"]);
+    headers._compact();
+    expect(headers.get("x-empty")).toBe("");
+    expect(headers.get("Cookie")).toBe("a=1,b=2");
+    headers._compact();
+    expect([...headers.get_all()]).toEqual([["Host", "example.com"], ["X-Empty", ""], ["Cookie", "a=1"], ["Cookie", "b=2"]]);
+    headers._compact();
+    expect(headers.get("host")).toBe("example.com");
+  });
+
   test("from_raw answers get and has before building its map, exactly as after", () => {
     const raw = ["host", "example.com", "Cookie", "a=1", "COOKIE", "b=2", "X-Empty", ""];
     const lazy = HTTPHeaders.from_raw(raw);

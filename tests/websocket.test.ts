@@ -308,6 +308,21 @@ describe("memory", () => {
     (runInNewContext("gc") as () => void)();
   }
 
+  test("an open connection still reads its request's headers and cookies in on_message", async () => {
+    class HeaderReader extends websocket.WebSocketHandler {
+      on_message(name: string) {
+        const headers = this.request.headers;
+        this.write_message({ value: headers.get(name) ?? null, has: headers.has(name), cookie: this.get_cookie("flavour") });
+      }
+    }
+    const server = await serve([["/headers", HeaderReader]]);
+    const client = await open(`ws://127.0.0.1:${server.port}/headers`, undefined, { headers: { Cookie: "flavour=mint", "X-Custom": "a, b" } });
+    client.socket.send("x-custom");
+    expect(JSON.parse(String(await client.nth(1)))).toEqual({ value: "a, b", has: true, cookie: "mint" });
+    client.socket.send("X-Missing");
+    expect(JSON.parse(String(await client.nth(2)))).toEqual({ value: null, has: false, cookie: "mint" });
+  });
+
   test("an open WebSocket does not keep Node's handshake request alive", async () => {
     const { server, url } = await start();
     let handshake!: WeakRef<object>;

@@ -96,12 +96,14 @@ export class HTTPHeaders implements Iterable<[string, string]> {
   #store: Map<string, string[]> | null = null;
   /** Node's flat raw list, kept as is until something needs the map (`get`/`has` scan it instead). */
   #raw: readonly string[] | null = null;
+  /** The raw list joined with newlines by `_compact()`, split again on first read. */
+  #packed: string | null = null;
   #lastKey: string | null = null;
 
   /** The name -> values map, made on first need (from the raw list, if there is one). */
   get #lists(): Map<string, string[]> {
     if (this.#store === null) {
-      const raw = this.#raw;
+      const raw = this.#unpacked();
       this.#store = new Map();
       this.#raw = null;
       if (raw !== null) {
@@ -196,7 +198,7 @@ export class HTTPHeaders implements Iterable<[string, string]> {
   get(name: string): string | undefined;
   get<D>(name: string, defaultValue: D): string | D;
   get<D>(name: string, defaultValue?: D): string | D | undefined {
-    if (this.#raw !== null) return this.#rawValue(name) ?? defaultValue;
+    if (this.#unpacked() !== null) return this.#rawValue(name) ?? defaultValue;
     if (this.#store === null) return defaultValue;
     const list = this.#store.get(normalizeName(name));
     if (list === undefined) return defaultValue;
@@ -224,9 +226,30 @@ export class HTTPHeaders implements Iterable<[string, string]> {
     return flat;
   }
 
+  /**
+   * Packs headers still held as Node's raw list into one string until they are next read: one
+   * string instead of a list of two per header, for a request that lives long and is rarely read
+   * again (a WebSocket's). Does nothing once the map has been built.
+   */
+  _compact(): void {
+    if (this.#raw === null) return;
+    // Node refuses CR and LF inside header names and values, so a newline separates them safely.
+    this.#packed = this.#raw.join("\n");
+    this.#raw = null;
+  }
+
+  /** The raw list (unpacked first if `_compact` packed it), or null when the map is in use. */
+  #unpacked(): readonly string[] | null {
+    if (this.#packed !== null) {
+      this.#raw = this.#packed.split("\n");
+      this.#packed = null;
+    }
+    return this.#raw;
+  }
+
   /** Whether a header called `name` (any case) is present. */
   has(name: string): boolean {
-    if (this.#raw !== null) return this.#rawValue(name) !== undefined;
+    if (this.#unpacked() !== null) return this.#rawValue(name) !== undefined;
     return this.#store !== null && this.#store.has(normalizeName(name));
   }
 

@@ -380,9 +380,11 @@ export class WebSocketHandler extends RequestHandler {
     socket.on("pong", onSocketPong);
     this._status_code = 101;
     this._reason = "Switching Protocols";
-    // The 101 is sent: the response's headers and buffer are no longer needed by an idle connection.
+    // The 101 is sent: the response's headers and buffer are no longer needed by an idle
+    // connection, and the request's headers are packed until something reads them again.
     this._headers = new HTTPHeaders();
     this._write_buffer = NO_OUTPUT;
+    this.request.headers._compact();
     this._finished = true;
     this.request._mark_finished();
     this.application.log_request(this);
