@@ -261,3 +261,11 @@ describe("parse_qs_bytes", () => {
     expect(asText(escape.parse_qs_bytes("a=1&b=", true, true))).toEqual({ a: ["1"], b: [""] });
   });
 });
+
+describe("linkify", () => {
+  test("is in escape, as in Tornado, and links URLs in escaped text (Python Tornado 6.2's answer)", () => {
+    expect(escape.linkify("see http://example.com/?a=1&b=<2> now")).toBe(
+      'see <a href="http://example.com/?a=1&amp;b">http://example.com/?a=1&amp;b</a>=&lt;2&gt; now',
+    );
+  });
+});

@@ -56,5 +56,5 @@ export type { LoaderOptions } from "./loader";
 export { ParseError } from "./errors";
 export { filter_whitespace } from "./whitespace";
 export type { WhitespaceMode } from "./whitespace";
-export { linkify } from "./linkify";
-export type { LinkifyOptions } from "./linkify";
+export { linkify } from "../escape";
+export type { LinkifyOptions } from "../escape";

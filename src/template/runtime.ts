@@ -6,7 +6,7 @@
  */
 import { json_encode, squeeze, to_unicode, url_escape, xhtml_escape } from "../escape";
 import { isPlainObject } from "../util";
-import { linkify } from "./linkify";
+import { linkify } from "../escape";
 
 /**
  * The text of a `{{ }}` value: strings as they are, bytes decoded as UTF-8
