@@ -3,7 +3,10 @@
  * hello,json` for a working run of some scenarios that leaves docs/ and bench/results/ alone).
  *
  * Servers run pinned to core 0 (`taskset -c 0`), load generators to core 1 (`taskset -c 1`):
- * `wrk` for HTTP, `bench/clients/wsload.ts` (a light raw-socket client) for WebSockets.
+ * `wrk` for HTTP, `bench/clients/wsload.ts` (a light raw-socket Node client) for WebSocket broadcast
+ * and memory, and for ws echo `bench/clients/wsload.c` (a small epoll client in C, built with `cc`
+ * into a temp dir at the start of the run; without a C compiler the Node client stands in, and the
+ * run says so).
  * Contestants are interleaved round by round; each figure is the median over rounds with min
  * and max, and a ratio to raw node:http / raw ws from the same run. Writes the table to stdout,
  * JSON to bench/results/<timestamp>.json, docs/performance.md and docs/performance.svg.
@@ -209,12 +212,36 @@ async function measureHttp(server: Server, path: string): Promise<Sample> {
 }
 
 const WSLOAD = [NODE, "--import", "tsx", join(ROOT, "bench/clients/wsload.ts")];
+/** The ws echo client: the C one once main() has built it, else the Node one. */
+let ECHO_CLIENT = WSLOAD;
+
+/**
+ * Builds bench/clients/wsload.c into dir; null (and a line on stdout) without a compiler. The Node
+ * client spends 80-85% of its core on ws echo against raw ws, enough to bound the figure; the C one
+ * about half, nearly all of it in the kernel's loopback TCP. Broadcast and memory keep the Node
+ * client: it is far from its limit there, and its broadcast times were the steadier ones.
+ */
+function buildEchoClient(dir: string): string[] | null {
+  const cc = ["cc", "gcc"].find((c) => spawnSync("which", [c]).status === 0);
+  const fallback = "ws echo uses the Node client bench/clients/wsload.ts";
+  if (!cc) {
+    console.log(`No C compiler (cc, gcc): ${fallback}.`);
+    return null;
+  }
+  const out = join(dir, "wsload");
+  const r = spawnSync(cc, ["-O2", "-Wall", "-Wextra", "-o", out, join(ROOT, "bench/clients/wsload.c")], { encoding: "utf8" });
+  if (r.status !== 0) {
+    console.log(`${cc} could not build bench/clients/wsload.c: ${fallback}.\n${r.stderr}`);
+    return null;
+  }
+  return [out];
+}
 
 async function measureEcho(server: Server): Promise<Sample> {
   const cpu0 = procCpu(server.proc.pid);
   const t0 = Date.now();
   const runs = Array.from({ length: ECHO_PROCS }, () =>
-    runClient([...WSLOAD, "echo", "--port", String(server.port), "--path", "/ws/echo", "--conns", String(ECHO_CONNS),
+    runClient([...ECHO_CLIENT, "echo", "--port", String(server.port), "--path", "/ws/echo", "--conns", String(ECHO_CONNS),
       "--warmup", String(WARMUP_S), "--duration", String(DURATION_S)], (WARMUP_S + DURATION_S + 30) * 1000).done);
   const outs = (await Promise.all(runs)).map((o) => JSON.parse(o.trim().split("\n").pop() ?? "{}") as { count: number; seconds: number; cpu: number });
   const serverCpu = (procCpu(server.proc.pid) - cpu0) / ((Date.now() - t0) / 1000);
@@ -287,6 +314,9 @@ async function main(): Promise<void> {
   if (spawnSync("which", ["wrk"]).status !== 0) throw new Error("wrk is required: apt-get install -y wrk");
   const staticDir = mkdtempSync(join(tmpdir(), "tornado-bench-"));
   writeFileSync(join(staticDir, "64k.bin"), randomBytes(64 * 1024));
+  const clientDir = mkdtempSync(join(tmpdir(), "tornado-bench-client-"));
+  ECHO_CLIENT = buildEchoClient(clientDir) ?? WSLOAD;
+  const echoClient = ECHO_CLIENT === WSLOAD ? "node" : "c";
 
   const contestants: Contestant[] = [
     { name: "raw node:http", cmd: nodeServer("raw.ts", ["--static", staticDir]), ws: true },
@@ -356,6 +386,7 @@ async function main(): Promise<void> {
   }
   for (const s of servers.values()) await stopServer(s);
   rmSync(staticDir, { recursive: true, force: true });
+  rmSync(clientDir, { recursive: true, force: true });
 
   // Rows: median/min/max; ratio against the baseline of the scenario.
   const meta: Record<string, { unit: string; higher: boolean; baseline: string }> = {
@@ -397,7 +428,7 @@ async function main(): Promise<void> {
   const stamp = new Date(started).toISOString().replace(/[:.]/g, "-");
   const resultsDir = join(ROOT, "bench/results");
   mkdirSync(resultsDir, { recursive: true });
-  const settings = { quick: QUICK, rounds: ROUNDS, warmupS: WARMUP_S, durationS: DURATION_S, wrkConnections: CONNS, echoProcs: ECHO_PROCS, echoConnsPerProc: ECHO_CONNS, broadcastClients: BCAST_CLIENTS, broadcastCount: BCAST_COUNT, memoryConns: MEM_CONNS };
+  const settings = { quick: QUICK, rounds: ROUNDS, warmupS: WARMUP_S, durationS: DURATION_S, wrkConnections: CONNS, echoProcs: ECHO_PROCS, echoConnsPerProc: ECHO_CONNS, broadcastClients: BCAST_CLIENTS, broadcastCount: BCAST_COUNT, memoryConns: MEM_CONNS, echoClient };
   writeFileSync(join(resultsDir, `${stamp}.json`), JSON.stringify({ date: new Date(started).toISOString(), machine, settings, rows, targets }, null, 2) + "\n");
   writeFileSync(join(ROOT, "docs/performance.svg"), renderSvg(rows));
   writeFileSync(join(ROOT, "docs/performance.md"), renderMarkdown(table, targets, machine, settings, new Date(started), (Date.now() - started) / 1000));
@@ -535,13 +566,15 @@ the median over rounds is reported with min and max. **ratio** is against the sc
 same run (raw \`node:http\` + \`ws\`; for routing, the tornado-ts app with 1 route), oriented so that
 higher is better (for times and bytes it is baseline / contestant). **gen CPU** is the load generator's
 CPU over the timed part as a share of one core (wrk from the shell's \`times\`, the WebSocket clients
-from \`process.cpuUsage()\`); **server CPU** is the server's, from \`/proc/<pid>/stat\`.
+from \`process.cpuUsage()\`${settings.echoClient === "c" ? " or, in C, \`getrusage()\`" : ""}); **server CPU** is the server's, from \`/proc/<pid>/stat\`.
 
 - hello / json / user/<id>: \`GET /hello\`, \`GET /json\`, \`GET /user/12345\`.
 - routing: tornado-ts apps with 1, 100 and 1,000 regex routes \`/route<i>/([0-9]+)\`; the last one is requested.
 - static 64 KiB: tornado-ts \`StaticFileHandler\` against \`fs.createReadStream().pipe(res)\`.
-- ws echo: ${settings.echoProcs} client processes × ${settings.echoConnsPerProc} connections of a light raw-socket client (\`bench/clients/wsload.ts\`), one message in flight per connection; messages per second.
-- broadcast 1000: ${settings.broadcastClients} connections; one of them sends a message which the server sends to all; time until all have it (median of ${settings.broadcastCount} per round).
+- ws echo: ${settings.echoProcs} client processes × ${settings.echoConnsPerProc} connections, one message (\`hello bench\`, a masked text frame) in flight per connection; messages per second. ${settings.echoClient === "c"
+    ? "The client is \`bench/clients/wsload.c\`, a small C client (one epoll loop over raw sockets) compiled with \`cc -O2\` at the start of the run: the Node client \`bench/clients/wsload.ts\` used 80-85% of its core against raw ws, enough to bound the figure, where the C one needs about half, nearly all of it in the kernel's loopback TCP."
+    : "The client is the Node one, \`bench/clients/wsload.ts\` (\`bench/clients/wsload.c\` could not be built here): against raw ws it uses most of its core, so this figure is partly bounded by the generator."}
+- broadcast 1000: ${settings.broadcastClients} connections of the light raw-socket Node client \`bench/clients/wsload.ts\`; one of them sends a message which the server sends to all; time until all have it (median of ${settings.broadcastCount} per round).
 - ws idle memory: a fresh server, RSS from \`/stats\` (after a forced GC) before and after ${settings.memoryConns} idle connections, per connection.
 - start-up: spawn (\`node --import tsx\`, or python3) to the first 200 from \`GET /hello\`. Node servers run from TypeScript through tsx.
 - Fastify and Express have no WebSocket of their own and are left out of the WebSocket scenarios.
