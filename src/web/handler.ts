@@ -1,4 +1,4 @@
-import * as crypto from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { isUtf8 } from "node:buffer";
 import { json_encode, xhtml_escape, unquote_to_bytes } from "../escape";
 import { HTTPHeaders } from "../httputil/headers";
@@ -15,6 +15,7 @@ import type { OutputTransform } from "./transforms";
 import { create_signed_value, decode_signed_value, get_signature_key_version } from "./signing";
 import { decode_xsrf_token, encode_xsrf_token, xsrf_form_html, xsrf_tokens_match } from "./xsrf";
 import { Loader, linkify, type BaseLoader } from "../template";
+import { checkHeaderName, chunkLength, convertHeaderValue, errorText, etagMatches, httpDate, joinChunks, sha1Hex, toBuffer } from "./output";
 
 /** What `write()` accepts: text, bytes, or a plain object sent as JSON. */
 export type Chunk = string | Buffer | Uint8Array | object;
@@ -47,11 +48,8 @@ export type RequestHandlerClass = new (application: Application, request: HTTPSe
 
 const DEFAULT_SUPPORTED_METHODS: readonly string[] = Object.freeze(["GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS"]);
 const SERVER_HEADER = `TornadoServer/${version}`;
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const VALID_HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const VALID_REASON = /^[\t\x20-\x7e\x80-\xff]+$/;
 const CONTROL_CHARS = /[\x00-\x08\x0e-\x1f]/g;
-const ETAG_TOKEN = /\*|(?:W\/)?"[^"]*"/g;
 const ONE_YEAR_MS = 365 * 24 * 3600 * 1000;
 const RESOLVED = Promise.resolve();
 const NO_TRANSFORMS: readonly OutputTransform[] = Object.freeze([]);
@@ -69,53 +67,9 @@ function isAsyncFunction(fn: unknown): boolean {
   return typeof fn === "function" && fn.constructor.name === "AsyncFunction";
 }
 
-let cachedDateSecond = -1;
-let cachedDate = "";
-
-/** The current time as an HTTP date, formatted at most once a second. */
-function httpDate(): string {
-  const second = Math.floor(Date.now() / 1000);
-  if (second !== cachedDateSecond) {
-    cachedDateSecond = second;
-    cachedDate = new Date(second * 1000).toUTCString();
-  }
-  return cachedDate;
-}
-
-
-/** Node's one-shot `crypto.hash` (Node 20.12 and later): a third of `createHash`'s cost for one chunk. */
-const oneShotHash = (crypto as Partial<typeof crypto>).hash;
-
-/** The SHA-1 of the chunks (strings as UTF-8), in hex. */
-function sha1Hex(chunks: ReadonlyArray<string | Buffer>): string {
-  if (chunks.length === 1 && oneShotHash !== undefined) return oneShotHash("sha1", chunks[0], "hex");
-  const hash = crypto.createHash("sha1");
-  for (const chunk of chunks) hash.update(chunk);
-  return hash.digest("hex");
-}
-
 function hasKeys(object: object): boolean {
   for (const _ in object) return true;
   return false;
-}
-
-function toBuffer(chunk: string | Buffer): Buffer {
-  return typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-}
-
-function chunkLength(chunk: string | Buffer): number {
-  return typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
-}
-
-function joinChunks(chunks: Array<string | Buffer>): string | Buffer {
-  if (chunks.length === 1) return chunks[0];
-  if (chunks.every((c) => typeof c === "string")) return chunks.join("");
-  return Buffer.concat(chunks.map(toBuffer));
-}
-
-function errorText(error: unknown): string {
-  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
-  return String(error);
 }
 
 /**
@@ -501,13 +455,7 @@ export class RequestHandler {
 
   /** True when the request's `If-None-Match` matches the response's `Etag` (weakly; `*` matches any). */
   check_etag_header(): boolean {
-    const computed = this._headers.get("Etag") ?? "";
-    const tokens = (this.request.headers.get("If-None-Match") ?? "").match(ETAG_TOKEN);
-    if (!computed || tokens === null) return false;
-    if (tokens[0] === "*") return true;
-    const bare = (tag: string) => (tag.startsWith("W/") ? tag.slice(2) : tag);
-    const target = bare(computed);
-    return tokens.some((tag) => bare(tag) === target);
+    return etagMatches(this._headers.get("Etag") ?? "", this.request.headers.get("If-None-Match") ?? "");
   }
 
   // ---- Input ----
@@ -782,7 +730,7 @@ export class RequestHandler {
       const decoded = cookie ? decode_xsrf_token(cookie) : { version: null, token: null, timestamp: null };
       this.#rawXsrf =
         decoded.token === null
-          ? { version: null, token: crypto.randomBytes(16), timestamp: Math.floor(Date.now() / 1000) }
+          ? { version: null, token: randomBytes(16), timestamp: Math.floor(Date.now() / 1000) }
           : { version: decoded.version, token: decoded.token, timestamp: decoded.timestamp ?? Math.floor(Date.now() / 1000) };
     }
     return this.#rawXsrf;
@@ -1034,20 +982,3 @@ export class RequestHandler {
   }
 }
 
-
-function checkHeaderName(name: string): string {
-  if (!HEADER_NAME.test(name)) throw new Error(`Invalid header name ${JSON.stringify(name)}`);
-  return name;
-}
-
-function convertHeaderValue(value: string | number | Date | Buffer): string {
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw new TypeError(`Unsupported header value ${value}`);
-    return String(value);
-  }
-  if (value instanceof Date) return value.toUTCString();
-  const text = typeof value === "string" ? value : Buffer.isBuffer(value) ? value.toString("latin1") : null;
-  if (text === null) throw new TypeError(`Unsupported header value ${String(value)}`);
-  if (!VALID_HEADER_VALUE.test(text)) throw new Error(`Unsafe header value ${JSON.stringify(text)}`);
-  return text;
-}
