@@ -225,7 +225,7 @@ export class StaticFileHandler extends RequestHandler {
     return this.#validate(root, absolute_path);
   }
 
-  async #validate(root: string, absolute_path: string): Promise<string | null> {
+  #validate(root: string, absolute_path: string): string | null {
     let rootPrefix = nodePath.resolve(root);
     if (!rootPrefix.endsWith(nodePath.sep)) rootPrefix += nodePath.sep;
     const checkRoot = rootPrefix !== nodePath.sep;
