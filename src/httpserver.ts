@@ -112,6 +112,11 @@ class NodeHTTPConnection implements HTTPConnection {
     if (res.writableNeedDrain) return waitForEvent(res, "finish");
   }
 
+  /** Destroys the socket: a response that cannot be completed must not look complete to a kept-alive client. */
+  close(): void {
+    this.#res.destroy();
+  }
+
   /** The close callback needs a listener on the response, added the first time one is set. */
   set_close_callback(callback: (() => void) | null): void {
     if (callback !== null && this.#res[kConnection] === undefined) {
@@ -187,6 +192,12 @@ export class UpgradeConnection implements HTTPConnection {
 
   set_close_callback(callback: (() => void) | null): void {
     this.#closeCallback = callback;
+  }
+
+  /** Destroys the socket, unless a protocol handler has taken it over. */
+  close(): void {
+    this.#finished = true;
+    if (!this.#detached) this.socket.destroy();
   }
 
   /**

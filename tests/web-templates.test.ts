@@ -148,7 +148,7 @@ describe("built-in modules and users in templates", () => {
     expect(text).toMatch(/^<input type="hidden" name="_xsrf" value="2\|[^"]+"\/>\|see <a href="http:\/\/example\.com">http:\/\/example\.com<\/a>$/);
   });
 
-  test("a get_current_user returning a promise without being async is refused, never taken for a user", async () => {
+  test("a get_current_user returning a promise without being async is awaited, never taken for a user", async () => {
     class PromiseUser extends web.RequestHandler {
       get_current_user() {
         return Promise.resolve(null);
@@ -159,8 +159,9 @@ describe("built-in modules and users in templates", () => {
       }
     }
     const server = await serve([["/", PromiseUser]], { login_url: "/login" });
-    const response = await testing.ExpectLog.around(log.app_log, /Uncaught exception GET \//, () => server.fetch("/", { follow_redirects: false }));
-    expect(response.code).toBe(500);
+    const response = await server.fetch("/", { follow_redirects: false });
+    expect(response.code).toBe(302);
+    expect(response.headers.get("Location")).toBe("/login?next=%2F");
     expect(response.text).not.toContain("secret page");
   });
 });

@@ -28,6 +28,8 @@ export interface HTTPConnection {
   finish(chunk?: Buffer | string): Promise<void> | void;
   /** Sets (or clears, with `null`) the function called if the client disconnects before `finish()`. */
   set_close_callback(callback: (() => void) | null): void;
+  /** Closes the connection at once, the response unfinished (for a response that cannot be completed). */
+  close?(): void;
 }
 
 /** A cookie sent by the client: Python's `Morsel`, reduced to what a request carries. */

@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { isUtf8 } from "node:buffer";
-import { json_encode, xhtml_escape, unquote_to_bytes } from "../escape";
+import { json_encode, unquote_to_bytes } from "../escape";
 import { HTTPHeaders } from "../httputil/headers";
 import { HTTPInputError } from "../httputil/errors";
-import { format_set_cookie } from "../httputil/cookies";
 import { responses } from "../httputil/util";
 import type { HTTPConnection, HTTPServerRequest, Morsel } from "../httputil/request";
 import { app_log, gen_log, exc_info } from "../log";
@@ -15,25 +14,15 @@ import type { OutputTransform } from "./transforms";
 import { create_signed_value, decode_signed_value, get_signature_key_version } from "./signing";
 import { decode_xsrf_token, encode_xsrf_token, xsrf_form_html, xsrf_tokens_match } from "./xsrf";
 import { Loader, linkify, type BaseLoader } from "../template";
-import { checkHeaderName, chunkLength, convertHeaderValue, errorText, etagMatches, httpDate, joinChunks, sha1Hex, toBuffer } from "./output";
+import { checkHeaderName, convertHeaderValue, setBodyHeaders, etagMatches, httpDate, joinChunks, sha1Hex, toBuffer } from "./output";
+import { checkClearCookieOptions, formatCookie, type CookieOptions } from "./cookies";
+import { loaderFor } from "./loaders";
+import { closeConnection, errorPage, sendBareError } from "./response-errors";
+
+export type { CookieOptions } from "./cookies";
 
 /** What `write()` accepts: text, bytes, or a plain object sent as JSON. */
 export type Chunk = string | Buffer | Uint8Array | object;
-
-/** Options of `set_cookie`, Python's keyword arguments. */
-export interface CookieOptions {
-  domain?: string | null;
-  /** An absolute expiry: a Date, seconds since the epoch, or a preformatted string. */
-  expires?: Date | number | string | null;
-  path?: string | null;
-  /** Days from now until the cookie expires; ignored when `expires` is given. */
-  expires_days?: number | null;
-  /** Seconds the cookie lives (the `Max-Age` attribute). */
-  max_age?: number | null;
-  httponly?: boolean;
-  secure?: boolean;
-  samesite?: string | null;
-}
 
 /** Options of `send_error` and `write_error`, Python's keyword arguments. */
 export interface ErrorOptions {
@@ -60,12 +49,6 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Verb method names of the usual methods, without a `toLowerCase()` per request. */
 const VERB_NAMES: Record<string, string | undefined> = { GET: "get", HEAD: "head", POST: "post", DELETE: "delete", PATCH: "patch", PUT: "put", OPTIONS: "options" };
 const DEFAULT_SIGNED_COOKIE_DAYS = 30;
-/** Template loaders by application, then by template directory: made once, reused by every request. */
-const templateLoaders = new WeakMap<Application, Map<string, BaseLoader>>();
-
-function isAsyncFunction(fn: unknown): boolean {
-  return typeof fn === "function" && fn.constructor.name === "AsyncFunction";
-}
 
 function hasKeys(object: object): boolean {
   for (const _ in object) return true;
@@ -82,8 +65,8 @@ function hasKeys(object: object): boolean {
 export class RequestHandler {
   /** The methods this handler accepts; any other gets 405. Extend it to allow more. */
   static SUPPORTED_METHODS: readonly string[] = DEFAULT_SUPPORTED_METHODS;
-  /** The methods this handler accepts (per class; defaults to the static list). */
-  SUPPORTED_METHODS: readonly string[] = DEFAULT_SUPPORTED_METHODS;
+  /** The methods this handler accepts: the class's static `SUPPORTED_METHODS` unless an instance field overrides it. */
+  SUPPORTED_METHODS: readonly string[] = (this.constructor as typeof RequestHandler).SUPPORTED_METHODS;
 
   /** The application that routed the request here. */
   readonly application: Application;
@@ -105,6 +88,10 @@ export class RequestHandler {
   _finishing = false;
   #transforms: readonly OutputTransform[] = NO_TRANSFORMS;
   #sending: Promise<void> = RESOLVED;
+  /** True once the status line and headers were handed to the connection (`_headers_written` is true from when they are committed). */
+  #headersSent = false;
+  /** True once the response failed on its way out: later output is dropped. */
+  #broken = false;
   #newCookies: Map<string, string> | null = null;
   #currentUser: unknown = undefined;
   #currentUserLoaded = false;
@@ -250,10 +237,12 @@ export class RequestHandler {
     const chunk = this.#takeBuffered();
     const first = !this._headers_written;
     if (first) this.#startResponse();
-    if (this.#transforms.length === 0) return this.#send(first, chunk);
+    if (this.#transforms.length === 0) {
+      const sent = this.#send(first, chunk);
+      return sent === RESOLVED ? sent : sent.then(undefined, (err) => this.#sendFailed(err));
+    }
     const finishing = this._finishing;
-    const previous = this.#sending;
-    this.#sending = previous.then(() => this.#transformAndSend(first, toBuffer(chunk), finishing));
+    this.#sending = this.#sending.then(() => this.#transformAndSend(first, toBuffer(chunk), finishing));
     return this.#sending;
   }
 
@@ -275,14 +264,28 @@ export class RequestHandler {
 
   /** Writes a chunk, with the status line and headers the first time; HEAD responses send no body. */
   #send(first: boolean, chunk: string | Buffer): Promise<void> {
+    if (this.#broken) return RESOLVED;
     const connection = this.request.connection!;
     const body = this.request.method === "HEAD" ? "" : chunk;
-    if (first) return connection.write_headers({ version: "", code: this._status_code, reason: this._reason }, this._headers, body);
+    if (first) this.#writeHeaders(connection);
     return body.length === 0 ? RESOLVED : connection.write(body);
+  }
+
+  /** Hands the status line and headers over; when the connection refuses them (a value Node cannot send), nothing went out and they count as unwritten again. */
+  #writeHeaders(connection: HTTPConnection): void {
+    try {
+      void connection.write_headers({ version: "", code: this._status_code, reason: this._reason }, this._headers);
+    } catch (err) {
+      this._headers_written = false;
+      this.#transforms = NO_TRANSFORMS;
+      throw err;
+    }
+    this.#headersSent = true;
   }
 
   /** Runs a chunk through the application's transforms (in order, each may be async), then sends it. */
   async #transformAndSend(first: boolean, chunk: Buffer, finishing: boolean): Promise<void> {
+    if (this.#broken) return;
     let data = chunk;
     try {
       if (first) {
@@ -296,10 +299,27 @@ export class RequestHandler {
       } else {
         for (const transform of this.#transforms) data = await transform.transform_chunk(data, finishing);
       }
+      await this.#send(first, data);
     } catch (err) {
-      app_log.error("Output transform failed for %s", this._request_summary(), exc_info(err));
+      this.#sendFailed(err);
     }
-    await this.#send(first, data);
+  }
+
+  /** A chunk could not be transformed or sent once the handler had moved on: logged, and the response ended as it can be. */
+  #sendFailed(error: unknown): void {
+    app_log.error("Could not send the response to %s", this._request_summary(), exc_info(error));
+    this.#endBroken();
+  }
+
+  /** Ends a response that cannot be completed: a bare 500 while no header has gone out, else a closed connection. */
+  #endBroken(): void {
+    if (this.#broken) return;
+    this.#broken = true;
+    const connection = this.request.connection!;
+    if (this.#headersSent) return closeConnection(connection);
+    this.#headersSent = this._headers_written = true;
+    this.set_status(500);
+    sendBareError(connection, SERVER_HEADER, httpDate(), this.request.method === "HEAD");
   }
 
   /**
@@ -314,12 +334,24 @@ export class RequestHandler {
     const connection = this.request.connection!;
     connection.set_close_callback(null);
     this._finishing = true;
-    const sent = this.application.transforms.length === 0 ? this.#sendLast(connection) : this.#flushThenFinish(connection);
+    let sent = RESOLVED;
+    try {
+      sent = this.application.transforms.length === 0 ? this.#sendLast(connection) : this.#flushThenFinish(connection);
+    } catch (err) {
+      this._finishing = false;
+      if (!this._headers_written) throw err; // nothing went out: the caller's error path sends a real error page
+      this.#sendFailed(err);
+    }
+    this.#completed();
+    return sent;
+  }
+
+  /** The response is over: timed, access-logged, `on_finish()` called. */
+  #completed(): void {
     this.request._mark_finished();
     this._finished = true;
     this.application.log_request(this);
     this.on_finish();
-    return sent;
   }
 
   /** Without transforms the last chunk goes out with the end of the response (and the headers, if unsent): one write. */
@@ -328,15 +360,16 @@ export class RequestHandler {
     const body = this.request.method === "HEAD" ? "" : chunk;
     if (!this._headers_written) {
       this.#startResponse();
-      void connection.write_headers({ version: "", code: this._status_code, reason: this._reason }, this._headers);
+      this.#writeHeaders(connection);
     }
+    if (this.#broken) return RESOLVED;
     return connection.finish(body) ?? RESOLVED;
   }
 
   #flushThenFinish(connection: HTTPConnection): Promise<void> {
-    const sent = this.flush();
-    void sent.then(() => connection.finish());
-    return sent;
+    return this.flush().then(() => {
+      if (!this.#broken) return connection.finish();
+    }).then(undefined, (err) => this.#sendFailed(err));
   }
 
   /** True when no subclass changed how the ETag is made or set: its value then needs no header checks. */
@@ -356,18 +389,7 @@ export class RequestHandler {
         this.set_status(304);
       }
     }
-    if (this._status_code === 204 || this._status_code === 304 || (this._status_code >= 100 && this._status_code < 200)) {
-      if (this._write_buffer.some((c) => chunkLength(c) > 0)) {
-        throw new Error(`Cannot send body with ${this._status_code}`);
-      }
-      this._headers.delete("Content-Encoding");
-      this._headers.delete("Content-Language");
-      this._headers.delete("Content-Type");
-    } else if (!this._headers.has("Content-Length")) {
-      let length = 0;
-      for (const part of this._write_buffer) length += chunkLength(part);
-      this._headers.set("Content-Length", String(length));
-    }
+    setBodyHeaders(this._status_code, this._headers, this._write_buffer);
   }
 
   /**
@@ -389,14 +411,9 @@ export class RequestHandler {
    */
   send_error(status_code = 500, kwargs: ErrorOptions = {}): void {
     if (this._headers_written) {
+      // Finishing would make a truncated body look complete to the client: close the connection instead.
       gen_log.error("Cannot send error response after headers written");
-      if (!this._finished) {
-        try {
-          this.finish();
-        } catch (err) {
-          gen_log.error("Failed to flush partial response", exc_info(err));
-        }
-      }
+      if (!this._finished) this.#abandon();
       return;
     }
     this.clear();
@@ -417,13 +434,7 @@ export class RequestHandler {
    * exception's stack.
    */
   write_error(status_code: number, kwargs: ErrorOptions): void {
-    const title = `${status_code}: ${xhtml_escape(this._reason)}`;
-    if (this.settings.serve_traceback && kwargs.exc_info !== undefined) {
-      const stack = xhtml_escape(errorText(kwargs.exc_info));
-      this.finish(`<html><title>${title}</title><body><h1>${title}</h1><pre>${stack}</pre></body></html>`);
-      return;
-    }
-    this.finish(`<html><title>${title}</title><body>${title}</body></html>`);
+    this.finish(errorPage(status_code, this._reason, this.settings.serve_traceback ? kwargs.exc_info : undefined));
   }
 
   /**
@@ -543,23 +554,11 @@ export class RequestHandler {
 
   /**
    * Sets a cookie on the response (sent with the headers; setting the same name again replaces it).
-   * @throws Error when the name, value or an attribute holds characters a cookie cannot carry.
+   * @throws CookieError, at the call, naming the cookie and the problem: an illegal or reserved
+   *   name, a value or attribute holding a character a cookie or a header cannot carry.
    */
   set_cookie(name: string, value: string | Buffer, options: CookieOptions = {}): void {
-    let expires = options.expires ?? null;
-    if (expires === null && options.expires_days !== undefined && options.expires_days !== null) {
-      expires = new Date(Date.now() + options.expires_days * 24 * 3600 * 1000);
-    }
-    const text = typeof value === "string" ? value : value.toString("utf8");
-    const formatted = format_set_cookie(name, text, {
-      domain: options.domain ?? undefined,
-      expires: expires ?? undefined,
-      path: options.path === undefined ? "/" : options.path,
-      max_age: options.max_age ?? undefined,
-      httponly: options.httponly,
-      secure: options.secure,
-      samesite: options.samesite ?? undefined,
-    });
+    const formatted = formatCookie(name, value, options);
     if (this.#newCookies === null) this.#newCookies = new Map();
     this.#newCookies.delete(name);
     this.#newCookies.set(name, formatted);
@@ -571,9 +570,7 @@ export class RequestHandler {
    * @throws TypeError when given `expires` or `max_age`.
    */
   clear_cookie(name: string, options: CookieOptions = {}): void {
-    for (const excluded of ["expires", "max_age", "expires_days"] as const) {
-      if (options[excluded] !== undefined) throw new TypeError(`clear_cookie() got an unexpected keyword argument '${excluded}'`);
-    }
+    checkClearCookieOptions(options);
     this.set_cookie(name, "", { ...options, expires: new Date(Date.now() - ONE_YEAR_MS) });
   }
 
@@ -584,19 +581,9 @@ export class RequestHandler {
 
   // ---- Users and application ----
 
-  /**
-   * The user for this request, from `get_current_user()` on first use; settable (e.g. in an async `prepare`).
-   * @throws TypeError when a non-`async` `get_current_user` returns a promise (it would be truthy, a user).
-   */
+  /** The user for this request, from `get_current_user()` (loaded before `prepare` when it is overridden); settable (e.g. in an async `prepare`). */
   get current_user(): unknown {
-    if (!this.#currentUserLoaded) {
-      const user = this.get_current_user();
-      if (isPromiseLike(user)) {
-        throw new TypeError("get_current_user() returned a promise: declare it `async` so that it is awaited before prepare()");
-      }
-      this.#currentUser = user;
-      this.#currentUserLoaded = true;
-    }
+    if (!this.#currentUserLoaded) this.current_user = this.get_current_user();
     return this.#currentUser;
   }
 
@@ -607,8 +594,8 @@ export class RequestHandler {
 
   /**
    * Override to identify the user (from a signed cookie, say); the default is no user (null).
-   * A plain method is called on first use of `current_user`; an `async` one is awaited before
-   * `prepare()`.
+   * An override is called once per request, before the XSRF check and `prepare()`; a promise it
+   * returns (an `async` method, or a decorated one) is awaited first.
    */
   get_current_user(): unknown {
     return null;
@@ -750,19 +737,7 @@ export class RequestHandler {
 
   /** Renders template `template_name` with `kwargs` (plus `get_template_namespace()`) and returns the bytes. */
   render_string(template_name: string, kwargs: Record<string, unknown> = {}): Buffer {
-    const templatePath = this.get_template_path() ?? process.cwd();
-    let loaders = templateLoaders.get(this.application);
-    if (loaders === undefined) {
-      loaders = new Map();
-      templateLoaders.set(this.application, loaders);
-    }
-    let loader = loaders.get(templatePath);
-    if (loader === undefined) {
-      loader = this.create_template_loader(templatePath);
-      loaders.set(templatePath, loader);
-    } else if (this.settings.compiled_template_cache === false) {
-      loader.reset();
-    }
+    const loader = loaderFor(this.application, this.get_template_path() ?? process.cwd(), (path) => this.create_template_loader(path));
     return loader.load(template_name).generate({ ...this.get_template_namespace(), ...kwargs });
   }
 
@@ -850,7 +825,11 @@ export class RequestHandler {
       if (rawArgs.length > 0) this.path_args = rawArgs.map((arg) => this.#decodePathArgument(arg, null));
       const named = hasKeys(rawKwargs);
       if (named) this.path_kwargs = this.#decodePathKwargs(rawKwargs);
-      if (isAsyncFunction(this.get_current_user)) return this.#watchConnection(this.#executeAfterUser(named));
+      if (this.get_current_user !== RequestHandler.prototype.get_current_user) {
+        const user = this.get_current_user();
+        if (isPromiseLike(user)) return this.#watchConnection(this.#executeAfterUser(user, named));
+        this.current_user = user;
+      }
       this.#checkXsrf();
       const prepared = this.prepare();
       if (isPromiseLike(prepared)) return this.#watchConnection(this.#executeAfterPrepare(prepared, named));
@@ -875,10 +854,10 @@ export class RequestHandler {
     return pending;
   }
 
-  /** The rest of `_execute` when `get_current_user` is async: the user is loaded before `prepare`. */
-  async #executeAfterUser(named: boolean): Promise<void> {
+  /** The rest of `_execute` when `get_current_user` returned a promise: the user is loaded before `prepare`. */
+  async #executeAfterUser(user: PromiseLike<unknown>, named: boolean): Promise<void> {
     try {
-      this.current_user = await this.get_current_user();
+      this.current_user = await user;
       this.#checkXsrf();
       const prepared = this.prepare();
       if (isPromiseLike(prepared)) await prepared;
@@ -935,6 +914,17 @@ export class RequestHandler {
       this._handle_request_exception(error);
     } catch (inner) {
       app_log.error("Exception in exception handler", exc_info(inner));
+      if (!this._finished) this.#abandon();
+    }
+  }
+
+  /** Ends a response no error page can be written for (bare 500 or closed connection, see `#endBroken`); logs it. */
+  #abandon(): void {
+    try {
+      this.#endBroken();
+      this.#completed();
+    } catch (err) {
+      app_log.error("Exception ending a failed response", exc_info(err));
     }
   }
 

@@ -4,6 +4,7 @@
  * small helpers over the chunks of the write buffer. Internal: not exported by the package.
  */
 import * as crypto from "node:crypto";
+import type { HTTPHeaders } from "../httputil/headers";
 
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const VALID_HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
@@ -92,4 +93,23 @@ export function joinChunks(chunks: Array<string | Buffer>): string | Buffer {
 export function errorText(error: unknown): string {
   if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
   return String(error);
+}
+
+/**
+ * The body headers of a finished response: a status without a body (1xx, 204, 304) loses
+ * `Content-Encoding`, `Content-Language` and `Content-Type`; any other gets a `Content-Length`
+ * from the chunks unless one was set.
+ * @throws Error when a status without a body has body chunks.
+ */
+export function setBodyHeaders(status: number, headers: HTTPHeaders, chunks: ReadonlyArray<string | Buffer>): void {
+  if (status === 204 || status === 304 || (status >= 100 && status < 200)) {
+    if (chunks.some((c) => chunkLength(c) > 0)) throw new Error(`Cannot send body with ${status}`);
+    headers.delete("Content-Encoding");
+    headers.delete("Content-Language");
+    headers.delete("Content-Type");
+  } else if (!headers.has("Content-Length")) {
+    let length = 0;
+    for (const part of chunks) length += chunkLength(part);
+    headers.set("Content-Length", String(length));
+  }
 }
