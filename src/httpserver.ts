@@ -112,8 +112,14 @@ class NodeHTTPConnection implements HTTPConnection {
     if (res.writableNeedDrain) return waitForEvent(res, "finish");
   }
 
-  /** Destroys the socket: a response that cannot be completed must not look complete to a kept-alive client. */
+  /**
+   * Destroys the socket: a response that cannot be completed must not look complete to a
+   * kept-alive client. What was written is handed to the socket first (Node corks a response's
+   * writes until the next tick).
+   */
   close(): void {
+    const socket = this.#res.socket;
+    if (socket) while (socket.writableCorked > 0) socket.uncork();
     this.#res.destroy();
   }
 

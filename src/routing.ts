@@ -253,7 +253,9 @@ function translatePythonGroups(source: string): string {
   return source.replace(/\(\?P<([A-Za-z_]\w*)>/g, "(?<$1>").replace(/\(\?P=([A-Za-z_]\w*)\)/g, "\\k<$1>");
 }
 
+/** Anchors a pattern at both ends; a top-level `|` is grouped first (`/a|/b` as `^(?:/a|/b)$`), so no alternative matches a part of the path. */
 function anchor(source: string): string {
+  if (hasTopLevelAlternation(source)) return `^(?:${source})$`;
   const withEnd = source.endsWith("$") ? source : source + "$";
   return withEnd.startsWith("^") ? withEnd : "^" + withEnd;
 }
