@@ -7,11 +7,14 @@ import { open } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import * as nodePath from "node:path";
 import { lookup } from "mime-types";
-import { gen_log } from "../log";
+import { gen_log, exc_info } from "../log";
 import { HTTPError } from "./errors";
 import { RequestHandler } from "./handler";
 import { isProtocolRelative } from "./decorators";
 import type { Settings } from "./application";
+import { parseHttpDate, parseRequestRange } from "./static-parsing";
+
+export { parseHttpDate, parseRequestRange } from "./static-parsing";
 
 /**
  * What `StaticFileHandler.get_content` may return: the bytes at once, or chunks from a sync or
@@ -61,8 +64,10 @@ const SUFFIXES: Readonly<Record<string, string>> = {
 export class StaticFileHandler extends RequestHandler {
   /** Cache lifetime, in seconds, of a versioned URL: ten years. */
   static CACHE_MAX_AGE = 86400 * 365 * 10;
-  /** Version hashes by absolute path (null: the file could not be read). `reset()` empties it. */
+  /** Version hashes by absolute path (null: the file could not be read), least recently used first. `reset()` empties it. */
   static _static_hashes = new Map<string, string | null>();
+  /** Most versions `_static_hashes` keeps; the least recently used is forgotten beyond it. */
+  static _STATIC_HASHES_LIMIT = 10000;
 
   /** The root directory (the `path` init argument). */
   root = "";
@@ -152,8 +157,17 @@ export class StaticFileHandler extends RequestHandler {
 
     if (!include_body) return;
     // Never send more or less than Content-Length, even if the file changes while it is read.
+    try {
+      await this.#sendContent(cls.get_content(this.absolute_path, start, end), contentLength);
+    } catch (err) {
+      throw readError(err, this.path);
+    }
+  }
+
+  /** Writes `contentLength` bytes of `content`, flushing chunk by chunk. @throws Error when it ends short. */
+  async #sendContent(source: StaticContent, contentLength: number): Promise<void> {
     let remaining = contentLength;
-    for await (const content of chunksOf(cls.get_content(this.absolute_path, start, end))) {
+    for await (const content of chunksOf(source)) {
       if (this.#clientGone) return;
       const chunk = toBuffer(content);
       const piece = chunk.length > remaining ? chunk.subarray(0, remaining) : chunk;
@@ -261,8 +275,8 @@ export class StaticFileHandler extends RequestHandler {
     let real: string;
     try {
       real = realpathSync(absolute_path);
-    } catch {
-      throw new HTTPError(404); // missing, a dangling link, a NUL byte, a file used as a directory...
+    } catch (err) {
+      throw lookupError(err, this.path);
     }
     if (checkRoot) {
       const realRoot = realRootOf(rootPrefix);
@@ -272,8 +286,8 @@ export class StaticFileHandler extends RequestHandler {
     }
     try {
       return statSync(real);
-    } catch {
-      throw new HTTPError(404);
+    } catch (err) {
+      throw lookupError(err, this.path);
     }
   }
 
@@ -367,14 +381,27 @@ export class StaticFileHandler extends RequestHandler {
     if (typeof settings.static_path !== "string") {
       throw new Error("You must define the 'static_path' setting in your application to use static_url");
     }
-    return this._version_of(this.get_absolute_path(settings.static_path, path), settings);
+    const abs_path = this.get_absolute_path(settings.static_path, path);
+    // Only a file the handler would serve has a version: `static_url("../../etc/passwd")` gets none.
+    if (this.get_absolute_path === StaticFileHandler.get_absolute_path && !isServable(settings.static_path, abs_path)) return null;
+    return this._version_of(abs_path, settings);
   }
 
   /** The version of `abs_path`, cached in `_static_hashes` (null and logged when it cannot be read). */
   static _get_cached_version(abs_path: string): string | null {
     const hashes = this._static_hashes;
-    if (!hashes.has(abs_path)) hashes.set(abs_path, computeVersion(this, abs_path));
-    return hashes.get(abs_path) || null;
+    const cached = hashes.get(abs_path);
+    const version = cached !== undefined || hashes.has(abs_path) ? cached! : computeVersion(this, abs_path);
+    this._remember_version(abs_path, version);
+    return version || null;
+  }
+
+  /** Caches a version as the most recently used, forgetting the least recently used beyond `_STATIC_HASHES_LIMIT`. */
+  static _remember_version(abs_path: string, version: string | null): void {
+    const hashes = this._static_hashes;
+    hashes.delete(abs_path);
+    hashes.set(abs_path, version);
+    if (hashes.size > this._STATIC_HASHES_LIMIT) hashes.delete(hashes.keys().next().value!);
   }
 
   /** The version of `abs_path`, through the cache unless the `static_hash_cache` setting is false. */
@@ -401,11 +428,12 @@ export class StaticFileHandler extends RequestHandler {
       const hash = createHash("sha512");
       for await (const chunk of chunksOf(cls.get_content(abs_path))) hash.update(toBuffer(chunk));
       version = hash.digest("hex");
-    } catch {
-      gen_log.error("Could not open static file %r", abs_path);
+    } catch (err) {
+      if (isAccessError(err)) throw readError(err, this.path);
+      logVersionError(abs_path, err);
       version = null;
     }
-    if (cached) cls._static_hashes.set(abs_path, version);
+    if (cached) cls._remember_version(abs_path, version);
     else this.#version = version;
   }
 }
@@ -414,9 +442,66 @@ export class StaticFileHandler extends RequestHandler {
 function computeVersion(cls: typeof StaticFileHandler, abs_path: string): string | null {
   try {
     return cls.get_content_version(abs_path) || null;
-  } catch {
-    gen_log.error("Could not open static file %r", abs_path);
+  } catch (err) {
+    logVersionError(abs_path, err);
     return null;
+  }
+}
+
+/** Logs why a version could not be made, with the error: a file that cannot be read, or (no errno) a fault in an override. */
+function logVersionError(abs_path: string, error: unknown): void {
+  const message = errnoOf(error) === undefined ? "Could not compute the version of static file %r" : "Could not open static file %r";
+  gen_log.error(message, abs_path, exc_info(error));
+}
+
+function errnoOf(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return typeof code === "string" && code.startsWith("E") ? code : undefined;
+}
+
+function isAccessError(error: unknown): boolean {
+  const code = errnoOf(error);
+  return code === "EACCES" || code === "EPERM";
+}
+
+/** What a file that cannot be read becomes: 403 (logged, with the errno) when permission is refused, else the error itself. */
+function readError(error: unknown, path: string): unknown {
+  return isAccessError(error) ? new HTTPError(403, "%s is not readable (%s)", path, errnoOf(error)) : error;
+}
+
+/**
+ * What a failed look-up of a static file becomes: 404 when nothing is there (missing, a
+ * dangling link, a NUL byte, a file used as a directory), 404 with a log line for a symbolic
+ * link loop (Tornado's `os.path.exists` is false for one), 403 with a log line when permission
+ * is refused, and the error itself (a 500, logged with its stack) for anything else.
+ */
+function lookupError(error: unknown, path: string): unknown {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === "ELOOP") return new HTTPError(404, "%s: too many levels of symbolic links", path);
+  if (code === "ENOENT" || code === "ENOTDIR" || code === "ENAMETOOLONG" || code === "EINVAL" || code === "ERR_INVALID_ARG_VALUE") return new HTTPError(404);
+  return readError(error, path);
+}
+
+/**
+ * True when `abs_path` is a regular file inside `root` once symbolic links are resolved (as
+ * `validate_absolute_path` checks a request), or does not exist there (its version then fails,
+ * logged, as Tornado's).
+ */
+function isServable(root: string, abs_path: string): boolean {
+  let rootPrefix = nodePath.resolve(root);
+  if (!rootPrefix.endsWith(nodePath.sep)) rootPrefix += nodePath.sep;
+  if (rootPrefix === nodePath.sep) return true;
+  if (!(abs_path + nodePath.sep).startsWith(rootPrefix)) return false;
+  let real: string;
+  try {
+    real = realpathSync(abs_path);
+  } catch (err) {
+    return errnoOf(err) === "ENOENT";
+  }
+  try {
+    return (real + nodePath.sep).startsWith(realRootOf(rootPrefix)) && statSync(real).isFile();
+  } catch {
+    return false;
   }
 }
 
@@ -499,131 +584,4 @@ function guessContentType(path: string): string {
   if (encoding === "gzip") return "application/gzip";
   if (encoding !== null) return "application/octet-stream";
   return (ext && lookup(ext)) || "application/octet-stream";
-}
-
-const PY_INT = /^[+-]?\d+(?:_\d+)*$/;
-
-/** Python's `int()` of a stripped string, or NaN. */
-function pyInt(text: string): number {
-  const trimmed = text.trim();
-  return PY_INT.test(trimmed) ? Number(trimmed.replace(/_/g, "")) : NaN;
-}
-
-/**
- * Parses a `Range` header as Tornado's `_parse_request_range`: `[start, end)` with `end`
- * exclusive, a negative `start` for a suffix, nulls for missing bounds; null when the header
- * is not a single `bytes=` range.
- */
-export function parseRequestRange(header: string): [number | null, number | null] | null {
-  const eq = header.indexOf("=");
-  const unit = (eq < 0 ? header : header.slice(0, eq)).trim();
-  const value = eq < 0 ? "" : header.slice(eq + 1).trim();
-  if (unit !== "bytes") return null;
-  const dash = value.indexOf("-");
-  const startText = dash < 0 ? value : value.slice(0, dash);
-  const endText = dash < 0 ? "" : value.slice(dash + 1);
-  let start = startText.trim() === "" ? null : pyInt(startText);
-  let end = endText.trim() === "" ? null : pyInt(endText);
-  if (Number.isNaN(start) || Number.isNaN(end)) return null;
-  if (end !== null) {
-    if (start === null) {
-      if (end !== 0) {
-        start = -end;
-        end = null;
-      }
-    } else {
-      end += 1;
-    }
-  }
-  return [start, end];
-}
-
-const MONTHS = [
-  "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-  "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
-];
-const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-const ZONES: Readonly<Record<string, number>> = {
-  UT: 0, UTC: 0, GMT: 0, Z: 0, AST: -400, ADT: -300, EST: -500, EDT: -400, CST: -600, CDT: -500, MST: -700, MDT: -600, PST: -800, PDT: -700,
-};
-
-/**
- * Parses an HTTP/e-mail date as Python's `email.utils.parsedate_to_datetime` (a date without a
- * known zone is UTC, as Tornado treats it). Returns milliseconds since the epoch, or null when
- * Python would raise.
- */
-export function parseHttpDate(value: string): number | null {
-  let data = value.split(/\s+/).filter((word) => word !== "");
-  if (data.length === 0) return null;
-  if (data[0].endsWith(",") || DAYS.includes(data[0].toLowerCase())) {
-    data.shift();
-  } else {
-    const comma = data[0].lastIndexOf(",");
-    if (comma >= 0) data[0] = data[0].slice(comma + 1);
-  }
-  if (data.length === 3) {
-    const parts = data[0].split("-");
-    if (parts.length === 3) data = [...parts, ...data.slice(1)];
-  }
-  if (data.length === 4) {
-    const s = data[3];
-    let i = s.indexOf("+");
-    if (i === -1) i = s.indexOf("-");
-    if (i > 0) data.splice(3, 1, s.slice(0, i), s.slice(i));
-    else data.push("");
-  }
-  if (data.length < 5) return null;
-  let [dd, mm, yy, tm, tz] = data;
-  if (!dd || !mm || !yy) return null;
-  mm = mm.toLowerCase();
-  if (!MONTHS.includes(mm)) {
-    [dd, mm] = [mm, dd.toLowerCase()];
-    if (!MONTHS.includes(mm)) return null;
-  }
-  let month = MONTHS.indexOf(mm) + 1;
-  if (month > 12) month -= 12;
-  if (dd.endsWith(",")) dd = dd.slice(0, -1);
-  if (yy.indexOf(":") > 0) [yy, tm] = [tm, yy];
-  if (yy.endsWith(",")) {
-    yy = yy.slice(0, -1);
-    if (!yy) return null;
-  }
-  if (!yy || !/^\d/.test(yy)) [yy, tz] = [tz, yy];
-  if (!tm) return null;
-  if (tm.endsWith(",")) tm = tm.slice(0, -1);
-  let clock = tm.split(":");
-  if (clock.length === 2) clock.push("0");
-  else if (clock.length === 1 && tm.includes(".")) {
-    clock = tm.split(".");
-    if (clock.length === 2) clock.push("0");
-    else if (clock.length !== 3) return null;
-  } else if (clock.length !== 3) return null;
-  let year = pyInt(yy);
-  const day = pyInt(dd);
-  const [hour, minute, second] = clock.map(pyInt);
-  if ([year, day, hour, minute, second].some(Number.isNaN)) return null;
-  if (year < 100) year += year > 68 ? 1900 : 2000;
-  let offsetSeconds = 0;
-  const zone = tz.toUpperCase();
-  if (Object.hasOwn(ZONES, zone)) offsetSeconds = zoneSeconds(ZONES[zone]);
-  else if (!Number.isNaN(pyInt(zone))) offsetSeconds = zoneSeconds(pyInt(zone));
-  if (Math.abs(offsetSeconds) >= 86400) return null;
-  // Python's datetime() refuses out-of-range fields.
-  if (year < 1 || year > 9999 || hour > 23 || minute > 59 || second > 59 || hour < 0 || minute < 0 || second < 0) return null;
-  const daysInMonth = new Date(Date.UTC(2000, month, 0)).getUTCDate() - (month === 2 && !isLeap(year) ? 1 : 0);
-  if (day < 1 || day > daysInMonth) return null;
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second, 0);
-  return date.getTime() - offsetSeconds * 1000;
-}
-
-function zoneSeconds(hhmm: number): number {
-  const sign = hhmm < 0 ? -1 : 1;
-  const abs = Math.abs(hhmm);
-  return sign * (Math.floor(abs / 100) * 3600 + (abs % 100) * 60);
-}
-
-function isLeap(year: number): boolean {
-  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
