@@ -231,7 +231,9 @@ export class RequestHandler {
 
   /**
    * Sends the headers (the first time) and everything written so far. With no `Content-Length`
-   * set the response is chunked. Resolves when the data is handed to the socket.
+   * set the response is chunked. Resolves when the data is handed to the socket; never rejects
+   * (a send that fails later is logged and the connection closed).
+   * @throws Error when the connection refuses the headers (they count as unsent: an error page can follow) or the chunk.
    */
   flush(): Promise<void> {
     const chunk = this.#takeBuffered();
@@ -324,8 +326,9 @@ export class RequestHandler {
 
   /**
    * Ends the response: computes `Etag` (answering 304 when the client has it) and
-   * `Content-Length`, sends everything, logs the request and calls `on_finish()`.
-   * @throws Error when called twice.
+   * `Content-Length`, sends everything, logs the request and calls `on_finish()`. A failure of
+   * the connection once the headers are out is logged and closes it; the returned promise never rejects.
+   * @throws Error when called twice, or when the headers cannot be built (nothing was sent).
    */
   finish(chunk?: Chunk | null): Promise<void> {
     if (this._finished) throw new Error("finish() called twice");
@@ -407,7 +410,8 @@ export class RequestHandler {
 
   /**
    * Sends an error page for `status_code` through `write_error`, after clearing headers and
-   * body. If headers were already sent it can only finish what was sent, and logs that.
+   * body. If headers were already sent it logs that and closes the connection: finishing would
+   * make the truncated body look complete to the client.
    */
   send_error(status_code = 500, kwargs: ErrorOptions = {}): void {
     if (this._headers_written) {
