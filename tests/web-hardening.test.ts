@@ -143,7 +143,11 @@ describe("an exception after the headers went out closes the connection", () => 
     expect(splitResponse(raw).body).toBe("1\r\na\r\n");
   });
 
-  test.each(["throw", "reject"] as const)("a connection finish that fails (%s): closed connection, logged, access-logged once", async (failure) => {
+  test.each([
+    ["throw", false],
+    ["reject", false],
+    ["reject", true],
+  ] as const)("a connection finish that fails (%s, gzip %s): closed connection, logged, access-logged once", async (failure, gzip) => {
     let finished = 0;
     class Finisher extends web.RequestHandler {
       get() {
@@ -154,8 +158,8 @@ describe("an exception after the headers went out closes the connection", () => 
         finished++;
       }
     }
-    // Only the async failure goes through the transform chain's catch; gzip is on for it.
-    const server = await serve([["/", Finisher]], failure === "reject" ? { compress_response: true } : {});
+    // With gzip the finish runs at the end of the transform chain, whose catch must take it.
+    const server = await serve([["/", Finisher]], { compress_response: gzip });
     const socket = await openSocket(server.port);
     socket.write(GET("/"));
     await testing.ExpectLog.around(log.access_log, /^200 GET \/ /, () =>

@@ -366,7 +366,8 @@ export class RequestHandler {
       this.#writeHeaders(connection);
     }
     if (this.#broken) return RESOLVED;
-    return connection.finish(body) ?? RESOLVED;
+    const sent = connection.finish(body);
+    return sent === undefined ? RESOLVED : sent.then(undefined, (err) => this.#sendFailed(err));
   }
 
   #flushThenFinish(connection: HTTPConnection): Promise<void> {
