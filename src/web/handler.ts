@@ -105,7 +105,7 @@ export class RequestHandler {
   _finishing = false;
   #transforms: readonly OutputTransform[] = NO_TRANSFORMS;
   #sending: Promise<void> = RESOLVED;
-  #newCookies: Map<string, string> | null = null;
+  _new_cookie: Map<string, string> | null = null;
   #currentUser: unknown = undefined;
   #currentUserLoaded = false;
   #xsrfToken: string | null = null;
@@ -266,8 +266,8 @@ export class RequestHandler {
   /** Marks the headers as sent: adds the cookies set so far and makes the response's transforms. */
   #startResponse(): void {
     this._headers_written = true;
-    if (this.#newCookies !== null) {
-      for (const cookie of this.#newCookies.values()) this._headers.add("Set-Cookie", cookie);
+    if (this._new_cookie !== null) {
+      for (const cookie of this._new_cookie.values()) this._headers.add("Set-Cookie", cookie);
     }
     const transforms = this.application.transforms;
     if (transforms.length > 0) this.#transforms = transforms.map((Transform) => new Transform(this.request));
@@ -560,9 +560,9 @@ export class RequestHandler {
       secure: options.secure,
       samesite: options.samesite ?? undefined,
     });
-    if (this.#newCookies === null) this.#newCookies = new Map();
-    this.#newCookies.delete(name);
-    this.#newCookies.set(name, formatted);
+    if (this._new_cookie === null) this._new_cookie = new Map();
+    this._new_cookie.delete(name);
+    this._new_cookie.set(name, formatted);
   }
 
   /**
