@@ -110,6 +110,8 @@ export class WebSocketHandler extends RequestHandler {
   #waiting: Drain | null = null;
   /** The send callback on a compressed connection (its frames leave a queue `ws` keeps); else undefined. */
   #afterFrame: (() => void) | undefined = undefined;
+  /** `max_write_buffer_size`, read once when the connection opens (not on every write). */
+  #writeLimit: number | null = null;
 
   // ---- Hooks ----
 
@@ -197,7 +199,7 @@ export class WebSocketHandler extends RequestHandler {
   write_message(message: WebSocketMessage, binary = false): Promise<void> {
     const socket = this.#openSocket();
     socket.send(encodeMessage(message), binary ? BINARY_FRAME : TEXT_FRAME, this.#afterFrame);
-    const limit = this.max_write_buffer_size;
+    const limit = this.#writeLimit;
     if (limit !== null && socket.bufferedAmount > limit) this.#overflow(limit);
     if (mayWrite(socket)) return RESOLVED;
     return (this.#waiting ??= new Drain()).promise;
@@ -345,6 +347,7 @@ export class WebSocketHandler extends RequestHandler {
     stream[kHandler] = this;
     stream.on("drain", onStreamDrain);
     if (socket.extensions !== "") this.#afterFrame = onFrameWritten.bind(this);
+    this.#writeLimit = this.max_write_buffer_size;
     this._status_code = 101;
     this._reason = "Switching Protocols";
     // The 101 is sent: the response's headers and buffer are no longer needed by an idle
@@ -414,7 +417,7 @@ export class WebSocketHandler extends RequestHandler {
           () => this.#release(),
           (err: unknown) => this.#fail(err, "on_message"),
         )
-        .then(undefined, (err: unknown) => this.#fail(err, "message handling"));
+        .then(undefined, (err: unknown) => app_log.error("Uncaught exception after on_message %s", this._request_summary(), exc_info(err)));
     } catch (err) {
       // A thenable whose then() throws.
       this.#fail(err, "on_message");
