@@ -71,10 +71,13 @@ describe("closing", () => {
       }
     }
     const server = await serve([["/close", Closer]]);
+    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length;
+    const timersBefore = timers();
     const client = await open(`ws://127.0.0.1:${server.port}/close`);
     expect(await client.closeInfo()).toEqual({ code: 1000, reason: "bye" });
     await closed.promise;
     await new Promise((resolve) => setImmediate(resolve));
+    expect(timers()).toBe(timersBefore);
     setFlagsFromString("--expose-gc");
     (runInNewContext("gc") as () => void)();
     // The old 5 s timer's closure kept the socket, and through it the handler, for 5 s.
