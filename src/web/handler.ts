@@ -92,7 +92,8 @@ export class RequestHandler {
   #headersSent = false;
   /** True once the response failed on its way out: later output is dropped. */
   #broken = false;
-  #newCookies: Map<string, string> | null = null;
+  /** Cookies set on this response, by name, formatted as `Set-Cookie` values (Tornado's `_new_cookie`); the 101 of a WebSocket upgrade sends them too. */
+  _new_cookie: Map<string, string> | null = null;
   #currentUser: unknown = undefined;
   #currentUserLoaded = false;
   #xsrfToken: string | null = null;
@@ -257,8 +258,8 @@ export class RequestHandler {
   /** Marks the headers as sent: adds the cookies set so far and makes the response's transforms. */
   #startResponse(): void {
     this._headers_written = true;
-    if (this.#newCookies !== null) {
-      for (const cookie of this.#newCookies.values()) this._headers.add("Set-Cookie", cookie);
+    if (this._new_cookie !== null) {
+      for (const cookie of this._new_cookie.values()) this._headers.add("Set-Cookie", cookie);
     }
     const transforms = this.application.transforms;
     if (transforms.length > 0) this.#transforms = transforms.map((Transform) => new Transform(this.request));
@@ -564,9 +565,9 @@ export class RequestHandler {
    */
   set_cookie(name: string, value: string | Buffer, options: CookieOptions = {}): void {
     const formatted = formatCookie(name, value, options);
-    if (this.#newCookies === null) this.#newCookies = new Map();
-    this.#newCookies.delete(name);
-    this.#newCookies.set(name, formatted);
+    if (this._new_cookie === null) this._new_cookie = new Map();
+    this._new_cookie.delete(name);
+    this._new_cookie.set(name, formatted);
   }
 
   /**

@@ -31,3 +31,10 @@ export function deflateOptions(compression: CompressionOptions | null | undefine
   if (compression.mem_level !== undefined) zlib.memLevel = compression.mem_level;
   return { threshold: 0, zlibDeflateOptions: zlib };
 }
+
+/**
+ * Most output buffered for one connection by default, in bytes (16 MiB): above the largest
+ * message accepted by default (10 MiB), so echoing one never trips it, and small enough that
+ * a few hundred clients that stop reading cannot exhaust the heap.
+ */
+export const DEFAULT_MAX_WRITE_BUFFER_SIZE = 16 * 1024 * 1024;

@@ -1,114 +1,34 @@
-import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
-import WebSocket, { WebSocketServer } from "ws";
+import WebSocket from "ws";
 import { UpgradeConnection } from "../httpserver";
 import { HTTPHeaders } from "../httputil/headers";
 import { app_log, gen_log, exc_info } from "../log";
 import { RequestHandler, type Chunk, type CookieOptions } from "../web/handler";
 import { WebSocketClosedError } from "./errors";
-import { DEFAULT_MAX_MESSAGE_SIZE, deflateOptions, encodeMessage, type CompressionOptions, type WebSocketMessage } from "./common";
+import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_WRITE_BUFFER_SIZE, encodeMessage, type CompressionOptions, type WebSocketMessage } from "./common";
+import { hasToken, headerList, netloc } from "./handshake";
+import { Drain, mayWrite, streamOf } from "./outbound";
+import { kHandler, serverFor, upgrade } from "./upgrade";
 import { isPromiseLike } from "../util";
 
 const SUPPORTED_VERSIONS = new Set(["7", "8", "13"]);
-const CLOSE_TIMEOUT_MS = 5000;
 const NO_STATUS = 1005;
 const ABNORMAL_CLOSURE = 1006;
+/** RFC 6455 7.4.1: the peer broke the server's policy (here: it stopped reading its output). */
+const POLICY_VIOLATION = 1008;
 const INTERNAL_ERROR = 1011;
-const kHandler = Symbol("tornado.websocket.handler");
 const NO_ARGS: unknown[] = [];
 const RESOLVED = Promise.resolve();
 const TEXT_FRAME = Object.freeze({ binary: false });
 const BINARY_FRAME = Object.freeze({ binary: true });
 const NO_OUTPUT: Array<string | Buffer> = Object.freeze([]) as unknown as Array<string | Buffer>;
 
-type TaggedRequest = IncomingMessage & { [kHandler]?: WebSocketHandler };
 type TaggedSocket = WebSocket & { [kHandler]?: WebSocketHandler };
-
-
-
-function netloc(origin: string): string {
-  const match = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(origin);
-  return match === null ? "" : match[1];
-}
+type TaggedStream = Socket & { [kHandler]?: WebSocketHandler };
 
 function rawToMessage(data: WebSocket.RawData, isBinary: boolean): string | Buffer {
   const buffer = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
   return isBinary ? buffer : buffer.toString("utf8");
-}
-
-/**
- * One `ws` server (in `noServer` mode) per combination of message limit and compression,
- * shared by every handler that uses it; `ws` takes those two as server-wide options.
- */
-const servers = new Map<string, WebSocketServer>();
-
-function serverFor(maxPayload: number, compression: CompressionOptions | null): WebSocketServer {
-  const key = `${maxPayload}|${compression === null ? "-" : JSON.stringify(compression)}`;
-  let server = servers.get(key);
-  if (server === undefined) {
-    server = new WebSocketServer({
-      noServer: true,
-      clientTracking: false,
-      maxPayload,
-      perMessageDeflate: deflateOptions(compression),
-      handleProtocols: chooseProtocol,
-    });
-    server.on("headers", addHandlerHeaders);
-    servers.set(key, server);
-  }
-  return server;
-}
-
-
-function chooseProtocol(offered: Set<string>, req: IncomingMessage): string | false {
-  const chosen = (req as TaggedRequest)[kHandler]?.selected_subprotocol ?? null;
-  return chosen !== null && offered.has(chosen) ? chosen : false;
-}
-
-/** Puts the handler's own headers (Server, Date, set_default_headers, prepare) on the 101 response. */
-function addHandlerHeaders(lines: string[], req: IncomingMessage): void {
-  const handler = (req as TaggedRequest)[kHandler];
-  if (handler === undefined) return;
-  for (const [name, value] of handler._headers.get_all()) {
-    if (name !== "Content-Type" && name !== "Content-Length") lines.push(`${name}: ${value}`);
-  }
-}
-
-/**
- * Completes the upgrade with `ws`, calling `attach` at once with the new socket (before any
- * frame that came with the handshake is read, so its listeners see everything); resolves
- * false when `ws` refused the handshake (it has answered 400 itself).
- */
-function upgrade(server: WebSocketServer, connection: UpgradeConnection, handler: WebSocketHandler, attach: (socket: WebSocket) => void): Promise<boolean> {
-  const { node_request, head } = connection.detach();
-  const req = node_request as TaggedRequest;
-  req[kHandler] = handler;
-  return new Promise((resolve) => {
-    const refused = () => resolve(false);
-    connection.socket.once("close", refused);
-    server.handleUpgrade(req, connection.socket, head, (socket) => {
-      connection.socket.off("close", refused);
-      attach(socket);
-      resolve(true);
-    });
-  });
-}
-
-/** Resolves when the socket under `socket` drains; rejects with WebSocketClosedError if it closes first. */
-function drainOf(socket: WebSocket): Promise<void> {
-  const stream = (socket as unknown as { _socket: Socket })._socket;
-  return new Promise((resolve, reject) => {
-    const settle = (closed: boolean) => {
-      stream.off("drain", onDrain);
-      stream.off("close", onClose);
-      if (closed) reject(new WebSocketClosedError());
-      else resolve();
-    };
-    const onDrain = () => settle(false);
-    const onClose = () => settle(true);
-    stream.on("drain", onDrain);
-    stream.on("close", onClose);
-  });
 }
 
 function onSocketMessage(this: TaggedSocket, data: WebSocket.RawData, isBinary: boolean): void {
@@ -129,6 +49,20 @@ function onSocketPing(this: TaggedSocket, data: Buffer): void {
 
 function onSocketPong(this: TaggedSocket, data: Buffer): void {
   this[kHandler]!._pong(data);
+}
+
+function onStreamDrain(this: TaggedStream): void {
+  this[kHandler]?._flushed();
+}
+
+/** The send callback of a compressed connection: a frame left `ws`'s compression queue. */
+function onFrameWritten(this: WebSocketHandler): void {
+  this._flushed();
+}
+
+/** Logs a hook's rejected promise (a hook whose result nothing awaits). */
+function logRejection(handler: WebSocketHandler, hook: string, result: PromiseLike<unknown>): void {
+  result.then(undefined, (err: unknown) => app_log.error("Uncaught exception in %s %s", hook, handler._request_summary(), exc_info(err)));
 }
 
 /** HTTP output methods throw once the connection is a WebSocket, as in Tornado. */
@@ -172,6 +106,12 @@ export class WebSocketHandler extends RequestHandler {
   #closedBeforeOpen = false;
   #pingTimer: NodeJS.Timeout | null = null;
   #receivedPong = false;
+  /** The promise writes waiting for a slow reader share; null when none waits. */
+  #waiting: Drain | null = null;
+  /** The send callback on a compressed connection (its frames leave a queue `ws` keeps); else undefined. */
+  #afterFrame: (() => void) | undefined = undefined;
+  /** `max_write_buffer_size`, read once when the connection opens (not on every write). */
+  #writeLimit: number | null = null;
 
   // ---- Hooks ----
 
@@ -235,22 +175,48 @@ export class WebSocketHandler extends RequestHandler {
     return (this.settings.websocket_max_message_size as number | undefined) ?? DEFAULT_MAX_MESSAGE_SIZE;
   }
 
+  /**
+   * Most output buffered for a client that does not read, in bytes: the
+   * `websocket_max_write_buffer_size` setting (default 16 MiB; null for no limit). Past it
+   * the connection is closed with 1008 and dropped if the close does not complete in 5 seconds.
+   */
+  get max_write_buffer_size(): number | null {
+    const setting = this.settings.websocket_max_write_buffer_size as number | null | undefined;
+    return setting === undefined ? DEFAULT_MAX_WRITE_BUFFER_SIZE : setting;
+  }
+
   // ---- Sending and closing ----
 
   /**
    * Sends a message: a string as text, a plain object as JSON text, bytes as they are. The frame
    * is binary when `binary` is true, text otherwise (as in Tornado). Resolves when the data is
-   * handed to the socket: at once when the socket took it all, else once it drains (await it
-   * for flow control); rejects with `WebSocketClosedError` if the connection closes first.
+   * handed to the socket: at once while the socket keeps up, else once it drains (await it
+   * for flow control; every waiting write shares one promise); rejects with
+   * `WebSocketClosedError` if the connection closes first. Output buffered past
+   * `max_write_buffer_size` closes the connection with 1008.
    * @throws WebSocketClosedError when the connection is closed or closing; TypeError for other types.
    */
   write_message(message: WebSocketMessage, binary = false): Promise<void> {
     const socket = this.#openSocket();
-    socket.send(encodeMessage(message), binary ? BINARY_FRAME : TEXT_FRAME);
-    if (socket.bufferedAmount === 0) return RESOLVED;
-    const drained = drainOf(socket);
-    drained.catch(() => undefined);
-    return drained;
+    socket.send(encodeMessage(message), binary ? BINARY_FRAME : TEXT_FRAME, this.#afterFrame);
+    const limit = this.#writeLimit;
+    if (limit !== null && socket.bufferedAmount > limit) this.#overflow(limit);
+    if (mayWrite(socket)) return RESOLVED;
+    return (this.#waiting ??= new Drain()).promise;
+  }
+
+  /** The client stopped reading and its output passed `limit` bytes: close with 1008. */
+  #overflow(limit: number): void {
+    gen_log.warning("WebSocket output to %s passed websocket_max_write_buffer_size (%d bytes): closing", this.request.remote_ip, limit);
+    this.close(POLICY_VIOLATION, "write buffer full");
+  }
+
+  /** The output drained (or a compressed frame went out): wakes the writes waiting, if nothing is left waiting. */
+  _flushed(): void {
+    const waiting = this.#waiting;
+    if (waiting === null || !mayWrite(this.#socket!)) return;
+    this.#waiting = null;
+    waiting.resolve();
   }
 
   /**
@@ -266,14 +232,14 @@ export class WebSocketHandler extends RequestHandler {
   /**
    * Starts the closing handshake with `code` and `reason` (a reason without a code means 1000;
    * neither sends an empty close frame). The connection is dropped if the peer does not answer
-   * within 5 seconds. Does nothing when already closing.
+   * within 5 seconds (`ws` keeps that timer and clears it when the close completes). Does
+   * nothing when already closing.
    */
   close(code?: number | null, reason?: string | null): void {
     const socket = this.#socket;
     if (socket === null || socket.readyState !== WebSocket.OPEN) return;
     const status = code ?? (reason ? 1000 : undefined);
     socket.close(status, status === undefined ? undefined : reason ?? undefined);
-    setTimeout(() => socket.terminate(), CLOSE_TIMEOUT_MS).unref();
   }
 
   /** Turns Nagle's algorithm off (true) or on (false) for this connection; off is the default for WebSockets. */
@@ -337,7 +303,7 @@ export class WebSocketHandler extends RequestHandler {
       return;
     }
     const connection = this.request.connection as UpgradeConnection;
-    const offered = (this.request.headers.get("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+    const offered = headerList(this.request.headers.get("Sec-WebSocket-Protocol") ?? "");
     this.selected_subprotocol = this.select_subprotocol(offered);
     const server = serverFor(this.max_message_size, this.get_compression_options());
     const upgraded = await upgrade(server, connection, this, (socket) => this.#attach(socket as TaggedSocket));
@@ -354,8 +320,7 @@ export class WebSocketHandler extends RequestHandler {
     const headers = this.request.headers;
     const cannotUpgrade = { status: 400, message: 'Can "Upgrade" only to "WebSocket".' };
     if ((headers.get("Upgrade") ?? "").toLowerCase() !== "websocket") return cannotUpgrade;
-    const connectionTokens = (headers.get("Connection") ?? "").split(",").map((t) => t.trim().toLowerCase());
-    if (!connectionTokens.includes("upgrade")) return { status: 400, message: '"Connection" must be "Upgrade".' };
+    if (!hasToken(headers.get("Connection") ?? "", "upgrade")) return { status: 400, message: '"Connection" must be "Upgrade".' };
     const origin = headers.get("Origin") ?? headers.get("Sec-Websocket-Origin");
     if (origin !== undefined) {
       const allowed = this.check_origin(origin);
@@ -378,6 +343,11 @@ export class WebSocketHandler extends RequestHandler {
     socket.on("error", onSocketError);
     socket.on("ping", onSocketPing);
     socket.on("pong", onSocketPong);
+    const stream: TaggedStream = streamOf(socket);
+    stream[kHandler] = this;
+    stream.on("drain", onStreamDrain);
+    if (socket.extensions !== "") this.#afterFrame = onFrameWritten.bind(this);
+    this.#writeLimit = this.max_write_buffer_size;
     this._status_code = 101;
     this._reason = "Switching Protocols";
     // The 101 is sent: the response's headers and buffer are no longer needed by an idle
@@ -402,7 +372,13 @@ export class WebSocketHandler extends RequestHandler {
       const args = this.#openArgs;
       this.#openArgs = NO_ARGS;
       const opened = this.open(...args);
-      if (isPromiseLike(opened)) await opened;
+      if (isPromiseLike(opened)) {
+        // Reading stops while `open` waits: what the client sends meanwhile stays in the kernel,
+        // under TCP flow control, not in this queue (which holds at most the frames of the
+        // read that carried the handshake).
+        this.#socket!.pause();
+        await opened;
+      }
     } catch (err) {
       this.#fail(err, "open");
       return;
@@ -410,7 +386,7 @@ export class WebSocketHandler extends RequestHandler {
       this.#opened = true;
       if (this.#closedBeforeOpen) this.#notifyClose();
     }
-    this.#drain();
+    this.#release();
   }
 
   // ---- Receiving ----
@@ -435,13 +411,21 @@ export class WebSocketHandler extends RequestHandler {
     if (!isPromiseLike(result)) return;
     this.#busy = true;
     this.#socket!.pause();
-    result.then(
-      () => this.#drain(),
-      (err: unknown) => this.#fail(err, "on_message"),
-    );
+    try {
+      result
+        .then(
+          () => this.#release(),
+          (err: unknown) => this.#fail(err, "on_message"),
+        )
+        .then(undefined, (err: unknown) => app_log.error("Uncaught exception after on_message %s", this._request_summary(), exc_info(err)));
+    } catch (err) {
+      // A thenable whose then() throws.
+      this.#fail(err, "on_message");
+    }
   }
 
-  #drain(): void {
+  /** The pending hook is done: runs queued messages until one is async, then reads again. */
+  #release(): void {
     this.#busy = false;
     while (!this.#busy && this.#queue !== null && this.#queue.length > 0 && this.#socket!.readyState === WebSocket.OPEN) {
       this.#dispatch(this.#queue.shift()!);
@@ -461,7 +445,8 @@ export class WebSocketHandler extends RequestHandler {
   /** Runs `on_ping`/`on_pong` with errors logged, not thrown. */
   _handlerHook(hook: "on_ping" | "on_pong", data: Buffer): void {
     try {
-      this[hook](data);
+      const result: unknown = this[hook](data);
+      if (isPromiseLike(result)) logRejection(this, hook, result);
     } catch (err) {
       app_log.error("Uncaught exception in %s %s", hook, this._request_summary(), exc_info(err));
     }
@@ -477,6 +462,8 @@ export class WebSocketHandler extends RequestHandler {
     this.close_code = code === NO_STATUS || code === ABNORMAL_CLOSURE ? null : code;
     this.close_reason = reason.length > 0 ? reason.toString("utf8") : null;
     this.#queue = null;
+    this.#waiting?.reject();
+    this.#waiting = null;
     if (this.#pingTimer !== null) clearTimeout(this.#pingTimer);
     if (this.#opened) this.#notifyClose();
     else this.#closedBeforeOpen = true;
@@ -487,7 +474,8 @@ export class WebSocketHandler extends RequestHandler {
     if (this.#closeNotified) return;
     this.#closeNotified = true;
     try {
-      this.on_close();
+      const result: unknown = this.on_close();
+      if (isPromiseLike(result)) logRejection(this, "on_close", result);
     } catch (err) {
       app_log.error("Uncaught exception in on_close %s", this._request_summary(), exc_info(err));
     }

@@ -1,0 +1,92 @@
+/**
+ * The server side of the upgrade, through `ws` in `noServer` mode: one `ws` server per
+ * combination of the options `ws` takes server-wide, and the 101 response's headers.
+ */
+import type { IncomingMessage } from "node:http";
+import WebSocket, { WebSocketServer, type ServerOptions } from "ws";
+import type { UpgradeConnection } from "../httpserver";
+import type { HTTPHeaders } from "../httputil/headers";
+import { deflateOptions, type CompressionOptions } from "./common";
+
+/** Seconds a closing handshake may take before the connection is dropped, as Tornado's hard-coded 5. */
+export const CLOSE_TIMEOUT_SECONDS = 5;
+
+/** Where a request, a `ws` socket and its TCP stream point back at their handler. */
+export const kHandler = Symbol("tornado.websocket.handler");
+
+/** What the upgrade needs from a handler. */
+export interface UpgradingHandler {
+  readonly selected_subprotocol: string | null;
+  readonly _headers: HTTPHeaders;
+  readonly _new_cookie: Map<string, string> | null;
+}
+
+type TaggedRequest = IncomingMessage & { [kHandler]?: UpgradingHandler };
+
+const servers = new Map<string, WebSocketServer>();
+
+/**
+ * The shared `ws` server for a message limit (bytes) and compression. `ws` drops a connection
+ * whose closing handshake has not completed within the close timeout, and clears that timer
+ * when the connection closes in time.
+ */
+export function serverFor(maxPayload: number, compression: CompressionOptions | null): WebSocketServer {
+  const key = `${maxPayload}|${compression === null ? "-" : JSON.stringify(compression)}`;
+  let server = servers.get(key);
+  if (server === undefined) {
+    // `closeTimeout` (milliseconds) is a `ws` option its type definitions do not list yet.
+    const options: ServerOptions & { closeTimeout: number } = {
+      noServer: true,
+      clientTracking: false,
+      maxPayload,
+      closeTimeout: CLOSE_TIMEOUT_SECONDS * 1000,
+      perMessageDeflate: deflateOptions(compression),
+      handleProtocols: chooseProtocol,
+    };
+    server = new WebSocketServer(options);
+    server.on("headers", addHandlerHeaders);
+    servers.set(key, server);
+  }
+  return server;
+}
+
+function chooseProtocol(offered: Set<string>, req: IncomingMessage): string | false {
+  const chosen = (req as TaggedRequest)[kHandler]?.selected_subprotocol ?? null;
+  return chosen !== null && offered.has(chosen) ? chosen : false;
+}
+
+/**
+ * Puts the handler's own headers (Server, Date, set_default_headers, prepare) and the cookies
+ * it set before the upgrade (the XSRF cookie among them) on the 101 response, as Tornado does.
+ */
+function addHandlerHeaders(lines: string[], req: IncomingMessage): void {
+  const handler = (req as TaggedRequest)[kHandler];
+  if (handler === undefined) return;
+  for (const [name, value] of handler._headers.get_all()) {
+    if (name !== "Content-Type" && name !== "Content-Length") lines.push(`${name}: ${value}`);
+  }
+  if (handler._new_cookie !== null) {
+    for (const cookie of handler._new_cookie.values()) lines.push(`Set-Cookie: ${cookie}`);
+  }
+}
+
+/**
+ * Completes the upgrade with `ws`, calling `attach` at once with the new socket (before any
+ * frame that came with the handshake is read, so its listeners see everything); resolves
+ * false when `ws` refused the handshake (it has answered 400 itself).
+ */
+export function upgrade(server: WebSocketServer, connection: UpgradeConnection, handler: UpgradingHandler, attach: (socket: WebSocket) => void): Promise<boolean> {
+  const { node_request, head } = connection.detach();
+  const req = node_request as TaggedRequest;
+  req[kHandler] = handler;
+  return new Promise((resolve) => {
+    const refused = () => resolve(false);
+    connection.socket.once("close", refused);
+    server.handleUpgrade(req, connection.socket, head, (socket) => {
+      connection.socket.off("close", refused);
+      req[kHandler] = undefined;
+      attach(socket);
+      resolve(true);
+    });
+  });
+}
