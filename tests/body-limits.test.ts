@@ -201,6 +201,7 @@ describe("linear time: multipart bodies and their parameters", () => {
     ["many parts", (n) => ["multipart/form-data; boundary=B", multipart("B", Array.from({ length: n / 48 }, () => field("a", "v")))]],
     ["a long header line", (n) => ["multipart/form-data; boundary=B", multipart("B", [`Content-Disposition: form-data; name="a"\r\nX: ${"x".repeat(n)}\r\n\r\nv`])]],
     ["a Content-Type padded with spaces", (n) => [`multipart/form-data; boundary=B${" ".repeat(n)}x`, "--B--"]],
+    ["a padded parameter before the boundary", (n) => [`multipart/form-data; q${" ".repeat(n)}y; boundary=B`, "--B--"]],
     ["a boundary parameter padded on both sides", (n) => [`multipart/form-data;${" ".repeat(n)}boundary=B${" ".repeat(n)};`, "--B--"]],
     ["many parameters in the Content-Type", (n) => ["multipart/form-data" + "; x=1".repeat(n / 6) + "; boundary=B", "--B--"]],
     ["a body of boundary-like bytes", (n) => [`multipart/form-data; boundary=${"-".repeat(69)}x`, "-".repeat(n)]],
@@ -240,21 +241,22 @@ describe("linear time over a socket", () => {
     }
   }
 
-  test("a padded multipart Content-Type POSTed to a missing route is answered quickly, and a concurrent GET within 100 ms", async () => {
+  test("a padded multipart Content-Type POSTed to a missing route is answered 404, and a concurrent GET within 100 ms", async () => {
     const server = await serve([["/ping", Ping]]);
     const attack = await openSocket(server.port);
     const probe = await openSocket(server.port);
-    const contentType = `multipart/form-data; boundary=x${" ".repeat(14_000)}y`;
+    // A parameter padded inside (Python's strip of it was a quadratic regex); the body itself is valid.
+    const contentType = `multipart/form-data; q${" ".repeat(14_000)}y; boundary=x`;
     const start = performance.now();
     attack.write(`POST /missing HTTP/1.1\r\nHost: x\r\nContent-Type: ${contentType}\r\nContent-Length: 5\r\n\r\n--x--`);
     probe.write("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n");
     const [attacked, probed] = await Promise.all([
-      readUntil(attack, (r) => /^HTTP\/1\.1 (404|400) /.test(r) && r.includes("</html>")),
+      readUntil(attack, (r) => r.includes("</html>")),
       readUntil(probe, (r) => r.endsWith("pong")).then((r) => ({ r, ms: performance.now() - start })),
     ]);
     attack.destroy();
     probe.destroy();
-    expect(attacked).toMatch(/^HTTP\/1\.1 (404|400) /);
+    expect(attacked).toMatch(/^HTTP\/1\.1 404 /);
     expect(probed.r).toMatch(/^HTTP\/1\.1 200 OK/);
     expect(probed.ms).toBeLessThan(100);
   });
