@@ -217,6 +217,8 @@ describe("linear time: multipart bodies and their parameters", () => {
     ["many semicolons inside a quoted value", (n) => `form-data; name="${";".repeat(n)}"`],
     ["many quotes and semicolons", (n) => `form-data; name=${'";'.repeat(n / 2)}`],
     ["many escaped quotes", (n) => `form-data; name="${'\\"'.repeat(n / 2)}"`],
+    ["a long parameter name", (n) => `form-data; name="a"; ${"a".repeat(n)}=1`],
+    ["a long RFC 2231-like parameter name", (n) => `form-data; name="a"; a*${"1".repeat(n)}x=1`],
     ["many RFC 2231 continuations", (n) => "form-data" + Array.from({ length: n / 16 }, (_, i) => `; name*${i}*=a%41`).join("")],
     ["a long RFC 2231 value", (n) => `form-data; name="a"; filename*=UTF-8''${"%C3%A1".repeat(n / 6)}`],
   ];
