@@ -86,6 +86,29 @@ describe("multipart bodies: limits", () => {
   });
 });
 
+describe("bodies are parsed where Tornado parses them: every route, before prepare", () => {
+  test("a body past a limit gets 400 on a missing route, and on a route whose prepare never runs", async () => {
+    let prepared = 0;
+    class NeverReads extends web.RequestHandler {
+      prepare() {
+        prepared++;
+      }
+      post() {
+        this.write("ignored the body");
+      }
+    }
+    const server = await serve([["/", NeverReads]]);
+    const tooMany = "a&".repeat(10_000) + "a";
+    for (const path of ["/", "/missing"]) {
+      const response = await testing.ExpectLog.around(log.gen_log, /Max number of fields exceeded/, () =>
+        server.fetch(path, { method: "POST", headers: { "Content-Type": FORM }, body: tooMany }),
+      );
+      expect(response.code).toBe(400);
+    }
+    expect(prepared).toBe(0);
+  });
+});
+
 // ---- Memory: a body of N bytes costs a small multiple of N ----
 
 /** `global.gc`, made available without --expose-gc (the flag only has to be set before a context is made). */
