@@ -87,6 +87,12 @@ describe("multipart bodies: limits", () => {
 });
 
 describe("bodies are parsed where Tornado parses them: every route, before prepare", () => {
+  test("an empty multipart body lacks its final boundary: 400, as Tornado answers it", async () => {
+    const server = await serve([["/", Inspect]]);
+    await expect400(server, "multipart/form-data; boundary=B", "", /no final boundary found/);
+    expect((await postBody(server, FORM, "")).json()).toEqual({ names: [], files: [] });
+  });
+
   test("a body past a limit gets 400 on a missing route, and on a route whose prepare never runs", async () => {
     let prepared = 0;
     class NeverReads extends web.RequestHandler {
