@@ -9,7 +9,7 @@
 import type * as http from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import type { HTTPHeaders } from "./httputil/headers";
+import type { HTTPServerRequest } from "./httputil/request";
 import type { HTTPServerOptions } from "./httpserver";
 import { responses } from "./httputil/util";
 import { gen_log } from "./log";
@@ -80,21 +80,22 @@ export function resolve_limits(options: HTTPServerOptions): ServerLimits {
 }
 
 /**
- * Why a request Node has parsed must be refused with 400, or null when its framing is sound:
+ * Why a request Node has parsed (`req`, and our `request` made from it) must be refused with
+ * 400, or null when its framing is sound:
  * a version other than HTTP/1.x (Node takes a request line without one as HTTP/0.9), a
  * `Transfer-Encoding` other than `chunked` or on an HTTP/1.0 request (RFC 9112 §6.1), or more
  * than one `Host` (RFC 9112 §3.2). Node's parser already refuses bad `Content-Length` values,
  * `Content-Length` with `Transfer-Encoding`, obs-folds, bare CRs and invalid header names.
  */
-export function framing_problem(req: http.IncomingMessage, headers: HTTPHeaders): string | null {
+export function framing_problem(req: http.IncomingMessage, request: HTTPServerRequest): string | null {
   if (req.httpVersionMajor !== 1) return `Unexpected HTTP version ${req.httpVersion}`;
-  const coding = headers.get("Transfer-Encoding");
+  const coding = request.headers.get("Transfer-Encoding");
   if (coding !== undefined) {
     if (req.httpVersionMinor === 0) return "Transfer-Encoding is not allowed in HTTP/1.0";
     if (coding.toLowerCase() !== "chunked") return `Unsupported Transfer-Encoding ${coding}`;
   }
   // A proxy may have joined repeated Host lines into one value: a comma means more than one.
-  if (headers.get("Host")?.includes(",")) return "More than one Host header";
+  if (request.host.includes(",")) return "More than one Host header";
   return null;
 }
 

@@ -281,8 +281,10 @@ function waitForEvent(stream: NodeJS.EventEmitter, event: string): Promise<void>
 /**
  * A non-blocking HTTP server: `new HTTPServer(app, options).listen(port)`.
  *
- * Keep-alive is on by default. A body over `max_body_size` gets 413 before it is read; a
- * malformed request gets a bare 400 and the connection is closed.
+ * Keep-alive is on by default. Every limit and timeout has a safe default (see
+ * `HTTPServerOptions`): a head over `max_header_size` gets 431, a URI over `max_uri_size` 414,
+ * a body over `max_body_size` 413 before it is read, a head slower than `header_timeout` 408, a
+ * malformed request 400; each answer says `Connection: close`, and the connection is closed.
  */
 export class HTTPServer {
   /** The underlying Node server. */
@@ -411,7 +413,7 @@ export class HTTPServer {
    */
   #refusal(request: HTTPServerRequest, req: http.IncomingMessage): number {
     const limits = this.#limits;
-    const problem = framing_problem(req, request.headers);
+    const problem = framing_problem(req, request);
     if (problem !== null) {
       gen_log.info("Malformed HTTP message from %s: %s", request.remote_ip, problem);
       return 400;
