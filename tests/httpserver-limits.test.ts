@@ -142,6 +142,12 @@ describe("size limits", () => {
     expect((await server.fetch("/" + "a".repeat(99))).code).toBe(200);
   });
 
+  test("a URI too long for max_header_size itself makes the whole head too large: 431", async () => {
+    const server = await serve([["/.*", Hello]], {}, { max_header_size: 1024, max_uri_size: 4096 });
+    const raw = await testing.ExpectLog.around(log.gen_log, /431 from/, () => exchangeUntilClose(server.port, `GET /${"a".repeat(2000)} HTTP/1.1\r\nHost: x\r\n\r\n`));
+    expect(splitResponse(raw).statusLine).toBe("HTTP/1.1 431 Request Header Fields Too Large");
+  });
+
   test("the default URI limit is 16 KiB", async () => {
     const server = await serve([["/.*", Hello]]);
     const raw = await testing.ExpectLog.around(log.gen_log, /414 GET/, () => exchangeUntilClose(server.port, `GET /${"a".repeat(16384)} HTTP/1.1\r\nHost: x\r\n\r\n`));
