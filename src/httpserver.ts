@@ -9,9 +9,11 @@ import * as http from "node:http";
 import * as https from "node:https";
 import { isIP, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { HTTPOutputError } from "./httputil/errors";
 import { HTTPHeaders } from "./httputil/headers";
 import { HTTPServerRequest, type HTTPConnection, type ResponseStartLine } from "./httputil/request";
-import { responses } from "./httputil/util";
+import { framing_problem, on_client_error, refuse_on_socket, refuse_request, resolve_limits, uri_for_log, type ServerLimits } from "./httpserver-limits";
+import { forwarded_for_address, forwarded_protocol } from "./httpserver-xheaders";
 import { app_log, gen_log, exc_info } from "./log";
 
 /** Options of `HTTPServer` (Python's keyword arguments). Sizes in bytes, times in seconds. */
@@ -24,13 +26,28 @@ export interface HTTPServerOptions {
   ssl_options?: https.ServerOptions | null;
   /** Overrides `request.protocol` (e.g. "https" behind a TLS-terminating proxy without xheaders). */
   protocol?: string | null;
-  /** Largest request head accepted, in bytes (default 64 KiB); larger gets 400. */
+  /** Largest request head (request line and headers) accepted, in bytes (default 64 KiB); larger gets 431 and the connection closed. */
   max_header_size?: number;
-  /** Seconds an idle keep-alive connection is kept open (default 3600). */
+  /**
+   * Longest request target accepted, in bytes (default 16 KiB); longer gets 414 and the
+   * connection closed. null: only `max_header_size` bounds it.
+   */
+  max_uri_size?: number | null;
+  /**
+   * Seconds a connection may send nothing (default 3600): an idle keep-alive connection, or one
+   * that never sends a request, is closed then. A request head must also arrive within it
+   * (Tornado's header timeout). Node keeps an idle keep-alive connection 1 s longer.
+   */
   idle_connection_timeout?: number;
-  /** Seconds allowed for reading a request body (default: no limit); when it passes, the connection is closed. */
+  /**
+   * Seconds allowed from a request's first byte (or, for the first request, the connection's
+   * start) until its head is complete (default 60); a slower client gets 408 and the connection
+   * closed. null: only `idle_connection_timeout` applies, as in Tornado.
+   */
+  header_timeout?: number | null;
+  /** Seconds allowed for reading a request body (default 300); when they pass, the connection is closed. null or 0: no limit. */
   body_timeout?: number | null;
-  /** Largest request body accepted, in bytes (default `max_buffer_size`); larger gets 413 without being read. */
+  /** Largest request body accepted, in bytes (default `max_buffer_size`); larger gets 413 without being read, chunked bodies as soon as they pass it. */
   max_body_size?: number;
   /** Largest amount of request data buffered in memory, in bytes (default 100 MiB). */
   max_buffer_size?: number;
@@ -46,10 +63,6 @@ export interface HTTPServerConnectionDelegate {
 /** What an `HTTPServer` calls for each request: an `Application` or a plain function. */
 export type RequestCallback = HTTPServerConnectionDelegate | ((request: HTTPServerRequest) => unknown);
 
-const DEFAULT_MAX_BUFFER_SIZE = 100 * 1024 * 1024;
-const DEFAULT_MAX_HEADER_SIZE = 64 * 1024;
-const DEFAULT_IDLE_TIMEOUT_SECONDS = 3600;
-const BAD_REQUEST = "HTTP/1.1 400 Bad Request\r\n\r\n";
 const RESOLVED = Promise.resolve();
 const kConnection = Symbol("tornado.connection");
 
@@ -86,10 +99,15 @@ class NodeHTTPConnection implements HTTPConnection {
     return chunk !== undefined && chunk.length > 0 ? this.write(chunk) : RESOLVED;
   }
 
+  /**
+   * Sends a chunk of the body.
+   * @throws HTTPOutputError when the chunk goes past the declared Content-Length: what still
+   * fits is sent, the rest is not, and the connection is closed.
+   */
   write(chunk: Buffer | string): Promise<void> {
     const res = this.#res;
     if (res.destroyed || res.writableEnded) return RESOLVED;
-    if (this.#owed !== null) this.#owed -= typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
+    this.#count(chunk);
     return res.write(chunk) ? RESOLVED : waitForEvent(res, "drain");
   }
 
@@ -97,15 +115,15 @@ class NodeHTTPConnection implements HTTPConnection {
    * Ends the response, with `chunk` as its last data (Node sends pending headers and the
    * chunk in one write). A body shorter than its declared Content-Length would leave the
    * client waiting on a kept-alive connection, so that connection is closed instead.
+   * @throws HTTPOutputError when `chunk` goes past the declared Content-Length (see `write`).
    */
   finish(chunk?: Buffer | string): Promise<void> | void {
     const res = this.#res;
     if (res.destroyed || res.writableEnded) return;
-    if (chunk !== undefined && this.#owed !== null) this.#owed -= typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
+    if (chunk !== undefined) this.#count(chunk);
     if (this.#owed !== null && this.#owed > 0) {
       gen_log.error("Tried to write %d bytes less than Content-Length for %s %s", this.#owed, res.req.method, res.req.url);
-      const socket = res.socket;
-      res.end(chunk, () => socket?.destroy());
+      endAndClose(res, chunk);
       return;
     }
     res.end(chunk);
@@ -121,6 +139,24 @@ class NodeHTTPConnection implements HTTPConnection {
     const socket = this.#res.socket;
     if (socket) while (socket.writableCorked > 0) socket.uncork();
     this.#res.destroy();
+  }
+
+  /**
+   * Counts a chunk against the declared Content-Length. Bytes past it would be read by a
+   * kept-alive client as the start of the next response: the part that fits ends the
+   * response, the connection is closed after it, and the handler gets the error.
+   */
+  #count(chunk: Buffer | string): void {
+    if (this.#owed === null) return;
+    const size = typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
+    if (size <= this.#owed) {
+      this.#owed -= size;
+      return;
+    }
+    const fits = (typeof chunk === "string" ? Buffer.from(chunk) : chunk).subarray(0, this.#owed);
+    this.#owed = 0;
+    endAndClose(this.#res, fits);
+    throw new HTTPOutputError("Tried to write more data than Content-Length");
   }
 
   /** The close callback needs a listener on the response, added the first time one is set. */
@@ -228,6 +264,12 @@ export class UpgradeConnection implements HTTPConnection {
 
 function ignoreSocketError(): void {}
 
+/** Ends the response with `chunk`, then closes its connection: the framing cannot be trusted for another response. */
+function endAndClose(res: http.ServerResponse, chunk?: Buffer | string): void {
+  const socket = res.socket;
+  res.end(chunk, () => socket?.destroy());
+}
+
 function onUpgradeSocketClose(this: TrackedSocket): void {
   this[kUpgradeConnection]?._socketClosed();
 }
@@ -256,15 +298,17 @@ function waitForEvent(stream: NodeJS.EventEmitter, event: string): Promise<void>
 /**
  * A non-blocking HTTP server: `new HTTPServer(app, options).listen(port)`.
  *
- * Keep-alive is on by default. A body over `max_body_size` gets 413 before it is read; a
- * malformed request gets a bare 400 and the connection is closed.
+ * Keep-alive is on by default. Every limit and timeout has a safe default (see
+ * `HTTPServerOptions`): a head over `max_header_size` gets 431, a URI over `max_uri_size` 414,
+ * a body over `max_body_size` 413 before it is read, a head slower than `header_timeout` 408, a
+ * malformed request 400; each answer says `Connection: close`, and the connection is closed.
  */
 export class HTTPServer {
   /** The underlying Node server. */
   readonly server: http.Server | https.Server;
   readonly #callback: (request: HTTPServerRequest) => unknown;
   readonly #options: HTTPServerOptions;
-  readonly #maxBodySize: number;
+  readonly #limits: ServerLimits;
   readonly #trusted: Set<string>;
   readonly #upgradedSockets = new Set<Duplex>();
   #bound: Promise<void> | null = null;
@@ -273,17 +317,15 @@ export class HTTPServer {
   constructor(request_callback: RequestCallback, options: HTTPServerOptions = {}) {
     this.#callback = typeof request_callback === "function" ? request_callback : (r) => request_callback.handle_request(r);
     this.#options = options;
-    this.#maxBodySize = options.max_body_size ?? options.max_buffer_size ?? DEFAULT_MAX_BUFFER_SIZE;
+    this.#limits = resolve_limits(options);
     this.#trusted = new Set(options.trusted_downstream ?? []);
-    const nodeOptions: http.ServerOptions = {
-      maxHeaderSize: options.max_header_size ?? DEFAULT_MAX_HEADER_SIZE,
-      requestTimeout: 0,
-      keepAliveTimeout: (options.idle_connection_timeout ?? DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000,
-    };
-    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => this.#onRequest(req, res);
+    const nodeOptions = this.#limits.node;
+    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => this.#onRequest(req, res, false);
     this.server = options.ssl_options ? https.createServer({ ...options.ssl_options, ...nodeOptions }, onRequest) : http.createServer(nodeOptions, onRequest);
     this.server.keepAliveTimeout = nodeOptions.keepAliveTimeout!;
-    this.server.on("clientError", onClientError);
+    this.server.on("clientError", on_client_error);
+    // With a listener, Node leaves `Expect: 100-continue` to us: a body to be refused is never invited.
+    this.server.on("checkContinue", (req: http.IncomingMessage, res: http.ServerResponse) => this.#onRequest(req, res, true));
     this.server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
   }
 
@@ -348,14 +390,16 @@ export class HTTPServer {
     await new Promise((resolve) => setImmediate(resolve));
   }
 
-  #onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+  #onRequest(req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean): void {
     const request = this.#makeRequest(req, new NodeHTTPConnection(res, this.#options.no_keep_alive === true));
-    // Read from our raw-list headers: `req.headers` would make Node build its own header object.
-    const declared = request.headers.get("Content-Length");
-    if (declared !== undefined && Number(declared) > this.#maxBodySize) {
-      this.#refuseBody(request, res);
+    const refusal = this.#refusal(request, req);
+    if (refusal !== 0) {
+      refuse_request(res, refusal);
       return;
     }
+    if (expectsContinue) res.writeContinue();
+    // Read from our raw-list headers: `req.headers` would make Node build its own header object.
+    const declared = request.headers.get("Content-Length");
     if (declared === "0" || (declared === undefined && !request.headers.has("Transfer-Encoding"))) {
       this.#dispatch(request);
       return;
@@ -373,7 +417,34 @@ export class HTTPServer {
     this.#upgradedSockets.add(socket);
     (socket as TrackedSocket)[kUpgradedSockets] = this.#upgradedSockets;
     socket.on("close", forgetUpgradedSocket); // "on", not "once": a close happens once, and once() costs a wrapper per socket
-    this.#dispatch(this.#makeRequest(req, new UpgradeConnection(req, socket, head)));
+    const request = this.#makeRequest(req, new UpgradeConnection(req, socket, head));
+    const refusal = this.#refusal(request, req);
+    if (refusal === 0) this.#dispatch(request);
+    else refuse_on_socket(socket, refusal);
+  }
+
+  /**
+   * The status a parsed request is refused with before any handler sees it (0 when none),
+   * after logging why: 400 for unsound framing (see `framing_problem`), 414 for a URI over
+   * `max_uri_size`, 413 for a declared body over `max_body_size`.
+   */
+  #refusal(request: HTTPServerRequest, req: http.IncomingMessage): number {
+    const limits = this.#limits;
+    const problem = framing_problem(req, request);
+    if (problem !== null) {
+      gen_log.info("Malformed HTTP message from %s: %s", request.remote_ip, problem);
+      return 400;
+    }
+    if (limits.maxUriSize !== null && request.uri.length > limits.maxUriSize) {
+      gen_log.warning("414 %s %s (%s): URI longer than max_uri_size (%d bytes)", request.method, uri_for_log(request.uri), request.remote_ip, limits.maxUriSize);
+      return 414;
+    }
+    const declared = request.headers.get("Content-Length");
+    if (declared !== undefined && Number(declared) > limits.maxBodySize) {
+      logTooLarge(request, limits.maxBodySize);
+      return 413;
+    }
+    return 0;
   }
 
   #makeRequest(req: http.IncomingMessage, connection: HTTPConnection): HTTPServerRequest {
@@ -393,31 +464,27 @@ export class HTTPServer {
 
   #applyXHeaders(request: HTTPServerRequest): void {
     const headers = request.headers;
-    let ip = request.remote_ip;
     const forwarded = headers.get("X-Forwarded-For");
-    if (forwarded !== undefined) {
-      const candidates = forwarded.split(",").map((c) => c.trim()).reverse();
-      ip = candidates.find((c) => !this.#trusted.has(c)) ?? candidates[candidates.length - 1];
-    }
-    ip = headers.get("X-Real-Ip") ?? ip;
+    const ip = headers.get("X-Real-Ip") ?? (forwarded === undefined ? request.remote_ip : forwarded_for_address(forwarded, this.#trusted));
     if (isIP(ip)) request.remote_ip = ip;
     const proto = headers.get("X-Scheme") ?? headers.get("X-Forwarded-Proto");
-    const last = proto?.split(",").pop()?.trim();
-    if (last === "http" || last === "https") request.protocol = last;
+    const protocol = proto === undefined ? null : forwarded_protocol(proto);
+    if (protocol !== null) request.protocol = protocol;
   }
 
   #readBody(req: http.IncomingMessage, res: http.ServerResponse, request: HTTPServerRequest): void {
     const chunks: Buffer[] = [];
     let size = 0;
-    const timeoutSeconds = this.#options.body_timeout;
-    const timer = timeoutSeconds ? setTimeout(() => abandonBody(req, request), timeoutSeconds * 1000) : null;
+    const timeoutMs = this.#limits.bodyTimeoutMs;
+    const timer = timeoutMs !== null ? setTimeout(() => abandonBody(req, request), timeoutMs) : null;
     req.on("error", () => timer && clearTimeout(timer));
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > this.#maxBodySize) {
+      if (size > this.#limits.maxBodySize) {
         if (timer) clearTimeout(timer);
         req.removeAllListeners("data").removeAllListeners("end");
-        this.#refuseBody(request, res);
+        logTooLarge(request, this.#limits.maxBodySize);
+        refuse_request(res, 413);
         return;
       }
       chunks.push(chunk);
@@ -425,17 +492,9 @@ export class HTTPServer {
     req.on("end", () => {
       if (timer) clearTimeout(timer);
       request.body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+      chunks.length = 0; // the listener closure outlives this call: let the pieces go once joined
       this.#dispatch(request);
     });
-  }
-
-  #refuseBody(request: HTTPServerRequest, res: http.ServerResponse): void {
-    gen_log.warning("413 %s %s (%s): body larger than max_body_size (%d bytes)", request.method, request.uri, request.remote_ip, this.#maxBodySize);
-    const reason = responses[413];
-    const page = `<html><title>413: ${reason}</title><body>413: ${reason}</body></html>`;
-    res.shouldKeepAlive = false;
-    res.writeHead(413, reason, ["Content-Type", "text/html; charset=UTF-8", "Content-Length", String(page.length), "Connection", "close"]);
-    res.end(page);
   }
 
   #dispatch(request: HTTPServerRequest): void {
@@ -446,6 +505,10 @@ export class HTTPServer {
       logUnhandled(err, request);
     }
   }
+}
+
+function logTooLarge(request: HTTPServerRequest, maxBodySize: number): void {
+  gen_log.warning("413 %s %s (%s): body larger than max_body_size (%d bytes)", request.method, uri_for_log(request.uri), request.remote_ip, maxBodySize);
 }
 
 function logUnhandled(error: unknown, request: HTTPServerRequest): void {
@@ -460,13 +523,4 @@ function abandonBody(req: http.IncomingMessage, request: HTTPServerRequest): voi
 /** `::ffff:127.0.0.1` (an IPv4 client on a dual-stack socket) is reported as `127.0.0.1`. */
 function normaliseAddress(address: string): string {
   return address.startsWith("::ffff:") && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
-}
-
-function onClientError(err: Error & { code?: string }, socket: Duplex): void {
-  if (err.code !== "ECONNRESET" && socket.writable) {
-    gen_log.info("Malformed HTTP message from %s: %s", (socket as Socket).remoteAddress ?? "unknown", err.message);
-    socket.end(BAD_REQUEST);
-    return;
-  }
-  socket.destroy();
 }

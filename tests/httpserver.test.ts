@@ -150,10 +150,10 @@ describe("connections", () => {
     await waitForClose(socket, 3000);
   });
 
-  test("a malformed request gets a bare 400 and the connection closes", async () => {
+  test("a malformed request gets a short 400 and the connection closes", async () => {
     const server = await serve([["/", Info]]);
     const raw = await testing.ExpectLog.around(log.gen_log, /Malformed HTTP message from/, () => exchangeUntilClose(server.port, "NOT HTTP AT ALL\r\n\r\n"));
-    expect(raw).toBe("HTTP/1.1 400 Bad Request\r\n\r\n");
+    expect(raw).toBe("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
   });
 
   test("an HTTP/1.1 request without Host gets 400", async () => {

@@ -10,3 +10,15 @@ export class HTTPInputError extends Error {
     this.name = "HTTPInputError";
   }
 }
+
+/**
+ * Raised when a response is written wrongly for the HTTP framing it declared: more body bytes
+ * than its `Content-Length`, for instance. The connection is closed when it is raised.
+ */
+export class HTTPOutputError extends Error {
+  /** @param message what the handler did wrong, for logs and tests. */
+  constructor(message?: string) {
+    super(message);
+    this.name = "HTTPOutputError";
+  }
+}

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { isUtf8 } from "node:buffer";
 import { json_encode, unquote_to_bytes } from "../escape";
 import { HTTPHeaders } from "../httputil/headers";
-import { HTTPInputError } from "../httputil/errors";
+import { HTTPInputError, HTTPOutputError } from "../httputil/errors";
 import { responses } from "../httputil/util";
 import type { HTTPConnection, HTTPServerRequest, Morsel } from "../httputil/request";
 import { app_log, gen_log, exc_info } from "../log";
@@ -329,7 +329,8 @@ export class RequestHandler {
    * Ends the response: computes `Etag` (answering 304 when the client has it) and
    * `Content-Length`, sends everything, logs the request and calls `on_finish()`. A failure of
    * the connection once the headers are out is logged and closes it; the returned promise never rejects.
-   * @throws Error when called twice, or when the headers cannot be built (nothing was sent).
+   * @throws Error when called twice, or when the headers cannot be built (nothing was sent);
+   *   `HTTPOutputError` when the body passes its declared `Content-Length` (the connection is closed).
    */
   finish(chunk?: Chunk | null): Promise<void> {
     if (this._finished) throw new Error("finish() called twice");
@@ -345,6 +346,11 @@ export class RequestHandler {
       this._finishing = false;
       if (!this._headers_written) throw err; // nothing went out: the caller's error path sends a real error page
       this.#sendFailed(err);
+      // Writing past Content-Length is the handler's own mistake: it sees the error, as in Tornado.
+      if (err instanceof HTTPOutputError) {
+        this.#completed();
+        throw err;
+      }
     }
     this.#completed();
     return sent;
