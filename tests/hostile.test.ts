@@ -145,7 +145,7 @@ async function exchange(port: number, data: string | Buffer | Array<string | Buf
   });
 }
 
-/** Writes `head`, then one byte of `trickle` every 100 ms until the server closes the connection. */
+/** Writes `head`, then one byte of `drip` (if any) every 100 ms until the server closes the connection. */
 async function trickle(port: number, head: string, drip: string): Promise<{ closedAfterMs: number | null }> {
   const socket = await openSocket(port);
   const started = performance.now();
@@ -155,7 +155,7 @@ async function trickle(port: number, head: string, drip: string): Promise<{ clos
   return new Promise((resolve) => {
     let sent = 0;
     const dripper = setInterval(() => {
-      if (socket.writable) socket.write(drip[sent++ % drip.length]);
+      if (socket.writable && drip.length > 0) socket.write(drip[sent++ % drip.length]);
     }, 100);
     const deadline = setTimeout(() => finish(null), PROBE_DEADLINE_MS);
     const finish = (closedAfterMs: number | null) => {
