@@ -160,13 +160,30 @@ type ClientSocket = Duplex & Partial<Pick<Socket, "remoteAddress" | "bytesRead">
  */
 export function on_client_error(this: http.Server & { maxHeaderSize?: number }, err: Error & { code?: string }, socket: ClientSocket): void {
   const code = clientErrorStatus(err, socket);
-  // A response already under way cannot be followed by another: only close then.
-  if (code === null || !socket.writable || socket._httpMessage?.headersSent) {
+  if (code === null || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  // Bad bytes pipelined behind a request whose response is under way: the answer follows that
+  // response, never interleaves with it.
+  const inFlight = socket._httpMessage;
+  if (inFlight?.headersSent) {
+    // A response that closes the connection itself (a refusal) already says all there is to say.
+    const next = inFlight.shouldKeepAlive ? () => answerClientError(this, code, err, socket) : () => socket.destroy();
+    if (inFlight.writableFinished) next();
+    else inFlight.once("finish", next);
+    return;
+  }
+  answerClientError(this, code, err, socket);
+}
+
+function answerClientError(server: http.Server & { maxHeaderSize?: number }, code: number, err: Error, socket: ClientSocket): void {
+  if (!socket.writable) {
     socket.destroy();
     return;
   }
   const peer = socket.remoteAddress ?? "unknown";
-  if (code === 431) gen_log.warning("431 from %s: request head larger than max_header_size (%d bytes)", peer, this.maxHeaderSize);
+  if (code === 431) gen_log.warning("431 from %s: request head larger than max_header_size (%d bytes)", peer, server.maxHeaderSize);
   else if (code === 413) gen_log.warning("413 from %s: chunk extensions too large", peer);
   else if (code === 408) gen_log.info("Timeout reading request headers from %s", peer);
   else gen_log.info("Malformed HTTP message from %s: %s", peer, err.message);
