@@ -335,6 +335,49 @@ describe("websocket_max_write_buffer_size", () => {
   });
 });
 
+describe("pings", () => {
+  class Quiet extends websocket.WebSocketHandler {
+    static closed = closedSignal();
+    on_close() {
+      Quiet.closed.fire();
+    }
+  }
+
+  test("every ping of a flood sent at once is answered with its pong", async () => {
+    const server = await serve([["/q", Quiet]]);
+    const client = await open(`ws://127.0.0.1:${server.port}/q`);
+    const count = 5000;
+    let pongs = 0;
+    const all = new Promise<void>((resolve) => {
+      client.socket.on("pong", () => ++pongs === count && resolve());
+      client.socket.once("close", () => resolve());
+    });
+    for (let i = 0; i < count; i++) client.socket.ping(String(i));
+    await all;
+    expect(pongs).toBe(count);
+  });
+
+  test("pongs to a client that does not read count against websocket_max_write_buffer_size: 1008 and a log line", async () => {
+    Quiet.closed = closedSignal();
+    const server = await serve([["/q", Quiet]], { websocket_max_write_buffer_size: 64 * 1024 });
+    const client = await open(`ws://127.0.0.1:${server.port}/q`);
+    tcpOf(client).pause();
+    let closed = false;
+    void Quiet.closed.promise.then(() => (closed = true));
+    await testing.ExpectLog.around(log.gen_log, /passed websocket_max_write_buffer_size \(65536 bytes\)/, async () => {
+      const data = Buffer.alloc(125, 0x61);
+      // Loopback's kernel buffers take a few MiB before the server's own buffer grows: bounded at 64 MiB of pings.
+      for (let sent = 0; !closed && sent < 500_000; sent++) {
+        if (client.socket.readyState !== WebSocket.OPEN) break;
+        client.socket.ping(data);
+        if (sent % 1000 === 999) await new Promise((resolve) => setImmediate(resolve));
+      }
+      await Quiet.closed.promise;
+    });
+    expect(closed).toBe(true);
+  });
+});
+
 describe("the 101 response", () => {
   test("carries the cookies set before the upgrade, the XSRF cookie among them", async () => {
     let token = "";

@@ -44,7 +44,9 @@ function onSocketError(this: TaggedSocket, error: Error): void {
 }
 
 function onSocketPing(this: TaggedSocket, data: Buffer): void {
-  this[kHandler]!._handlerHook("on_ping", data);
+  const handler = this[kHandler]!;
+  handler._answerPing(data);
+  handler._handlerHook("on_ping", data);
 }
 
 function onSocketPong(this: TaggedSocket, data: Buffer): void {
@@ -203,6 +205,15 @@ export class WebSocketHandler extends RequestHandler {
     if (limit !== null && socket.bufferedAmount > limit) this.#overflow(limit);
     if (mayWrite(socket)) return RESOLVED;
     return (this.#waiting ??= new Drain()).promise;
+  }
+
+  /** Answers a ping with its pong (before `on_ping` runs, as Tornado does), under the same write-buffer limit as messages. */
+  _answerPing(data: Buffer): void {
+    const socket = this.#socket;
+    if (socket === null || socket.readyState !== WebSocket.OPEN) return;
+    socket.pong(data);
+    const limit = this.#writeLimit;
+    if (limit !== null && socket.bufferedAmount > limit) this.#overflow(limit);
   }
 
   /** The client stopped reading and its output passed `limit` bytes: close with 1008. */

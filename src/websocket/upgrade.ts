@@ -35,8 +35,11 @@ export function serverFor(maxPayload: number, compression: CompressionOptions | 
   let server = servers.get(key);
   if (server === undefined) {
     // `closeTimeout` (milliseconds) is a `ws` option its type definitions do not list yet.
+    // `autoPong: false`: the handler answers pings itself, every one as Tornado does, under
+    // its write-buffer limit (ws's own answer drops a client 60 unflushed pongs behind, unlogged).
     const options: ServerOptions & { closeTimeout: number } = {
       noServer: true,
+      autoPong: false,
       clientTracking: false,
       maxPayload,
       closeTimeout: CLOSE_TIMEOUT_SECONDS * 1000,
