@@ -53,6 +53,18 @@ function onSocketPong(this: TaggedSocket, data: Buffer): void {
   this[kHandler]!._pong(data);
 }
 
+/**
+ * Corks the TCP stream before `ws` parses a read and uncorks it after: a client that sends many
+ * small messages in one packet gets their answers in one system call, not one each.
+ */
+function corkStream(this: TaggedStream): void {
+  this.cork();
+}
+
+function uncorkStream(this: TaggedStream): void {
+  this.uncork();
+}
+
 function onStreamDrain(this: TaggedStream): void {
   this[kHandler]?._flushed();
 }
@@ -357,6 +369,9 @@ export class WebSocketHandler extends RequestHandler {
     const stream: TaggedStream = streamOf(socket);
     stream[kHandler] = this;
     stream.on("drain", onStreamDrain);
+    // Around ws's own "data" listener: what the handlers answer to one read goes out in one write.
+    stream.prependListener("data", corkStream);
+    stream.on("data", uncorkStream);
     if (socket.extensions !== "") this.#afterFrame = onFrameWritten.bind(this);
     this.#writeLimit = this.max_write_buffer_size;
     this._status_code = 101;
