@@ -6,7 +6,8 @@ import { isUtf8 } from "node:buffer";
 import { HTTPInputError } from "./errors";
 import { listFor, parseUrlencodedBody } from "./form";
 import { HTTPHeaders } from "./headers";
-import { parseHeaderParams, pyStrip } from "./params";
+import { parseHeaderParams } from "./params";
+import { pyStrip } from "../util";
 
 /** A file uploaded through a multipart form. */
 export class HTTPFile {
