@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, freePort, fetchWhenUp, startProgram, stopProgram } from "./support/process";
 import { codeBlocks, isTypeScript, typeCheck } from "./support/samples";
-import { template } from "../src";
+import { template, testing } from "../src";
 
 const readme = readFileSync(join(ROOT, "README.md"), "utf8");
 
@@ -42,4 +42,20 @@ test("the README's template sample renders, escaping its argument", () => {
   expect(html).toContain("<h1>Hello, &lt;script&gt;</h1>");
   expect(html).toContain("<li>one</li><li>two</li>");
   expect(html).toContain('<img src="/static/logo.png?v=1">');
+});
+
+test("the README's open-internet sample runs: a URI over its max_uri_size gets 414, a normal request its answer", async () => {
+  const sample = readmeSamples().find((code) => code.includes("max_uri_size"))!;
+  const port = await freePort();
+  mkdirSync(join(ROOT, "tests", ".samples", "readme-run"), { recursive: true });
+  const file = join("tests", ".samples", "readme-run", "limits.ts");
+  writeFileSync(join(ROOT, file), sample.replaceAll("8888", String(port)));
+  const child = startProgram(file);
+  try {
+    expect((await fetchWhenUp(`http://127.0.0.1:${port}/`)).text).toBe("Hello, world");
+    const long = await testing.fetch(`http://127.0.0.1:${port}/?q=${"a".repeat(5000)}`);
+    expect(long.code).toBe(414);
+  } finally {
+    await stopProgram(child);
+  }
 });
