@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { escape, httputil, template } from "../src";
 import { parse_cookie } from "../src/httputil/cookies";
+import { etagMatches } from "../src/web/output";
 
 // Property tests of what reads client bytes or writes them into pages: no generated input throws
 // out of the framework except through a documented error, round trips hold, and with autoescape
@@ -211,5 +212,22 @@ describe("templates with autoescape on", () => {
 
   test("{% raw %} is the one way past autoescape", () => {
     fc.assert(fc.property(wellFormed, (x) => expect(raw.generate({ x }).toString("utf8")).toBe(x)), RUNS);
+  });
+});
+
+describe("If-None-Match", () => {
+  /** The tokens as Tornado finds them: `*`, `"..."` and `W/"..."`, left to right. */
+  function byRegex(etag: string, header: string): boolean {
+    const tokens = header.match(/\*|(?:W\/)?"[^"]*"/g);
+    if (!etag || tokens === null) return false;
+    if (tokens[0] === "*") return true;
+    const strip = (tag: string) => (tag.startsWith("W/") ? tag.slice(2) : tag);
+    return tokens.some((tag) => strip(tag) === strip(etag));
+  }
+
+  test("etagMatches agrees with Tornado's token expression on every header", () => {
+    const header = fc.string({ unit: fc.constantFrom('"', "W", "/", "*", ",", " ", "a", "b"), maxLength: 30 });
+    const etag = fc.constantFrom('"a"', 'W/"a"', '"ab"', '""', '"b"');
+    fc.assert(fc.property(etag, header, (e, h) => expect(etagMatches(e, h)).toBe(byRegex(e, h))), { numRuns: 2000 });
   });
 });

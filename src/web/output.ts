@@ -8,7 +8,9 @@ import type { HTTPHeaders } from "../httputil/headers";
 
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const VALID_HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-const ETAG_TOKEN = /\*|(?:W\/)?"[^"]*"/g;
+const STAR = 0x2a;
+const QUOTE = 0x22;
+const LETTER_W = 0x57;
 
 /**
  * Returns `name` when it is an HTTP token.
@@ -61,11 +63,31 @@ export function sha1Hex(chunks: ReadonlyArray<string | Buffer>): string {
 
 /** True when an `If-None-Match` header matches `etag` (weakly: `W/` ignored on both sides; `*` matches any). */
 export function etagMatches(etag: string, ifNoneMatch: string): boolean {
-  const tokens = ifNoneMatch.match(ETAG_TOKEN);
-  if (!etag || tokens === null) return false;
-  if (tokens[0] === "*") return true;
+  if (!etag) return false;
   const target = withoutWeakPrefix(etag);
-  return tokens.some((tag) => withoutWeakPrefix(tag) === target);
+  // One pass, nothing allocated per tag: the tokens are `*` and `"..."` or `W/"..."`, as
+  // /\*|(?:W\/)?"[^"]*"/g would find them left to right; `*` counts only as the first token.
+  let first = true;
+  for (let i = 0; i < ifNoneMatch.length; ) {
+    const c = ifNoneMatch.charCodeAt(i);
+    if (c === STAR) {
+      if (first) return true;
+      i++;
+      continue;
+    }
+    const quote = c === QUOTE ? i : c === LETTER_W && ifNoneMatch.startsWith('W/"', i) ? i + 2 : -1;
+    if (quote < 0) {
+      i++;
+      continue;
+    }
+    const end = ifNoneMatch.indexOf('"', quote + 1);
+    // No closing quote: no tag can follow, only a `*`.
+    if (end < 0) return first && ifNoneMatch.indexOf("*", i + 1) >= 0;
+    if (end + 1 - quote === target.length && ifNoneMatch.startsWith(target, quote)) return true;
+    first = false;
+    i = end + 1;
+  }
+  return false;
 }
 
 function withoutWeakPrefix(tag: string): string {
