@@ -40,6 +40,7 @@ export function serverFor(maxPayload: number, compression: CompressionOptions | 
     const options: ServerOptions & { closeTimeout: number } = {
       noServer: true,
       autoPong: false,
+      allowSynchronousEvents: false,
       clientTracking: false,
       maxPayload,
       closeTimeout: CLOSE_TIMEOUT_SECONDS * 1000,
