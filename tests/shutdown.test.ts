@@ -2,8 +2,10 @@
  * Graceful shutdown: `HTTPServer.shutdown()` in process, and SIGTERM on a program whose
  * IOLoop runs (a child process started with tsx).
  */
-import type { Socket } from "node:net";
+import type { ChildProcess } from "node:child_process";
+import { createConnection, type Socket } from "node:net";
 import { log, testing, web, websocket } from "../src";
+import { ProgramOutput, startProgram, stopProgram } from "./support/process";
 import { connect } from "./support/ws";
 import { openSocket, readUntil, splitResponse, waitForClose } from "./support/wire";
 import "./support/quiet-logs";
@@ -185,5 +187,135 @@ describe("HTTPServer.shutdown()", () => {
     expect(server.http_server.shutdown()).toBe(first);
     await testing.ExpectLog.around(log.gen_log, /Shutdown grace period \(0\.1 s\)/, () => first);
     await waitForClose(socket);
+  });
+});
+
+const APP = "tests/fixtures/shutdown-app.ts";
+
+/** Starts the fixture program and resolves with it, its output, and its port, once it listens. */
+async function startApp(): Promise<{ child: ChildProcess; output: ProgramOutput; port: number; exited: Promise<{ code: number | null; signal: string | null }> }> {
+  const child = startProgram(APP);
+  children.push(child);
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  const output = new ProgramOutput(child);
+  await output.waitFor(/listening \d+\n/, 15000);
+  const port = Number(/listening (\d+)/.exec(output.text)![1]);
+  return { child, output, port, exited };
+}
+
+const children: ChildProcess[] = [];
+afterEach(async () => {
+  await Promise.all(children.splice(0).map((child) => stopProgram(child, 1000)));
+});
+
+/** What the clients of the stream saw, request by request (ids are `<connection>-<n>`). */
+interface Tally {
+  /** Answered in full: 200 and the 8 KiB body naming the request. */
+  complete: Set<string>;
+  /** Answered in full with `Connection: close`. */
+  closing: number;
+  /** Written, then the server closed the connection without a byte of answer. */
+  unanswered: string[];
+  /** The connection closed (or reset) part-way through an answer, or an answer was wrong. */
+  broken: string[];
+}
+
+const BODY_SIZE = 8192;
+const MAX_REQUESTS_PER_CONNECTION = 500;
+
+/**
+ * One kept-alive connection sending requests one after another, each as soon as the previous
+ * answer is complete, until the server closes it (or it has sent its bounded number).
+ */
+function streamRequests(port: number, connection: number, tally: Tally): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = createConnection(port, "127.0.0.1");
+    let n = 0;
+    let id = "";
+    let received = Buffer.alloc(0);
+    let closing = false;
+    const send = () => {
+      id = `${connection}-${n++}`;
+      received = Buffer.alloc(0);
+      socket.write(`GET /work?id=${id} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+    };
+    socket.on("connect", send);
+    socket.on("error", () => undefined); // a reset shows as the close that follows
+    socket.on("data", (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const text = received.toString("latin1");
+      const end = text.indexOf("\r\n\r\n");
+      if (end < 0 || received.length < end + 4 + BODY_SIZE) return;
+      const { statusLine, headerLines, body } = splitResponse(text);
+      if (statusLine !== "HTTP/1.1 200 OK" || body !== id.padEnd(BODY_SIZE, ".")) tally.broken.push(id);
+      else tally.complete.add(id);
+      id = "";
+      closing = headerLines.includes("Connection: close");
+      if (closing) tally.closing++;
+      if (closing) return; // the server closes it: nothing more may be sent
+      if (n < MAX_REQUESTS_PER_CONNECTION) send();
+      else socket.end();
+    });
+    socket.on("close", () => {
+      if (id !== "") (received.length === 0 ? tally.unanswered : tally.broken).push(id);
+      resolve();
+    });
+  });
+}
+
+describe("SIGTERM on a program whose IOLoop runs", () => {
+  test("a steady stream of requests over kept-alive connections: every request accepted is answered in full, new connections are refused, exit status 0", async () => {
+    const { child, output, port, exited } = await startApp();
+    const tally: Tally = { complete: new Set(), closing: 0, unanswered: [], broken: [] };
+    // A request in flight at the signal by construction: its handler answers once the loop has stopped.
+    const held = await openSocket(port);
+    held.write("GET /held HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    const heldAnswer = readUntil(held, (received) => received.endsWith("held answer"), 15000);
+    await output.waitFor(/held started/, 10000);
+    // Signalled as the 40th request reaches its handler: mid-stream, with requests in flight
+    // (each handler takes 1-9 ms) and others on the wire.
+    const onStdout = () => {
+      // ProgramOutput's listener came first: the chunk is in output.text already.
+      if ((output.text.match(/^handled /gm) ?? []).length < 40) return;
+      child.stdout!.off("data", onStdout);
+      child.kill("SIGTERM");
+    };
+    child.stdout!.on("data", onStdout);
+    const streams = Promise.all([0, 1, 2, 3].map((connection) => streamRequests(port, connection, tally)));
+    await output.waitFor(/SIGTERM received: shutting down/, 10000);
+    expect(await connectionError(port)).toBe("ECONNREFUSED");
+    await streams;
+    const { code, signal } = await exited;
+
+    // "Accepted": the request reached its handler (the program printed it). Each of those was
+    // answered in full; a request never answered is one the server closed its connection before reading.
+    const handled = [...output.text.matchAll(/^handled (\S+)$/gm)].map((m) => m[1]);
+    if (process.env.SHUTDOWN_TALLY) console.log(JSON.stringify({ handled: handled.length, complete: tally.complete.size, unanswered: tally.unanswered, closing: tally.closing }));
+    expect(tally.broken).toEqual([]);
+    expect(handled.filter((id) => !tally.complete.has(id))).toEqual([]);
+    expect(tally.unanswered.filter((id) => handled.includes(id))).toEqual([]);
+    expect(tally.complete.size).toBeGreaterThanOrEqual(40);
+    expect(tally.complete.size).toBeLessThan(4 * MAX_REQUESTS_PER_CONNECTION); // the server ended the stream, not the bound
+    expect(splitResponse(await heldAnswer).headerLines).toContain("Connection: close");
+    await waitForClose(held);
+    expect(output.text).toContain("loop stopped");
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+  });
+
+  test("a second SIGTERM during a long request ends the process at once with status 143", async () => {
+    const { child, output, port, exited } = await startApp();
+    const socket = await openSocket(port);
+    socket.write("GET /long HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    const cut = readUntil(socket, () => false, 15000).catch((err: Error) => err.message);
+    await output.waitFor(/long started/, 10000);
+    child.kill("SIGTERM");
+    await output.waitFor(/SIGTERM received: shutting down/, 10000);
+    const started = Date.now();
+    child.kill("SIGTERM");
+    const { code, signal } = await exited;
+    expect({ code, signal }).toEqual({ code: 143, signal: null });
+    expect(Date.now() - started).toBeLessThan(5000); // well inside the 10 s grace period
+    expect(await cut).toBe('socket closed; got ""');
+    expect(output.text).toMatch(/SIGTERM received again: closing every connection and exiting at once \(status 143\)/);
   });
 });
