@@ -4,7 +4,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { createConnection, type Socket } from "node:net";
-import { log, testing, web, websocket } from "../src";
+import { ioloop, log, testing, web, websocket } from "../src";
 import { ProgramOutput, startProgram, stopProgram } from "./support/process";
 import { connect } from "./support/ws";
 import { openSocket, readUntil, splitResponse, waitForClose } from "./support/wire";
@@ -187,6 +187,36 @@ describe("HTTPServer.shutdown()", () => {
     expect(server.http_server.shutdown()).toBe(first);
     await testing.ExpectLog.around(log.gen_log, /Shutdown grace period \(0\.1 s\)/, () => first);
     await waitForClose(socket);
+  });
+});
+
+describe("IOLoop.stop()", () => {
+  test("shuts down the servers that listen gracefully: the request in flight is answered with Connection: close", async () => {
+    const loop = ioloop.IOLoop.current();
+    const server = await new web.Application(routes).listen(0, "127.0.0.1").ready();
+    const port = server.port!;
+    const running = loop.start();
+    const busy = await openSocket(port);
+    busy.write("GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    await entered.promise;
+    loop.stop();
+    await running;
+    expect(await connectionError(port)).toBe("ECONNREFUSED");
+    const answer = readUntil(busy, (received) => received.endsWith("slow answer"));
+    release.open();
+    expect(splitResponse(await answer).headerLines).toContain("Connection: close");
+    await waitForClose(busy);
+    await loop._stopped();
+  });
+
+  test("SIGTERM and SIGINT listeners are installed while the loop runs, and only then", async () => {
+    const loop = ioloop.IOLoop.current();
+    const before = { term: process.listenerCount("SIGTERM"), int: process.listenerCount("SIGINT") };
+    const running = loop.start();
+    expect({ term: process.listenerCount("SIGTERM"), int: process.listenerCount("SIGINT") }).toEqual({ term: before.term + 1, int: before.int + 1 });
+    loop.stop();
+    await running;
+    expect({ term: process.listenerCount("SIGTERM"), int: process.listenerCount("SIGINT") }).toEqual(before);
   });
 });
 
