@@ -77,7 +77,16 @@ class Echo extends websocket.WebSocketHandler {
   }
 }
 
+/** A WebSocket whose handshake waits (in prepare) until the test releases it. */
+class SlowHandshake extends Echo {
+  async prepare() {
+    entered.open();
+    await release.promise;
+  }
+}
+
 const routes: web.Route[] = [
+  ["/slow_ws", SlowHandshake],
   ["/fast", Fast],
   ["/slow", Slow],
   ["/streaming", Streaming],
@@ -177,6 +186,36 @@ describe("HTTPServer.shutdown()", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
   });
 
+  test("a WebSocket whose handshake was under way when the shutdown began is closed with 1001 once open", async () => {
+    const server = await serve();
+    const opening = connect(server.get_url("/slow_ws").replace("http", "ws"));
+    await entered.promise;
+    const done = server.http_server.shutdown(10);
+    release.open();
+    const client = await opening;
+    expect((await client.closeInfo()).code).toBe(1001);
+    await done;
+  });
+
+  test("a WebSocket client that never answers the 1001 close is cut at the end of the grace period (not ws's 5 s close timeout)", async () => {
+    const server = await serve();
+    const socket = await openSocket(server.port);
+    socket.write(
+      "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+    );
+    await readUntil(socket, (received) => received.includes("\r\n\r\n"));
+    // A close frame (0x88) with code 1001 (0x03e9), which this client leaves unanswered.
+    const closeFrame = readUntil(socket, (received) => received.includes("\x88") && received.includes("\x03\xe9"));
+    const started = Date.now();
+    await testing.ExpectLog.around(log.gen_log, /closing 0 request\(s\) in flight \[\], 0 other connection\(s\), 1 upgraded/, async () => {
+      const done = server.http_server.shutdown(0.3);
+      await closeFrame;
+      await done;
+    });
+    await waitForClose(socket);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
   test("shutdown_grace_period is the default grace period; shutdown() twice returns the same promise", async () => {
     const server = await serve({ shutdown_grace_period: 0.1 });
     expect(server.http_server.shutdown_grace_period).toBe(0.1);
@@ -223,8 +262,8 @@ describe("IOLoop.stop()", () => {
 const APP = "tests/fixtures/shutdown-app.ts";
 
 /** Starts the fixture program and resolves with it, its output, and its port, once it listens. */
-async function startApp(): Promise<{ child: ChildProcess; output: ProgramOutput; port: number; exited: Promise<{ code: number | null; signal: string | null }> }> {
-  const child = startProgram(APP);
+async function startApp(env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; output: ProgramOutput; port: number; exited: Promise<{ code: number | null; signal: string | null }> }> {
+  const child = startProgram(APP, [], env);
   children.push(child);
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
   const output = new ProgramOutput(child);
@@ -347,5 +386,19 @@ describe("SIGTERM on a program whose IOLoop runs", () => {
     expect(Date.now() - started).toBeLessThan(5000); // well inside the 10 s grace period
     expect(await cut).toBe('socket closed; got ""');
     expect(output.text).toMatch(/SIGTERM received again: closing every connection and exiting at once \(status 143\)/);
+  });
+
+  test("a request still running when the grace period is over is cut and logged, and the process exits with status 0", async () => {
+    const { child, output, port, exited } = await startApp({ SHUTDOWN_GRACE_PERIOD: "0.5" });
+    const socket = await openSocket(port);
+    socket.write("GET /long HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    const cut = readUntil(socket, () => false, 15000).catch((err: Error) => err.message);
+    await output.waitFor(/long started/, 10000);
+    child.kill("SIGTERM");
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(await cut).toBe('socket closed; got ""');
+    expect(output.text).toMatch(/Shutdown grace period \(0\.5 s\) is over: closing 1 request\(s\) in flight \[GET \/long\]/);
+    // The handler's own 60 s timer still held the process: it was ended, with status 0.
+    expect(output.text).toMatch(/Still running 0\.5 s after SIGTERM .*: exiting/);
   });
 });
