@@ -55,10 +55,7 @@ export interface HTTPServerOptions {
   max_buffer_size?: number;
   /** Proxy addresses skipped when reading `X-Forwarded-For` with `xheaders`. */
   trusted_downstream?: string[];
-  /**
-   * Seconds `shutdown()` (and so `IOLoop.stop()` and SIGTERM/SIGINT) lets requests in flight
-   * and closing WebSockets take before it closes whatever is left (default 10).
-   */
+  /** Seconds `shutdown()` (so `IOLoop.stop()`, SIGTERM/SIGINT) gives requests in flight and closing WebSockets before it cuts what is left (default 10). */
   shutdown_grace_period?: number;
 }
 
