@@ -110,7 +110,7 @@ function errorAnswer(code: number): { head: string[]; body: string } {
 
 /** The same answers as raw bytes, for a socket Node's parser has given up on. */
 const RAW_ANSWERS = new Map<number, string>(
-  [400, 408, 413, 414, 431].map((code) => {
+  [400, 408, 413, 414, 431, 503].map((code) => {
     const { head, body } = errorAnswer(code);
     let raw = `HTTP/1.1 ${code} ${responses[code]}\r\n`;
     for (let i = 0; i < head.length; i += 2) raw += `${head[i]}: ${head[i + 1]}\r\n`;

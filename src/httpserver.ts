@@ -7,13 +7,15 @@
  */
 import * as http from "node:http";
 import * as https from "node:https";
-import { isIP, type Socket } from "node:net";
+import { isIP, Server as NetServer, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { HTTPOutputError } from "./httputil/errors";
 import { HTTPHeaders } from "./httputil/headers";
 import { HTTPServerRequest, type HTTPConnection, type ResponseStartLine } from "./httputil/request";
 import { framing_problem, on_client_error, refuse_on_socket, refuse_request, resolve_limits, uri_for_log, type ServerLimits } from "./httpserver-limits";
+import { close_after_response, drain_http_connections, drain_upgraded_sockets, log_cut } from "./httpserver-shutdown";
 import { forwarded_for_address, forwarded_protocol } from "./httpserver-xheaders";
+import { IOLoop, type Stoppable } from "./ioloop";
 import { app_log, gen_log, exc_info } from "./log";
 
 /** Options of `HTTPServer` (Python's keyword arguments). Sizes in bytes, times in seconds. */
@@ -53,7 +55,12 @@ export interface HTTPServerOptions {
   max_buffer_size?: number;
   /** Proxy addresses skipped when reading `X-Forwarded-For` with `xheaders`. */
   trusted_downstream?: string[];
+  /** Seconds `shutdown()` (so `IOLoop.stop()`, SIGTERM/SIGINT) gives requests in flight and closing WebSockets before it cuts what is left (default 10). */
+  shutdown_grace_period?: number;
 }
+
+/** Default of `HTTPServerOptions.shutdown_grace_period`, in seconds. */
+export const DEFAULT_SHUTDOWN_GRACE_PERIOD = 10;
 
 /** An object that serves requests, as `Application` does. */
 export interface HTTPServerConnectionDelegate {
@@ -313,6 +320,16 @@ export class HTTPServer {
   readonly #upgradedSockets = new Set<Duplex>();
   #bound: Promise<void> | null = null;
   #readyAwaited = false;
+  /** True once `shutdown()` has begun: every response from then on closes its connection. */
+  #draining = false;
+  #shutdown: Promise<void> | null = null;
+  /** Resolves when the Node server has closed (not listening, no connection left). */
+  readonly #closed: Promise<void>;
+  #isClosed = false;
+  /** What the IOLoop stops on `IOLoop.stop()` (and signals): this server, gracefully. */
+  readonly #registration: Stoppable;
+  /** Seconds `shutdown()` waits by default before closing what is left (the `shutdown_grace_period` option). */
+  readonly shutdown_grace_period: number;
 
   constructor(request_callback: RequestCallback, options: HTTPServerOptions = {}) {
     this.#callback = typeof request_callback === "function" ? request_callback : (r) => request_callback.handle_request(r);
@@ -327,15 +344,30 @@ export class HTTPServer {
     // With a listener, Node leaves `Expect: 100-continue` to us: a body to be refused is never invited.
     this.server.on("checkContinue", (req: http.IncomingMessage, res: http.ServerResponse) => this.#onRequest(req, res, true));
     this.server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
+    this.shutdown_grace_period = options.shutdown_grace_period ?? DEFAULT_SHUTDOWN_GRACE_PERIOD;
+    this.#registration = {
+      stop: () => this.shutdown(),
+      close_all_connections: () => this.close_all_connections(),
+      shutdown_grace_period: this.shutdown_grace_period,
+    };
+    this.#closed = new Promise((resolve) => {
+      this.server.once("close", () => {
+        this.#isClosed = true;
+        IOLoop.current()._unregister_server(this.#registration);
+        resolve();
+      });
+    });
   }
 
   /**
    * Starts accepting connections on `port` (0 picks a free port) at `address` (all interfaces
    * when omitted). Binding completes asynchronously: await `ready()` to know the port is open.
    * A port that cannot be bound is an uncaught error naming the address, unless `ready()` is
-   * awaited, which then rejects with it.
+   * awaited, which then rejects with it. The server is registered with `IOLoop.current()`,
+   * whose `stop()` (or SIGTERM/SIGINT once it runs) shuts it down gracefully (see `shutdown`).
    */
   listen(port: number, address?: string): this {
+    IOLoop.current()._register_server(this.#registration);
     this.#bound = new Promise<void>((resolve, reject) => {
       const onListening = () => {
         this.server.off("error", onError);
@@ -371,9 +403,46 @@ export class HTTPServer {
     return address !== null && typeof address === "object" ? address.port : null;
   }
 
-  /** Stops accepting new connections; connections already open carry on. */
+  /**
+   * Stops accepting new connections (a new one is refused); connections already open carry on,
+   * except those idle at this moment, which Node closes. For a graceful end, see `shutdown()`.
+   */
   stop(): void {
     if (this.server.listening) this.server.close();
+  }
+
+  /**
+   * Shuts the server down gracefully, the recipe of Tornado's guide in one call: stops
+   * accepting (new connections are refused), closes idle keep-alive connections at once, lets
+   * each request in flight finish and answers it with `Connection: close` (a response whose
+   * headers already went out is followed by a close), refuses new upgrades with 503, and closes
+   * WebSockets with 1001 (Going Away). Once `grace_period` seconds (default: the
+   * `shutdown_grace_period` option, 10) have passed, whatever is still open is closed as
+   * `close_all_connections()` does, with a log line naming what was cut. Resolves once every
+   * connection is closed; calling it again returns the same promise. `IOLoop.stop()` calls it for
+   * every server that listens. Never rejects.
+   */
+  shutdown(grace_period: number = this.shutdown_grace_period): Promise<void> {
+    return (this.#shutdown ??= this.#drain(grace_period));
+  }
+
+  async #drain(grace_period: number): Promise<void> {
+    this.#draining = true;
+    if (this.#bound === null && !this.server.listening) return;
+    // Not `server.close()`: its sweep of idle connections would also cut responses still
+    // being flushed. The net server stops accepting; the drain closes connections itself.
+    if (this.server.listening) NetServer.prototype.close.call(this.server);
+    drain_http_connections(this.server);
+    drain_upgraded_sockets(this.#upgradedSockets);
+    const cut = setTimeout(() => {
+      log_cut(this.server, this.#upgradedSockets.size, grace_period);
+      void this.close_all_connections();
+    }, grace_period * 1000);
+    cut.unref(); // the open connections hold the process, not this timer
+    if (!this.#isClosed) await this.#closed;
+    clearTimeout(cut);
+    // Lets Node clear its header-timeout interval (it only does so in its own close()).
+    this.server.close(ignoreSocketError);
   }
 
   /**
@@ -391,7 +460,8 @@ export class HTTPServer {
   }
 
   #onRequest(req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean): void {
-    const request = this.#makeRequest(req, new NodeHTTPConnection(res, this.#options.no_keep_alive === true));
+    if (this.#draining) close_after_response(res);
+    const request = this.#makeRequest(req, new NodeHTTPConnection(res, this.#options.no_keep_alive === true || this.#draining));
     const refusal = this.#refusal(request, req);
     if (refusal !== 0) {
       refuse_request(res, refusal);
@@ -417,6 +487,10 @@ export class HTTPServer {
     this.#upgradedSockets.add(socket);
     (socket as TrackedSocket)[kUpgradedSockets] = this.#upgradedSockets;
     socket.on("close", forgetUpgradedSocket); // "on", not "once": a close happens once, and once() costs a wrapper per socket
+    if (this.#draining) {
+      refuse_on_socket(socket, 503);
+      return;
+    }
     const request = this.#makeRequest(req, new UpgradeConnection(req, socket, head));
     const refusal = this.#refusal(request, req);
     if (refusal === 0) this.#dispatch(request);

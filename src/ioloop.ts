@@ -10,12 +10,20 @@
  * which is in milliseconds.
  */
 import { app_log, exc_info } from "./log";
+import { install_signal_handlers, remove_signal_handlers } from "./shutdown";
 
-/** Something `IOLoop.stop()` stops, such as an HTTP server opened by `Application.listen`. */
+/** Something `IOLoop.stop()` stops, such as a listening `HTTPServer`. */
 export interface Stoppable {
-  /** Stops it; called once by `IOLoop.stop()`. */
-  stop(): void;
+  /** Stops it; called once by `IOLoop.stop()`. May return a promise that settles once it has stopped (a graceful drain). */
+  stop(): unknown;
+  /** Closes at once what `stop()` is still waiting for (a second signal). */
+  close_all_connections?(): unknown;
+  /** Seconds its `stop()` may take at most (a server's `shutdown_grace_period`). */
+  readonly shutdown_grace_period?: number;
 }
+
+/** The grace period a signal gives the process when no server says otherwise, in seconds. */
+const DEFAULT_GRACE_PERIOD = 10;
 
 /** A relative time, Python's `datetime.timedelta`: the fields present are added up. */
 export interface TimeDelta {
@@ -123,6 +131,8 @@ export class IOLoop {
   readonly #immediates = new Set<NodeJS.Immediate>();
   readonly #servers = new Set<Stoppable>();
   readonly #runSyncAborts = new Set<(err: Error) => void>();
+  /** Servers whose `stop()` is under way, and the promise that settles once all have stopped. */
+  #stopping: { servers: Stoppable[]; done: Promise<void> } = { servers: [], done: Promise.resolve() };
 
   /** The process's loop, made on first call (and again after `close()`). Never throws. */
   static current(): IOLoop {
@@ -136,7 +146,10 @@ export class IOLoop {
 
   /**
    * Runs the loop: keeps the process alive (with a ref'd timer) until `stop()` is called,
-   * then resolves. Does not block: callbacks, timers and servers run meanwhile.
+   * then resolves. Does not block: callbacks, timers and servers run meanwhile. While it runs,
+   * SIGTERM and SIGINT shut the process down gracefully (see `shutdown.ts`): the servers drain
+   * within their `shutdown_grace_period`, then the process ends with status 0; a second signal
+   * ends it at once with 128 + the signal's number (143 for SIGTERM, 130 for SIGINT).
    * @throws Error `IOLoop is already running` when started twice, `IOLoop is closed` after `close()`.
    */
   start(): Promise<void> {
@@ -144,6 +157,7 @@ export class IOLoop {
     if (this.#running !== null) throw new Error("IOLoop is already running");
     return new Promise((resolve) => {
       this.#running = { resolve, keepAlive: setInterval(noop, KEEP_ALIVE_MS) };
+      install_signal_handlers(this);
     });
   }
 
@@ -151,20 +165,48 @@ export class IOLoop {
    * Stops the loop: resolves the promise of `start()` and lets the process exit once nothing
    * else holds it; rejects any pending `run_sync` with `Event loop stopped before Future
    * completed.`; and stops (once) every server registered with `_register_server`, even when
-   * the loop was never started. Errors from a server's `stop()` are logged. Never throws.
+   * the loop was never started: a listening `HTTPServer` shuts down gracefully (see
+   * `HTTPServer.shutdown`; it holds the process until its connections are closed, at most its
+   * `shutdown_grace_period`). Removes the signal listeners `start()` installed. Errors from a
+   * server's `stop()` are logged. Never throws.
    */
   stop(): void {
     const running = this.#running;
     this.#running = null;
     if (running !== null) {
       clearInterval(running.keepAlive);
+      remove_signal_handlers(this);
       running.resolve();
     }
     for (const abort of this.#runSyncAborts) abort(new Error("Event loop stopped before Future completed."));
     this.#runSyncAborts.clear();
     const servers = [...this.#servers];
     this.#servers.clear();
-    for (const server of servers) this.#runCallback(server.stop.bind(server), []);
+    if (servers.length === 0) return;
+    const stops = servers.map((server) => this.#runCallback(server.stop.bind(server), []));
+    const done = Promise.all(stops).then(noop);
+    this.#stopping = { servers: [...this.#stopping.servers, ...servers], done: Promise.all([this.#stopping.done, done]).then(noop) };
+  }
+
+  /** The longest `shutdown_grace_period` of the registered servers (10 s when none says), in seconds. Never throws. */
+  _shutdown_grace_period(): number {
+    let longest: number | null = null;
+    for (const server of this.#servers) {
+      if (server.shutdown_grace_period !== undefined) longest = Math.max(longest ?? 0, server.shutdown_grace_period);
+    }
+    return longest ?? DEFAULT_GRACE_PERIOD;
+  }
+
+  /** Settles once every server `stop()` has stopped has finished stopping (their promises settled). Never rejects. */
+  _stopped(): Promise<void> {
+    return this.#stopping.done;
+  }
+
+  /** Closes at once every connection the servers being stopped still wait for (a second signal). Never throws. */
+  _close_all_connections(): void {
+    for (const server of this.#stopping.servers) {
+      if (server.close_all_connections) this.#runCallback(server.close_all_connections.bind(server), []);
+    }
   }
 
   /**
@@ -311,13 +353,15 @@ export class IOLoop {
     });
   }
 
-  #runCallback<A extends unknown[]>(callback: (...args: A) => unknown, args: A): void {
+  /** Runs a callback with its errors logged; resolves once its promise (if any) settles, never rejects. */
+  #runCallback<A extends unknown[]>(callback: (...args: A) => unknown, args: A): Promise<void> | undefined {
     try {
       const result = callback(...args);
-      if (isThenable(result)) result.then(undefined, (err: unknown) => logCallbackError(callback, err));
+      if (isThenable(result)) return Promise.resolve(result).then(noop, (err: unknown) => logCallbackError(callback, err));
     } catch (err) {
       logCallbackError(callback, err);
     }
+    return undefined;
   }
 }
 

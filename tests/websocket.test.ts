@@ -380,14 +380,14 @@ describe("closing", () => {
     expect(events).toEqual(["closed error"]);
   });
 
-  test("IOLoop.current().stop() closes the WebSockets of servers app.listen opened", async () => {
+  test("IOLoop.current().stop() closes the WebSockets (1001, Going Away) of servers app.listen opened", async () => {
     const loop = ioloop.IOLoop.current();
     const server = await new web.Application([["/echo", Echo]]).listen(0, "127.0.0.1").ready();
     const running = loop.start();
     const client = await open(`ws://127.0.0.1:${server.port}/echo`);
     loop.stop();
     await running;
-    expect((await client.closeInfo()).code).toBe(1006);
+    expect((await client.closeInfo()).code).toBe(1001);
   });
 
   test("close_all_connections closes open WebSockets too", async () => {

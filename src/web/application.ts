@@ -2,7 +2,6 @@ import * as autoreload from "../autoreload";
 import { url_escape } from "../escape";
 import { HTTPServer, type HTTPServerOptions } from "../httpserver";
 import type { HTTPServerRequest } from "../httputil/request";
-import { IOLoop } from "../ioloop";
 import { access_log, INFO, WARNING, ERROR } from "../log";
 import { HostMatches, RuleTable, URLSpec, type PathMatch } from "../routing";
 import { RequestHandler, type RequestHandlerClass } from "./handler";
@@ -150,18 +149,13 @@ export class Application {
 
   /**
    * Starts an `HTTPServer` for this application on `port` (0 picks a free one) and `address`
-   * (all interfaces when omitted). `IOLoop.current().stop()` closes it and its connections,
-   * WebSockets included, so that the process can end.
+   * (all interfaces when omitted). `IOLoop.current().stop()` (or SIGTERM/SIGINT while the loop
+   * runs) shuts it down gracefully, WebSockets included, so that the process can end (see
+   * `HTTPServer.shutdown`; `serverOptions.shutdown_grace_period` bounds it, default 10 s).
    */
   listen(port: number, address?: string, serverOptions: HTTPServerOptions = {}): HTTPServer {
     const server = new HTTPServer(this, serverOptions);
     server.listen(port, address);
-    IOLoop.current()._register_server({
-      stop: () => {
-        server.stop();
-        void server.close_all_connections();
-      },
-    });
     return server;
   }
 

@@ -1,6 +1,8 @@
 import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import WebSocket from "ws";
 import { UpgradeConnection } from "../httpserver";
+import { kGoingAway, type GoingAwaySocket } from "../httpserver-shutdown";
 import { HTTPHeaders } from "../httputil/headers";
 import { app_log, gen_log, exc_info } from "../log";
 import { RequestHandler, type Chunk, type CookieOptions } from "../web/handler";
@@ -16,6 +18,8 @@ const NO_STATUS = 1005;
 const ABNORMAL_CLOSURE = 1006;
 /** RFC 6455 7.4.1: the peer broke the server's policy (here: it stopped reading its output). */
 const POLICY_VIOLATION = 1008;
+/** RFC 6455 7.4.1: the server is going down. */
+const GOING_AWAY = 1001;
 const INTERNAL_ERROR = 1011;
 const NO_ARGS: unknown[] = [];
 const RESOLVED = Promise.resolve();
@@ -24,7 +28,7 @@ const BINARY_FRAME = Object.freeze({ binary: true });
 const NO_OUTPUT: Array<string | Buffer> = Object.freeze([]) as unknown as Array<string | Buffer>;
 
 type TaggedSocket = WebSocket & { [kHandler]?: WebSocketHandler };
-type TaggedStream = Socket & { [kHandler]?: WebSocketHandler };
+type TaggedStream = Socket & GoingAwaySocket & { [kHandler]?: WebSocketHandler };
 
 function rawToMessage(data: WebSocket.RawData, isBinary: boolean): string | Buffer {
   const buffer = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
@@ -63,6 +67,11 @@ function corkStream(this: TaggedStream): void {
 
 function uncorkStream(this: TaggedStream): void {
   this.uncork();
+}
+
+/** The server is shutting down (`HTTPServer.shutdown`): close with 1001. */
+function goAway(this: Duplex): void {
+  (this as TaggedStream)[kHandler]?.close(GOING_AWAY, "server shutting down");
 }
 
 function onStreamDrain(this: TaggedStream): void {
@@ -126,6 +135,8 @@ export class WebSocketHandler extends RequestHandler {
   #afterFrame: (() => void) | undefined = undefined;
   /** `max_write_buffer_size`, read once when the connection opens (not on every write). */
   #writeLimit: number | null = null;
+  /** The server began shutting down before this connection opened: close with 1001 after `open`. */
+  #goAwayAfterOpen = false;
 
   // ---- Hooks ----
 
@@ -368,6 +379,9 @@ export class WebSocketHandler extends RequestHandler {
     socket.on("pong", onSocketPong);
     const stream: TaggedStream = streamOf(socket);
     stream[kHandler] = this;
+    // `true`: the server began shutting down during the handshake; close once `open` has run.
+    this.#goAwayAfterOpen = stream[kGoingAway] === true;
+    stream[kGoingAway] = goAway;
     stream.on("drain", onStreamDrain);
     // Around ws's own "data" listener: what the handlers answer to one read goes out in one write.
     stream.prependListener("data", corkStream);
@@ -413,6 +427,7 @@ export class WebSocketHandler extends RequestHandler {
       if (this.#closedBeforeOpen) this.#notifyClose();
     }
     this.#release();
+    if (this.#goAwayAfterOpen) this.close(GOING_AWAY, "server shutting down");
   }
 
   // ---- Receiving ----
