@@ -9,7 +9,7 @@ import { websocket, web, log, testing } from "../src";
 import { hasToken, headerList, netloc } from "../src/websocket/handshake";
 import { expectLinear } from "./support/linearity";
 import { serve } from "./support/serve";
-import { connect, RecordingClient } from "./support/ws";
+import { connect, RecordingClient, floodUntilPending, settles } from "./support/ws";
 import { openSocket, readUntil, splitResponse } from "./support/wire";
 
 // Jest (30) fails the running test on an unhandled rejection (checked: a test that leaves one
@@ -94,25 +94,6 @@ describe("flow control", () => {
     }
   }
 
-  async function settles(promise: Promise<unknown>): Promise<boolean> {
-    let settled = false;
-    promise.then(
-      () => (settled = true),
-      () => (settled = true),
-    );
-    await new Promise((resolve) => setImmediate(resolve));
-    return settled;
-  }
-
-  /** Writes 1 MiB messages until one waits for the client; returns it wrapped. */
-  async function floodUntilPending(handler: Writer): Promise<{ pending: Promise<void> }> {
-    const big = Buffer.alloc(1 << 20);
-    for (let i = 0; i < 64; i++) {
-      const sent = handler.write_message(big, true);
-      if (!(await settles(sent))) return { pending: sent };
-    }
-    throw new Error("64 MiB went out to a client that reads nothing");
-  }
 
   const LISTENED = ["drain", "close", "end", "error", "finish"] as const;
   function listenerCounts(socket: Socket): number[] {

@@ -3,7 +3,7 @@ import { runInNewContext } from "node:vm";
 import WebSocket from "ws";
 import { web, websocket, log, testing, ioloop } from "../src";
 import { serve } from "./support/serve";
-import { connect, RecordingClient } from "./support/ws";
+import { connect, RecordingClient, floodUntilPending, settles } from "./support/ws";
 import { exchangeUntilClose, splitResponse } from "./support/wire";
 
 const events: string[] = [];
@@ -257,26 +257,6 @@ describe("flow control", () => {
     }
   }
 
-  /** Has `promise` settled within a turn of the event loop? */
-  async function settles(promise: Promise<unknown>): Promise<boolean> {
-    let settled = false;
-    promise.then(
-      () => (settled = true),
-      () => (settled = true),
-    );
-    await new Promise((resolve) => setImmediate(resolve));
-    return settled;
-  }
-
-  /** Writes 1 MiB messages (at most 64) until one is left waiting for the client; returns it (wrapped, so that awaiting this does not await it). */
-  async function floodUntilPending(handler: Writer): Promise<{ pending: Promise<void> }> {
-    const big = Buffer.alloc(1 << 20);
-    for (let i = 0; i < 64; i++) {
-      const sent = handler.write_message(big, true);
-      if (!(await settles(sent))) return { pending: sent };
-    }
-    throw new Error("64 MiB went out to a client that reads nothing");
-  }
 
   test("write_message resolves at once while the socket keeps up, then waits for a client that stops reading", async () => {
     const server = await serve([["/writer", Writer]]);

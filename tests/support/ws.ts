@@ -54,3 +54,27 @@ export function connect(url: string, protocols?: string[], options: WebSocket.Cl
     socket.once("error", reject);
   });
 }
+
+/** Has `promise` settled within a turn of the event loop? */
+export async function settles(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await new Promise((resolve) => setImmediate(resolve));
+  return settled;
+}
+
+/**
+ * Writes 1 MiB messages (at most 64) through `handler` until one is left waiting for a client
+ * that does not read; returns it wrapped, so that awaiting this does not await it.
+ */
+export async function floodUntilPending(handler: { write_message(m: Buffer, binary: boolean): Promise<void> }): Promise<{ pending: Promise<void> }> {
+  const big = Buffer.alloc(1 << 20);
+  for (let i = 0; i < 64; i++) {
+    const sent = handler.write_message(big, true);
+    if (!(await settles(sent))) return { pending: sent };
+  }
+  throw new Error("64 MiB went out to a client that reads nothing");
+}
