@@ -6,6 +6,7 @@
  */
 import { isPlainObject } from "./util";
 import { isUtf8 } from "node:buffer";
+import { stripPythonWhitespace } from "./strip";
 
 /** Encodings `url_unescape` can decode percent-escaped bytes with. */
 export type UrlEncoding = "utf-8" | "latin1";
@@ -156,15 +157,13 @@ export function json_decode(value: string | Buffer): any {
 }
 
 const CONTROL_OR_SPACE_RUN_RE = /[\x00-\x20]+/g;
-const PY_EDGE_WHITESPACE_RE =
-  /^[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
 
 /**
  * Collapses every run of control characters and spaces (U+0000..U+0020)
  * into one space and strips whitespace from both ends.
  */
 export function squeeze(value: string): string {
-  return value.replace(CONTROL_OR_SPACE_RUN_RE, " ").replace(PY_EDGE_WHITESPACE_RE, "");
+  return stripPythonWhitespace(value.replace(CONTROL_OR_SPACE_RUN_RE, " "));
 }
 
 const HEX_UPPER = Array.from({ length: 256 }, (_, b) => "%" + b.toString(16).toUpperCase().padStart(2, "0"));

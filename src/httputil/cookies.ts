@@ -3,6 +3,7 @@
  * response headers) as Tornado does them.
  */
 import { format_timestamp } from "./util";
+import { stripPythonWhitespace } from "../strip";
 
 /** Raised for a cookie that cannot be written safely: a bad name, value or attribute. */
 export class CookieError extends Error {
@@ -13,8 +14,6 @@ export class CookieError extends Error {
   }
 }
 
-const EDGE_WHITESPACE_RE =
-  /^[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
 const COOKIE_ESCAPE_RE = /\\(?:([0-3][0-7][0-7])|([^\n]))/g;
 
 function unescapeCookieChar(_match: string, octal: string | undefined, char: string | undefined): string {
@@ -39,8 +38,8 @@ export function parse_cookie(header: string): Record<string, string> {
   const cookies: Record<string, string> = Object.create(null);
   for (const chunk of header.split(";")) {
     const eq = chunk.indexOf("=");
-    const name = (eq < 0 ? "" : chunk.slice(0, eq)).replace(EDGE_WHITESPACE_RE, "");
-    const value = (eq < 0 ? chunk : chunk.slice(eq + 1)).replace(EDGE_WHITESPACE_RE, "");
+    const name = stripPythonWhitespace(eq < 0 ? "" : chunk.slice(0, eq));
+    const value = stripPythonWhitespace(eq < 0 ? chunk : chunk.slice(eq + 1));
     if (name !== "" || value !== "") cookies[name] = unquoteCookie(value);
   }
   return cookies;
