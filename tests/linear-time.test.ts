@@ -137,6 +137,11 @@ describe("escape functions", () => {
     ["json_encode", (n: number) => "</\u00e9,:\"".repeat(n / 6), escape.json_encode],
     ["to_unicode", (n: number) => Buffer.from("\u00e9".repeat(n / 2)), escape.to_unicode],
     ["utf8", (n: number) => "\u{1F600}".repeat(n / 2), escape.utf8],
+    ["linkify: a-a-a... (a word boundary at every character)", (n: number) => "a-".repeat(n / 2), (s: string) => escape.linkify(s)],
+    ["linkify: protocol runs with a failing tail", (n: number) => "a-".repeat(n / 4) + "a:/" + "!".repeat(n / 2), (s: string) => escape.linkify(s)],
+    ["linkify: many URLs", (n: number) => "http://a.b/c-d ".repeat(n / 15), (s: string) => escape.linkify(s, true)],
+    ["linkify: www. with punctuation", (n: number) => "www.".repeat(n / 8) + "!".repeat(n / 2), (s: string) => escape.linkify(s)],
+    ["linkify: parentheses", (n: number) => "http://(" + "(a)".repeat(n / 3), (s: string) => escape.linkify(s)],
     ["Python strip", (n: number) => "\u3000 " + "x" + " \u2000".repeat(n / 2) + "x" + "\t".repeat(n), stripPythonWhitespace],
   ] as Array<[string, (n: number) => unknown, (input: any) => unknown]>)("%s", (_name, build, run) => {
     expectLinear(build, run);
