@@ -4,9 +4,8 @@
  *
  * Python's `bytes` is a `Buffer` here and Python's `None` is `null`.
  */
-import { isPlainObject } from "./util";
+import { isPlainObject, stripPythonWhitespace } from "./util";
 import { isUtf8 } from "node:buffer";
-import { stripPythonWhitespace } from "./strip";
 
 /** Encodings `url_unescape` can decode percent-escaped bytes with. */
 export type UrlEncoding = "utf-8" | "latin1";

@@ -3,13 +3,14 @@
 // tests/support/linearity.ts). Sizes are characters unless the builder says otherwise.
 import * as escape from "../src/escape";
 import { web } from "../src";
+import { removeslash } from "../src/web/decorators";
 import { parse_cookie } from "../src/httputil/cookies";
 import { HTTPHeaders } from "../src/httputil/headers";
 import { split_host_and_port, url_concat } from "../src/httputil/util";
 import { HTTPServerRequest } from "../src/httputil";
 import { create_signed_value, decode_signed_value } from "../src/web/signing";
 import { decode_xsrf_token } from "../src/web/xsrf";
-import { stripPythonWhitespace } from "../src/strip";
+import { stripPythonWhitespace } from "../src/util";
 import { expectLinear } from "./support/linearity";
 import { serve } from "./support/serve";
 import { openSocket, readUntil } from "./support/wire";
@@ -210,6 +211,47 @@ describe("hosts, signed values and tokens", () => {
         return handler;
       },
       (handler) => guarded.call(handler),
+    );
+  });
+});
+
+describe("path and arguments", () => {
+  class Slashes extends web.RequestHandler {
+    @removeslash
+    override get(): void {
+      this.write("served");
+    }
+  }
+
+  test("removeslash: a long run of slashes before the last segment", () => {
+    const get = Slashes.prototype.get as unknown as (this: unknown) => unknown;
+    expectLinear(
+      (n) => ({ request: { method: "GET", path: "/a" + "/".repeat(n) + "x/", query: "" }, redirect: () => undefined }),
+      (handler) => get.call(handler),
+    );
+  });
+
+  test("removeslash over a socket: /a, 60,000 slashes, x/ redirects at once", async () => {
+    const server = await serve([["/.*", Slashes]], {}, { max_header_size: 128 * 1024 });
+    const path = "/a" + "/".repeat(60000) + "x/";
+    const started = Date.now();
+    const socket = await openSocket(server.port);
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    const response = await readUntil(socket, (got) => got.includes("\r\n\r\n"));
+    socket.destroy();
+    expect(response).toMatch(/^HTTP\/1\.1 301 /);
+    expect(response).toContain(`\r\nLocation: ${path.slice(0, -1)}\r\n`);
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  test("get_argument's strip over a long run of spaces", () => {
+    class Args extends web.RequestHandler {}
+    expectLinear(
+      (n) => {
+        const request = new HTTPServerRequest({ uri: "/?a=" + "+".repeat(n) + "x" + "+".repeat(n) });
+        return new Args(new web.Application([]), request);
+      },
+      (handler) => handler.get_argument("a"),
     );
   });
 });

@@ -9,7 +9,9 @@ import { HTTPHeaders } from "../src/httputil/headers";
 import { HTTPInputError } from "../src/httputil/errors";
 import { HTTPServerRequest } from "../src/httputil";
 import { Template } from "../src/template";
-import { isPythonWhitespace, stripPythonWhitespace } from "../src/strip";
+import { web } from "../src";
+import { serve } from "./support/serve";
+import { isPythonWhitespace, stripPythonWhitespace } from "../src/util";
 
 const RUNS = { numRuns: 300 };
 
@@ -377,5 +379,19 @@ describe("template autoescaping", () => {
       }),
       RUNS,
     );
+  });
+});
+
+describe("get_argument strips as Python's str.strip()", () => {
+  class Echo extends web.RequestHandler {
+    get(): void {
+      this.write(escape.json_encode([this.get_argument("a"), this.get_argument("a", null, false)]));
+    }
+  }
+
+  test("U+0085 is stripped and U+FEFF is kept, over a socket", async () => {
+    const server = await serve([["/", Echo]]);
+    const response = await server.fetch("/?a=%C2%85x%EF%BB%BF");
+    expect(JSON.parse(response.body.toString("utf8"))).toEqual(["x\ufeff", "\u0085x\ufeff"]);
   });
 });

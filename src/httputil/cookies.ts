@@ -3,7 +3,7 @@
  * response headers) as Tornado does them.
  */
 import { format_timestamp } from "./util";
-import { stripPythonWhitespace } from "../strip";
+import { stripPythonWhitespace } from "../util";
 
 /** Raised for a cookie that cannot be written safely: a bad name, value or attribute. */
 export class CookieError extends Error {
