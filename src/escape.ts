@@ -441,11 +441,50 @@ const SPACE = "\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028
 /** Python's Unicode `\b`. */
 const BOUNDARY = `(?:(?<=[${WORD}])(?![${WORD}])|(?<![${WORD}])(?=[${WORD}]))`;
 const URL_CHAR = `(?:[^${SPACE}&()]|&amp;|&quot;)`;
-const URL_RE = new RegExp(
-  `${BOUNDARY}((?:([${WORD}-]+):(\\/{1,3})|www[.])` +
-    `(?:(?:${URL_CHAR}*(?:[^!"#$%&'()*+,.:;<=>?@\\[\\]^\`{|}~${SPACE}]))|(?:\\(${URL_CHAR}*\\)))+)`,
-  "gu",
-);
+const URL_TAIL =
+  `(?:(?:${URL_CHAR}*(?:[^!"#$%&'()*+,.:;<=>?@\\[\\]^\`{|}~${SPACE}]))|(?:\\(${URL_CHAR}*\\)))+)`;
+/** Tornado's URL pattern, tried at one position (sticky): groups are the URL, its protocol and its slashes. */
+const URL_RE = new RegExp(`${BOUNDARY}((?:([${WORD}-]+):(\\/{1,3})|www[.])${URL_TAIL}`, "uy");
+/** The same with the `protocol:` branch disabled (`(?!)` never matches), so the groups keep their numbers. */
+const WWW_URL_RE = new RegExp(`${BOUNDARY}((?:(?!)([${WORD}-]+):(\\/{1,3})|www[.])${URL_TAIL}`, "uy");
+/** Where a match can start: a word boundary before a word character or `-`. */
+const URL_START_RE = new RegExp(`${BOUNDARY}(?=[${WORD}-])`, "gu");
+/** A run of the characters a protocol name is made of, from one position (sticky). */
+const PROTOCOL_RUN_RE = new RegExp(`[${WORD}-]*`, "uy");
+
+type UrlReplacer = (url: string, proto: string | undefined, slashes: string | undefined) => string;
+
+/**
+ * `html.replace(URL_RE, replace)` as Python's `re.sub` would do it with one global pattern, in
+ * linear time. The global pattern retries `[\w-]+:` from every word boundary inside a run such as
+ * `a-a-a-...` (quadratic); but the protocol branch from any position in a run reaches the same
+ * `:` at the run's end, so once it has failed from one position it fails from every later one in
+ * the run, and only the `www.` branch is tried there.
+ */
+function replaceUrls(html: string, replace: UrlReplacer): string {
+  let out = "";
+  let copied = 0;
+  let protocolFailsBefore = -1;
+  URL_START_RE.lastIndex = 0;
+  for (let start = URL_START_RE.exec(html); start !== null; start = URL_START_RE.exec(html)) {
+    const at = start.index;
+    const pattern = at < protocolFailsBefore ? WWW_URL_RE : URL_RE;
+    pattern.lastIndex = at;
+    const m = pattern.exec(html);
+    if (m !== null) {
+      out += html.slice(copied, at) + replace(m[1], m[2], m[3]);
+      copied = URL_START_RE.lastIndex = at + m[0].length;
+      continue;
+    }
+    if (pattern === URL_RE) {
+      PROTOCOL_RUN_RE.lastIndex = at;
+      protocolFailsBefore = at + PROTOCOL_RUN_RE.exec(html)![0].length;
+    }
+    // A zero-width match leaves lastIndex in place: step over this code point.
+    URL_START_RE.lastIndex = at + ((html.codePointAt(at) ?? 0) > 0xffff ? 2 : 1);
+  }
+  return copied === 0 ? html : out + html.slice(copied);
+}
 
 const MAX_LEN = 30;
 
@@ -507,9 +546,9 @@ export function linkify(
     permittedProtocols = shortenOrOptions.permitted_protocols ?? ["http", "https"];
   }
   const fixedParams = typeof extraParams === "string" && extraParams ? " " + extraParams.trim() : "";
-  return xhtml_escape(typeof text === "string" ? text : Buffer.from(text)).replace(
-    URL_RE,
-    (_match, url: string, proto: string | undefined, slashes: string | undefined) => {
+  return replaceUrls(
+    xhtml_escape(typeof text === "string" ? text : Buffer.from(text)),
+    (url: string, proto: string | undefined, slashes: string | undefined) => {
       if (requireProtocol && !proto) return url;
       if (proto && !permittedProtocols.includes(proto)) return url;
       const href = proto ? url : "http://" + url;

@@ -6,6 +6,7 @@
  * something that makes it fail.
  */
 import { escape, httputil, web } from "../src";
+import { removeslash } from "../src/web/decorators";
 import { parse_cookie } from "../src/httputil/cookies";
 import { _parsePythonInt } from "../src/web/signing";
 import { decode_xsrf_token } from "../src/web/xsrf";
@@ -80,6 +81,9 @@ describe("escape", () => {
     ["entities", (n) => "http://" + run(n, "&amp;")],
     ["many schemes", (n) => run(n, "a:/")],
     ["www without an end", (n) => run(n, "www.")],
+    ["a-a-a... (a word boundary at every character)", (n) => run(n, "a-")],
+    ["protocol runs with a failing tail", (n) => run(n / 2, "a-") + "a:/" + "!".repeat(n / 2)],
+    ["www. then punctuation", (n) => run(n / 2, "www.") + "!".repeat(n / 2)],
   ])("linkify: %s", (_name, build) => {
     expectLinear(build, (text) => escape.linkify(text), { small: 1024, large: 16384 });
   });
@@ -180,5 +184,43 @@ describe("over a socket", () => {
     socket.destroy();
     expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n60002$/);
     expect(elapsedMs).toBeLessThan(500); // the quadratic trim took about 2 s here
+  });
+});
+
+describe("path and arguments", () => {
+  class Slashes extends web.RequestHandler {
+    @removeslash
+    override get(): void {
+      this.write("served");
+    }
+  }
+
+  test("removeslash: a long run of slashes before the last segment", () => {
+    const get = Slashes.prototype.get as unknown as (this: unknown) => unknown;
+    expectLinear(
+      (n) => ({ request: { method: "GET", path: "/a" + "/".repeat(n) + "x/", query: "" }, redirect: () => undefined }),
+      (handler) => get.call(handler),
+    );
+  });
+
+  test("removeslash over a socket: /a, 60,000 slashes, x/ redirects at once", async () => {
+    const server = await serve([["/.*", Slashes]], {}, { max_header_size: 128 * 1024, max_uri_size: 128 * 1024 });
+    const path = "/a" + "/".repeat(60000) + "x/";
+    const started = Date.now();
+    const socket = await openSocket(server.port);
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    const response = await readUntil(socket, (got) => got.includes("\r\n\r\n"));
+    socket.destroy();
+    expect(response).toMatch(/^HTTP\/1\.1 301 /);
+    expect(response).toContain(`\r\nLocation: ${path.slice(0, -1)}\r\n`);
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  test("get_argument's strip over a long run of spaces", () => {
+    class Args extends web.RequestHandler {}
+    expectLinear(
+      (n) => new Args(new web.Application([]), new httputil.HTTPServerRequest({ uri: "/?a=" + "+".repeat(n) + "x" + "+".repeat(n) })),
+      (handler) => handler.get_argument("a"),
+    );
   });
 });

@@ -1,7 +1,9 @@
 import fc from "fast-check";
-import { escape, httputil, template } from "../src";
+import { escape, httputil, template, web } from "../src";
 import { parse_cookie } from "../src/httputil/cookies";
 import { etagMatches } from "../src/web/output";
+import { pyStrip } from "../src/util";
+import { serve } from "./support/serve";
 
 // Property tests of what reads client bytes or writes them into pages: no generated input throws
 // out of the framework except through a documented error, round trips hold, and with autoescape
@@ -229,5 +231,63 @@ describe("If-None-Match", () => {
     const header = fc.string({ unit: fc.constantFrom('"', "W", "/", "*", ",", " ", "a", "b"), maxLength: 30 });
     const etag = fc.constantFrom('"a"', 'W/"a"', '"ab"', '""', '"b"');
     fc.assert(fc.property(etag, header, (e, h) => expect(etagMatches(e, h)).toBe(byRegex(e, h))), { numRuns: 2000 });
+  });
+});
+
+/** Tornado's pattern as one global regular expression: what linkify did before its linear scan. */
+function linkifyReference(text: string): string {
+  const word = "\\p{L}\\p{N}_";
+  const space = "\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+  const boundary = `(?:(?<=[${word}])(?![${word}])|(?<![${word}])(?=[${word}]))`;
+  const urlChar = `(?:[^${space}&()]|&amp;|&quot;)`;
+  const urlRe = new RegExp(
+    `${boundary}((?:([${word}-]+):(\\/{1,3})|www[.])` +
+      `(?:(?:${urlChar}*(?:[^!"#$%&'()*+,.:;<=>?@\\[\\]^\`{|}~${space}]))|(?:\\(${urlChar}*\\)))+)`,
+    "gu",
+  );
+  return escape.xhtml_escape(text).replace(urlRe, (_m, url: string, proto: string | undefined) => {
+    if (proto && !["http", "https", "a-b"].includes(proto)) return url;
+    return `<a href="${proto ? url : "http://" + url}">${url}</a>`;
+  });
+}
+
+test("linkify finds exactly the URLs Tornado's single global pattern finds", () => {
+  const piece = fc.constantFrom(
+    "http://", "https:", "//", ":", "/", "www.", "www", ".", "-", "a-", "a-b:", "a", "\u00e9", "\u4e2d", "\u{1F600}",
+    " ", "(", ")", "&", "&amp;", "<", "'", "!", "?", "#", "_", "9", "\u3000", ",",
+  );
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 25 }).map((parts) => parts.join("")), (text) => {
+      expect(escape.linkify(text, false, "", false, ["http", "https", "a-b"])).toBe(linkifyReference(text));
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test("pyStrip removes exactly Python's whitespace set from both ends", () => {
+  const ws = "[\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+  const reference = (s: string) => s.replace(new RegExp(`^${ws}+`), "").replace(new RegExp(`${ws}+$`), "");
+  const edges = fc.string({ unit: fc.constantFrom(" ", "\t", "\x1c", "\x85", "\u3000", "\ufeff", "\u200b", "a"), maxLength: 20 });
+  fc.assert(fc.property(fc.oneof(anyText, edges), (s) => expect(pyStrip(s)).toBe(reference(s))), RUNS);
+  const single = new RegExp(`^${ws}$`);
+  const mismatched: number[] = [];
+  for (let code = 0; code <= 0xffff; code++) {
+    const c = String.fromCharCode(code);
+    if ((pyStrip("a" + c) === "a") !== single.test(c)) mismatched.push(code);
+  }
+  expect(mismatched).toEqual([]);
+});
+
+describe("get_argument strips as Python's str.strip()", () => {
+  class Echo extends web.RequestHandler {
+    get(): void {
+      this.write(escape.json_encode([this.get_argument("a"), this.get_argument("a", null, false)]));
+    }
+  }
+
+  test("U+0085 is stripped and U+FEFF is kept, over a socket", async () => {
+    const server = await serve([["/", Echo]]);
+    const response = await server.fetch("/?a=%C2%85x%EF%BB%BF");
+    expect(JSON.parse(response.body.toString("utf8"))).toEqual(["x\ufeff", "\u0085x\ufeff"]);
   });
 });

@@ -7,7 +7,7 @@ import { responses } from "../httputil/util";
 import type { HTTPConnection, HTTPServerRequest, Morsel } from "../httputil/request";
 import { app_log, gen_log, exc_info } from "../log";
 import { version } from "../version";
-import { isPlainObject, isPromiseLike } from "../util";
+import { isPlainObject, isPromiseLike, pyStrip } from "../util";
 import { HTTPError, Finish, MissingArgumentError } from "./errors";
 import type { Application, Settings } from "./application";
 import type { OutputTransform } from "./transforms";
@@ -547,7 +547,7 @@ export class RequestHandler {
     if (raw === undefined) return [];
     return raw.map((value) => {
       const text = this.decode_argument(value, name).replace(CONTROL_CHARS, " ");
-      return strip ? text.trim() : text;
+      return strip ? pyStrip(text) : text;
     });
   }
 
