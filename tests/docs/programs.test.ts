@@ -107,19 +107,23 @@ test("05: a page of 127.0.0.1 opening ws://localhost is refused with a 403 whose
   await output.waitFor(new RegExp(`Cross origin websockets not allowed: Origin http://127\\.0\\.0\\.1:${port}, Host localhost:${port}`));
 });
 
-test("06: the chat page carries its client, and a message reaches everyone in the room", async () => {
+test("06: the chat page links its stylesheet, and a named message reaches everyone in the room", async () => {
   const { base } = await run("06-chat");
-  expect((await testing.fetch(`${base}/`)).text).toContain('"/ws/chat"');
+  const page = (await testing.fetch(`${base}/`)).text;
+  expect(page).toContain('"/ws/chat?name="');
+  const href = page.match(/href="(\/static\/chat\.css\?v=[0-9a-f]{128})"/)![1];
+  expect((await testing.fetch(`${base}${href}`)).code).toBe(200);
   const url = `${base.replace("http", "ws")}/ws/chat`;
-  const ada = await websocket.websocket_connect(url);
-  expect(await ada.read_message()).toBe("Someone joined: 1 here now.");
-  const bob = await websocket.websocket_connect(url);
-  expect(await ada.read_message()).toBe("Someone joined: 2 here now.");
-  expect(await bob.read_message()).toBe("Someone joined: 2 here now.");
-  await bob.write_message("Merhaba");
-  expect([await ada.read_message(), await bob.read_message()]).toEqual(["Merhaba", "Merhaba"]);
-  bob.close();
-  expect(await ada.read_message()).toBe("Someone left: 1 here now.");
+  const next = async (connection: websocket.WebSocketClientConnection) => JSON.parse(String(await connection.read_message()));
+  const ada = await websocket.websocket_connect(`${url}?name=Ada`);
+  expect(await next(ada)).toEqual({ notice: "Ada joined: 1 here now." });
+  const guest = await websocket.websocket_connect(url);
+  expect(await next(ada)).toEqual({ notice: "Guest joined: 2 here now." });
+  expect(await next(guest)).toEqual({ notice: "Guest joined: 2 here now." });
+  await guest.write_message("Merhaba");
+  expect([await next(ada), await next(guest)]).toEqual([{ name: "Guest", text: "Merhaba" }, { name: "Guest", text: "Merhaba" }]);
+  guest.close();
+  expect(await next(ada)).toEqual({ notice: "Guest left: 1 here now." });
   ada.close();
 });
 
