@@ -1,0 +1,22 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { satisfies } from "semver";
+import { ROOT } from "../support/process";
+
+// The README promises Node.js 20: `npm install` in a fresh clone must not warn EBADENGINE. Every
+// package the lockfile would install (dev dependencies included, as `npm install` installs them)
+// accepts the Node running the tests; the benchmark's peers live in bench/package.json.
+
+test("every package of package-lock.json accepts this Node, and the benchmark's peers are not among them", () => {
+  const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as {
+    packages: Record<string, { engines?: { node?: string } | string[] }>;
+  };
+  const refused = Object.entries(lock.packages)
+    .filter(([path, meta]) => path !== "" && !Array.isArray(meta.engines) && meta.engines?.node !== undefined)
+    .filter(([, meta]) => !satisfies(process.version, (meta.engines as { node: string }).node, { includePrerelease: true }))
+    .map(([path, meta]) => `${path}: node ${(meta.engines as { node: string }).node}`);
+  expect(refused).toEqual([]);
+  expect(Object.keys(lock.packages).filter((p) => /node_modules\/(fastify|express)$/.test(p))).toEqual([]);
+  const bench = JSON.parse(readFileSync(join(ROOT, "bench", "package.json"), "utf8"));
+  expect(Object.keys(bench.dependencies).sort()).toEqual(["express", "fastify"]);
+});
