@@ -1,7 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { satisfies } from "semver";
 import { ROOT } from "../support/process";
+
+// semver comes with npm's own tooling (through jest); it has no types of its own here.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { satisfies } = require("semver") as { satisfies(version: string, range: string, options?: { includePrerelease?: boolean }): boolean };
 
 // The README promises Node.js 20: `npm install` in a fresh clone must not warn EBADENGINE. Every
 // package the lockfile would install (dev dependencies included, as `npm install` installs them)
