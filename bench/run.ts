@@ -488,7 +488,9 @@ function machineInfo(): Record<string, string> {
   const model = /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? "unknown";
   const ver = (p: string) => {
     try {
-      return (JSON.parse(readFileSync(join(ROOT, "node_modules", p, "package.json"), "utf8")) as { version: string }).version;
+      const local = join(ROOT, "bench", "node_modules", p, "package.json");
+      const file = existsSync(local) ? local : join(ROOT, "node_modules", p, "package.json");
+      return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
     } catch {
       return "absent";
     }

@@ -109,7 +109,7 @@ export class Application extends web.Application {
         ["/", MainHandler],
         ["/chatsocket", ChatSocketHandler],
       ],
-      { template_path: join(__dirname, "templates") },
+      { template_path: join(__dirname, "templates"), static_path: join(__dirname, "static") },
     );
   }
 }

@@ -359,7 +359,11 @@ export class WebSocketHandler extends RequestHandler {
     if (origin !== undefined) {
       const allowed = this.check_origin(origin);
       if (isPromiseLike(allowed)) throw new TypeError("check_origin() must return a boolean, not a Promise");
-      if (!allowed) return { status: 403, message: "Cross origin websockets not allowed" };
+      if (!allowed) {
+        // Tornado logs only the message; naming both sides shows a localhost/127.0.0.1 mix-up at once.
+        gen_log.warning("Cross origin websockets not allowed: Origin %s, Host %s", origin, headers.get("Host") ?? "(none)");
+        return { status: 403, message: "Cross origin websockets not allowed" };
+      }
     }
     if (!SUPPORTED_VERSIONS.has(headers.get("Sec-WebSocket-Version") ?? "")) return { status: 426, message: "" };
     if (!headers.has("Host") || !headers.has("Sec-WebSocket-Key")) return { status: 400, message: "Missing/Invalid WebSocket headers" };

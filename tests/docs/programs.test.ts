@@ -1,6 +1,8 @@
-import type { ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
+import { connect } from "node:net";
 import { testing, websocket } from "../../src";
-import { fetchWhenUp, freePort, ProgramOutput, startProgram, stopProgram } from "../support/process";
+import { fetchWhenUp, freePort, ProgramOutput, ROOT, startProgram, stopProgram } from "../support/process";
+import { docsPages } from "./tutorial";
 
 // Each chapter's complete program, started as the chapter says (`npx tsx docs/code/.../app.ts`,
 // with PORT set to a free port instead of 8888), answers what the chapter says it answers.
@@ -33,6 +35,8 @@ test("01: the first app says hello and tells where it listens", async () => {
   const { base, output } = await run("01-first-app");
   expect((await testing.fetch(`${base}/`)).text).toBe("Hello, world");
   await output.waitFor(/Listening on http:\/\/localhost:\d+\//);
+  // Chapter 1 shows the line printed for each request, and chapter 8 says earlier chapters print it.
+  await output.waitFor(/\[I \d{6} [\d:]{8} tornado\.access\] 200 GET \/ \(127\.0\.0\.1\) [\d.]+ms/);
 });
 
 test("02: routes pass capture groups and arguments, and the about page drops its slash", async () => {
@@ -86,19 +90,40 @@ test("05: Geri sends every message back and prints the tutorial's lines", async 
   await output.waitFor(/Bağlantı kuruldu\n[\s\S]*Merhaba\n[\s\S]*Bağlantı kapandı/);
 });
 
-test("06: the chat page carries its client, and a message reaches everyone in the room", async () => {
+test("05: a page of 127.0.0.1 opening ws://localhost is refused with a 403 whose log line names both", async () => {
+  const { base, output } = await run("05-websockets");
+  const port = new URL(base).port;
+  const response = await testing.fetch(`${base}/ws/geri`, {
+    headers: {
+      Host: `localhost:${port}`,
+      Origin: `http://127.0.0.1:${port}`,
+      Upgrade: "websocket",
+      Connection: "Upgrade",
+      "Sec-WebSocket-Version": "13",
+      "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+    },
+  });
+  expect([response.code, response.text]).toEqual([403, "Cross origin websockets not allowed"]);
+  await output.waitFor(new RegExp(`Cross origin websockets not allowed: Origin http://127\\.0\\.0\\.1:${port}, Host localhost:${port}`));
+});
+
+test("06: the chat page links its stylesheet, and a named message reaches everyone in the room", async () => {
   const { base } = await run("06-chat");
-  expect((await testing.fetch(`${base}/`)).text).toContain('"/ws/chat"');
+  const page = (await testing.fetch(`${base}/`)).text;
+  expect(page).toContain('"/ws/chat?name="');
+  const href = page.match(/href="(\/static\/chat\.css\?v=[0-9a-f]{128})"/)![1];
+  expect((await testing.fetch(`${base}${href}`)).code).toBe(200);
   const url = `${base.replace("http", "ws")}/ws/chat`;
-  const ada = await websocket.websocket_connect(url);
-  expect(await ada.read_message()).toBe("Someone joined: 1 here now.");
-  const bob = await websocket.websocket_connect(url);
-  expect(await ada.read_message()).toBe("Someone joined: 2 here now.");
-  expect(await bob.read_message()).toBe("Someone joined: 2 here now.");
-  await bob.write_message("Merhaba");
-  expect([await ada.read_message(), await bob.read_message()]).toEqual(["Merhaba", "Merhaba"]);
-  bob.close();
-  expect(await ada.read_message()).toBe("Someone left: 1 here now.");
+  const next = async (connection: websocket.WebSocketClientConnection) => JSON.parse(String(await connection.read_message()));
+  const ada = await websocket.websocket_connect(`${url}?name=Ada`);
+  expect(await next(ada)).toEqual({ notice: "Ada joined: 1 here now." });
+  const guest = await websocket.websocket_connect(url);
+  expect(await next(ada)).toEqual({ notice: "Guest joined: 2 here now." });
+  expect(await next(guest)).toEqual({ notice: "Guest joined: 2 here now." });
+  await guest.write_message("Merhaba");
+  expect([await next(ada), await next(guest)]).toEqual([{ name: "Guest", text: "Merhaba" }, { name: "Guest", text: "Merhaba" }]);
+  guest.close();
+  expect(await next(ada)).toEqual({ notice: "Guest left: 1 here now." });
   ada.close();
 });
 
@@ -106,6 +131,35 @@ test("07: the app under test also runs as a program", async () => {
   const { base } = await run("07-testing");
   expect((await testing.fetch(`${base}/?name=Ada`)).text).toBe("Hello, Ada");
 });
+
+/** True when something accepts connections on `port` of 127.0.0.1. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("error", () => resolve(false));
+  });
+}
+
+test("08: the loop of four servers, as the chapter gives it, stops whole on Ctrl+C", async () => {
+  const line = docsPages().find((p) => p.path === "docs/en/08-deploying.md")!.blocks.find((b) => b.code.startsWith("(for port"))!.code.trim();
+  const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const command = line.replace("8001 8002 8003 8004", ports.join(" "));
+  // Its own process group, as a terminal's foreground job: Ctrl+C is SIGINT to the whole group.
+  const shell = spawn("bash", ["-c", command], { cwd: ROOT, detached: true, stdio: "ignore" });
+  children.push(shell);
+  for (const port of ports) await fetchWhenUp(`http://127.0.0.1:${port}/`, 30_000);
+  process.kill(-shell.pid!, "SIGINT");
+  // The shell returns at once; each server then closes as its process ends.
+  const deadline = Date.now() + 20_000;
+  let open = ports.map(() => true);
+  while (open.some(Boolean) && Date.now() < deadline) {
+    open = await Promise.all(ports.map(listening));
+    if (open.some(Boolean)) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (open.some(Boolean)) process.kill(-shell.pid!, "SIGKILL");
+  expect(open).toEqual([false, false, false, false]);
+}, 60_000);
 
 test("08: behind a proxy, the app reports the client's address and scheme from the proxy's headers", async () => {
   const { base } = await run("08-deploying");

@@ -79,3 +79,20 @@ test("every relative link in docs/ and the README points to a file that exists",
   expect(linked.length).toBeGreaterThan(0);
   expect(linked.filter((link) => !link.exists)).toEqual([]);
 });
+
+test("the Turkish chapters keep to the glossary of docs/tr/README.md", () => {
+  const turkish = pages.filter((p) => p.path.startsWith("docs/tr/") && p.path !== "docs/tr/README.md");
+  expect(page("docs/tr/README.md")!.text).toContain("## Sözlük");
+  // Calques the glossary replaces: "kaçırmak" for escape, "çözülür" for a Promise's resolve.
+  const banned = /kaçırın|kaçırır|kaçırarak|kaçırılmış|kaçırmayı|çözülür|çözülen/g;
+  const found = turkish.flatMap((p) => [...p.text.matchAll(banned)].map((m) => `${p.path}: ${m[0]}`));
+  expect(found).toEqual([]);
+});
+
+test("Turkish links to pages that exist only in English say so", () => {
+  const englishOnly = /\]\(((?:\.\.\/)+(?:porting|architecture|performance|README)\.md[^)]*)\)(?! \(İngilizce\))/g;
+  const unmarked = pages
+    .filter((p) => p.path.startsWith("docs/tr/"))
+    .flatMap((p) => [...p.text.matchAll(englishOnly)].filter((m) => !m[1].startsWith("../en/")).map((m) => `${p.path}: ${m[1]}`));
+  expect(unmarked).toEqual([]);
+});

@@ -7,13 +7,16 @@ class ChatPage extends web.RequestHandler {
   }
 }
 
+type Message = { name: string; text: string } | { notice: string };
+
 class ChatSocket extends websocket.WebSocketHandler {
   static clients = new Set<ChatSocket>();
+  name = "";
 
-  static broadcast(text: string) {
+  static broadcast(message: Message) {
     for (const client of ChatSocket.clients) {
       try {
-        client.write_message(text);
+        client.write_message(message);
       } catch (error) {
         if (!(error instanceof websocket.WebSocketClosedError)) throw error;
       }
@@ -21,17 +24,18 @@ class ChatSocket extends websocket.WebSocketHandler {
   }
 
   open() {
+    this.name = this.get_argument("name", "").trim().slice(0, 30) || "Guest";
     ChatSocket.clients.add(this);
-    ChatSocket.broadcast(`Someone joined: ${ChatSocket.clients.size} here now.`);
+    ChatSocket.broadcast({ notice: `${this.name} joined: ${ChatSocket.clients.size} here now.` });
   }
 
   on_message(message: string | Buffer) {
-    ChatSocket.broadcast(message.toString());
+    ChatSocket.broadcast({ name: this.name, text: message.toString() });
   }
 
   on_close() {
     ChatSocket.clients.delete(this);
-    ChatSocket.broadcast(`Someone left: ${ChatSocket.clients.size} here now.`);
+    ChatSocket.broadcast({ notice: `${this.name} left: ${ChatSocket.clients.size} here now.` });
   }
 }
 
@@ -41,7 +45,10 @@ const app = new web.Application(
     ["/", ChatPage],
     ["/ws/chat", ChatSocket],
   ],
-  { template_path: join(__dirname, "templates") },
+  {
+    template_path: join(__dirname, "templates"),
+    static_path: join(__dirname, "static"),
+  },
 );
 app.listen(port);
 console.log(`Chat at http://localhost:${port}/`);
