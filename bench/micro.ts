@@ -28,7 +28,10 @@ const RAW_HEADERS = ["Host", "127.0.0.1:8888", "User-Agent", "wrk", "Accept", "*
 
 async function main(): Promise<void> {
   log.access_log.setLevel(log.WARNING);
-  const routes: web.Route[] = [["/hello", HelloHandler], ["/user/([0-9]+)", UserHandler]];
+  const routes: web.Route[] = [
+    ["/hello", HelloHandler],
+    ["/user/([0-9]+)", UserHandler],
+  ];
   const routeCount = Number(process.argv[4] ?? "0");
   for (let i = 0; i < routeCount; i++) routes.push([`/route${i}/([0-9]+)`, UserHandler]);
   const app = new web.Application(routes, { log_function: () => {} });
@@ -36,8 +39,13 @@ async function main(): Promise<void> {
   const count = Number(process.argv[3] ?? "200000");
   const serve = () => {
     const request = new httputil.HTTPServerRequest({
-      method: "GET", uri: path, version: "HTTP/1.1", headers: httputil.HTTPHeaders.from_raw(RAW_HEADERS),
-      remote_ip: "127.0.0.1", protocol: "http", connection: sink,
+      method: "GET",
+      uri: path,
+      version: "HTTP/1.1",
+      headers: httputil.HTTPHeaders.from_raw(RAW_HEADERS),
+      remote_ip: "127.0.0.1",
+      protocol: "http",
+      connection: sink,
     });
     return app.handle_request(request);
   };

@@ -16,8 +16,15 @@ const seconds = Number(process.argv[3] ?? "5");
 const port = 18000 + Math.floor(Math.random() * 1000);
 const dir = mkdtempSync(join(tmpdir(), "tornado-prof-"));
 
-interface ProfNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; }
-interface Profile { nodes: ProfNode[]; samples: number[]; timeDeltas: number[]; }
+interface ProfNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+interface Profile {
+  nodes: ProfNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
 
 const ok = (): Promise<boolean> =>
   new Promise((res) => {
@@ -30,8 +37,22 @@ const ok = (): Promise<boolean> =>
   });
 
 async function main(): Promise<void> {
-  const server = spawn("taskset", ["-c", "0", process.execPath, "--cpu-prof", `--cpu-prof-dir=${dir}`, "--import", "tsx",
-    join(ROOT, "bench/servers", process.argv[5] ?? "tornado.ts"), "--port", String(port)], { cwd: ROOT, stdio: "ignore" });
+  const server = spawn(
+    "taskset",
+    [
+      "-c",
+      "0",
+      process.execPath,
+      "--cpu-prof",
+      `--cpu-prof-dir=${dir}`,
+      "--import",
+      "tsx",
+      join(ROOT, "bench/servers", process.argv[5] ?? "tornado.ts"),
+      "--port",
+      String(port),
+    ],
+    { cwd: ROOT, stdio: "ignore" },
+  );
   try {
     let ready = false;
     for (let i = 0; i < 600 && !ready; i++) {
@@ -40,7 +61,9 @@ async function main(): Promise<void> {
     }
     if (!ready) throw new Error("server did not start");
     const url = `http://127.0.0.1:${port}${path}`;
-    const w = spawnSync("taskset", ["-c", "1", "wrk", "-t1", "-c50", `-d${seconds}s`, url], { timeout: (seconds + 20) * 1000 });
+    const w = spawnSync("taskset", ["-c", "1", "wrk", "-t1", "-c50", `-d${seconds}s`, url], {
+      timeout: (seconds + 20) * 1000,
+    });
     console.log(/Requests\/sec:.*/.exec(w.stdout.toString())?.[0] ?? w.stdout.toString());
   } finally {
     const gone = new Promise((r) => server.once("exit", r));

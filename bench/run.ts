@@ -107,12 +107,25 @@ interface Contestant {
 }
 
 const NODE = process.execPath;
-const nodeServer = (file: string, extra: string[] = []) => (port: number) => [
-  NODE, "--expose-gc", "--import", "tsx", join(ROOT, "bench/servers", file), "--port", String(port), ...extra,
-];
+const nodeServer =
+  (file: string, extra: string[] = []) =>
+  (port: number) => [
+    NODE,
+    "--expose-gc",
+    "--import",
+    "tsx",
+    join(ROOT, "bench/servers", file),
+    "--port",
+    String(port),
+    ...extra,
+  ];
 const PYTHON = "/usr/bin/python3";
 const pythonOk = existsSync(PYTHON) && spawnSync(PYTHON, ["-c", "import tornado"]).status === 0;
-const pyVersion = pythonOk ? spawnSync(PYTHON, ["-c", "import tornado,sys;print(tornado.version, sys.version.split()[0])"]).stdout.toString().trim() : "absent";
+const pyVersion = pythonOk
+  ? spawnSync(PYTHON, ["-c", "import tornado,sys;print(tornado.version, sys.version.split()[0])"])
+      .stdout.toString()
+      .trim()
+  : "absent";
 
 interface Server {
   name: string;
@@ -121,7 +134,12 @@ interface Server {
   startupMs: number;
 }
 
-async function startServer(name: string, cmd: (port: number) => string[], readyPath = "/hello", timeoutMs = 30000): Promise<Server> {
+async function startServer(
+  name: string,
+  cmd: (port: number) => string[],
+  readyPath = "/hello",
+  timeoutMs = 30000,
+): Promise<Server> {
   const port = await freePort();
   const argv = ["-c", SERVER_CPU, ...cmd(port)];
   const t0 = process.hrtime.bigint();
@@ -157,8 +175,15 @@ async function stopServer(s: Server): Promise<void> {
 }
 
 /** Runs a command on the client core; returns stdout, bounded in time. */
-function runClient(argv: string[], timeoutMs: number, stdinHold = false): { done: Promise<string>; proc: ChildProcess } {
-  const proc = spawn("taskset", ["-c", CLIENT_CPU, ...argv], { cwd: ROOT, stdio: [stdinHold ? "pipe" : "ignore", "pipe", "pipe"] });
+function runClient(
+  argv: string[],
+  timeoutMs: number,
+  stdinHold = false,
+): { done: Promise<string>; proc: ChildProcess } {
+  const proc = spawn("taskset", ["-c", CLIENT_CPU, ...argv], {
+    cwd: ROOT,
+    stdio: [stdinHold ? "pipe" : "ignore", "pipe", "pipe"],
+  });
   children.add(proc);
   let out = "";
   let err = "";
@@ -205,7 +230,10 @@ async function measureHttp(server: Server, path: string): Promise<Sample> {
   await runClient(["wrk", "-t1", `-c${CONNS}`, `-d${WARMUP_S}s`, url], (WARMUP_S + 10) * 1000).done;
   const cpu0 = procCpu(server.proc.pid);
   const t0 = Date.now();
-  const out = await runClient(["bash", "-c", `wrk -t1 -c${CONNS} -d${DURATION_S}s ${url}; times`], (DURATION_S + 15) * 1000).done;
+  const out = await runClient(
+    ["bash", "-c", `wrk -t1 -c${CONNS} -d${DURATION_S}s ${url}; times`],
+    (DURATION_S + 15) * 1000,
+  ).done;
   const sample = parseWrk(out);
   sample.serverCpu = (procCpu(server.proc.pid) - cpu0) / ((Date.now() - t0) / 1000);
   return sample;
@@ -229,7 +257,9 @@ function buildEchoClient(dir: string): string[] | null {
     return null;
   }
   const out = join(dir, "wsload");
-  const r = spawnSync(cc, ["-O2", "-Wall", "-Wextra", "-o", out, join(ROOT, "bench/clients/wsload.c")], { encoding: "utf8" });
+  const r = spawnSync(cc, ["-O2", "-Wall", "-Wextra", "-o", out, join(ROOT, "bench/clients/wsload.c")], {
+    encoding: "utf8",
+  });
   if (r.status !== 0) {
     console.log(`${cc} could not build bench/clients/wsload.c: ${fallback}.\n${r.stderr}`);
     return null;
@@ -240,10 +270,30 @@ function buildEchoClient(dir: string): string[] | null {
 async function measureEcho(server: Server): Promise<Sample> {
   const cpu0 = procCpu(server.proc.pid);
   const t0 = Date.now();
-  const runs = Array.from({ length: ECHO_PROCS }, () =>
-    runClient([...ECHO_CLIENT, "echo", "--port", String(server.port), "--path", "/ws/echo", "--conns", String(ECHO_CONNS),
-      "--warmup", String(WARMUP_S), "--duration", String(DURATION_S)], (WARMUP_S + DURATION_S + 30) * 1000).done);
-  const outs = (await Promise.all(runs)).map((o) => JSON.parse(o.trim().split("\n").pop() ?? "{}") as { count: number; seconds: number; cpu: number });
+  const runs = Array.from(
+    { length: ECHO_PROCS },
+    () =>
+      runClient(
+        [
+          ...ECHO_CLIENT,
+          "echo",
+          "--port",
+          String(server.port),
+          "--path",
+          "/ws/echo",
+          "--conns",
+          String(ECHO_CONNS),
+          "--warmup",
+          String(WARMUP_S),
+          "--duration",
+          String(DURATION_S),
+        ],
+        (WARMUP_S + DURATION_S + 30) * 1000,
+      ).done,
+  );
+  const outs = (await Promise.all(runs)).map(
+    (o) => JSON.parse(o.trim().split("\n").pop() ?? "{}") as { count: number; seconds: number; cpu: number },
+  );
   const serverCpu = (procCpu(server.proc.pid) - cpu0) / ((Date.now() - t0) / 1000);
   const rate = outs.reduce((a, o) => a + o.count / o.seconds, 0);
   const cpu = outs.reduce((a, o) => a + o.cpu / o.seconds, 0);
@@ -251,8 +301,21 @@ async function measureEcho(server: Server): Promise<Sample> {
 }
 
 async function measureBroadcast(server: Server): Promise<Sample> {
-  const out = await runClient([...WSLOAD, "bcast", "--port", String(server.port), "--path", "/ws/bcast",
-    "--conns", String(BCAST_CLIENTS), "--count", String(BCAST_COUNT)], 120000).done;
+  const out = await runClient(
+    [
+      ...WSLOAD,
+      "bcast",
+      "--port",
+      String(server.port),
+      "--path",
+      "/ws/bcast",
+      "--conns",
+      String(BCAST_CLIENTS),
+      "--count",
+      String(BCAST_COUNT),
+    ],
+    120000,
+  ).done;
   const r = JSON.parse(out.trim().split("\n").pop() ?? "{}") as { times: number[]; cpu: number; seconds: number };
   return { value: median(r.times), clientCpu: r.cpu / r.seconds, serverCpu: NaN };
 }
@@ -263,14 +326,21 @@ async function measureMemory(c: Contestant): Promise<Sample & { heapPerConn: num
   try {
     await sleep(300);
     const before = JSON.parse((await httpGetText(server.port, "/stats")).body) as { rss: number; heapUsed: number };
-    const hold = runClient([...WSLOAD, "hold", "--port", String(server.port), "--path", "/ws/echo", "--conns", String(MEM_CONNS)], 120000, true);
+    const hold = runClient(
+      [...WSLOAD, "hold", "--port", String(server.port), "--path", "/ws/echo", "--conns", String(MEM_CONNS)],
+      120000,
+      true,
+    );
     const deadline = Date.now() + 90000;
     let outSoFar = "";
     hold.proc.stdout?.on("data", (d: Buffer) => (outSoFar += d.toString()));
     while (!outSoFar.includes("held") && Date.now() < deadline && hold.proc.exitCode === null) await sleep(50);
     if (!outSoFar.includes("held")) throw new Error(`${c.name}: could not open ${MEM_CONNS} sockets`);
     await sleep(500);
-    const after = JSON.parse((await httpGetText(server.port, "/stats", 10000)).body) as { rss: number; heapUsed: number };
+    const after = JSON.parse((await httpGetText(server.port, "/stats", 10000)).body) as {
+      rss: number;
+      heapUsed: number;
+    };
     hold.proc.stdin?.end("close\n");
     await hold.done;
     return {
@@ -325,7 +395,11 @@ async function main(): Promise<void> {
     { name: "express", cmd: nodeServer("express.ts"), ws: false },
   ];
   if (pythonOk) {
-    contestants.push({ name: "python tornado", cmd: (port) => [PYTHON, join(ROOT, "bench/servers/tornado_py.py"), "--port", String(port)], ws: true });
+    contestants.push({
+      name: "python tornado",
+      cmd: (port) => [PYTHON, join(ROOT, "bench/servers/tornado_py.py"), "--port", String(port)],
+      ws: true,
+    });
   } else {
     console.log("Python Tornado is absent (/usr/bin/python3 cannot import tornado): skipped.");
   }
@@ -348,13 +422,16 @@ async function main(): Promise<void> {
     }
     const cpu = Number.isNaN(s.clientCpu) ? "" : ` client cpu ${(s.clientCpu * 100).toFixed(0)}%`;
     const scpu = Number.isNaN(s.serverCpu) ? "" : ` server cpu ${(s.serverCpu * 100).toFixed(0)}%`;
-    console.log(`  ${scenario.padEnd(16)} ${name.padEnd(22)} ${fmt(s.value)}${cpu}${scpu}${s.errors ? ` errors ${s.errors}` : ""}`);
+    console.log(
+      `  ${scenario.padEnd(16)} ${name.padEnd(22)} ${fmt(s.value)}${cpu}${scpu}${s.errors ? ` errors ${s.errors}` : ""}`,
+    );
   };
 
   // Long-lived servers for the load scenarios (start-up and memory use fresh ones).
   const servers = new Map<string, Server>();
   for (const c of [...contestants, ...routeContestants]) {
-    const ready = c.name.startsWith("tornado-ts ") && c.name.includes("route") ? `/route${c.name.split(" ")[1]}` : "/hello";
+    const ready =
+      c.name.startsWith("tornado-ts ") && c.name.includes("route") ? `/route${c.name.split(" ")[1]}` : "/hello";
     const readyPath = ready.startsWith("/route") ? `/route${Number(ready.slice(6)) - 1}/1` : ready;
     servers.set(c.name, await startServer(c.name, c.cmd, readyPath));
   }
@@ -363,7 +440,11 @@ async function main(): Promise<void> {
 
   for (let round = 1; round <= ROUNDS; round++) {
     console.log(`round ${round}/${ROUNDS}`);
-    for (const [scenario, path] of [["hello", "/hello"], ["json", "/json"], ["user/<id>", "/user/12345"]] as const) {
+    for (const [scenario, path] of [
+      ["hello", "/hello"],
+      ["json", "/json"],
+      ["user/<id>", "/user/12345"],
+    ] as const) {
       if (!wanted(scenario)) continue;
       for (const c of contestants) add(scenario, c.name, await measureHttp(servers.get(c.name)!, path));
     }
@@ -371,9 +452,12 @@ async function main(): Promise<void> {
       const n = Number(c.name.split(" ")[1]);
       add("routing", c.name, await measureHttp(servers.get(c.name)!, `/route${n - 1}/12345`));
     }
-    for (const c of wanted("static") ? [raw, tts] : []) add("static 64 KiB", c.name, await measureHttp(servers.get(c.name)!, "/static/64k.bin"));
-    for (const c of contestants.filter((x) => x.ws && wanted("echo"))) add("ws echo", c.name, await measureEcho(servers.get(c.name)!));
-    for (const c of wanted("broadcast") ? [raw, tts] : []) add("broadcast 1000", c.name, await measureBroadcast(servers.get(c.name)!));
+    for (const c of wanted("static") ? [raw, tts] : [])
+      add("static 64 KiB", c.name, await measureHttp(servers.get(c.name)!, "/static/64k.bin"));
+    for (const c of contestants.filter((x) => x.ws && wanted("echo")))
+      add("ws echo", c.name, await measureEcho(servers.get(c.name)!));
+    for (const c of wanted("broadcast") ? [raw, tts] : [])
+      add("broadcast 1000", c.name, await measureBroadcast(servers.get(c.name)!));
     for (const c of wanted("memory") ? [raw, tts] : []) {
       const m = await measureMemory(c);
       add("ws idle memory", c.name, m, { heapPerConn: m.heapPerConn });
@@ -407,9 +491,18 @@ async function main(): Promise<void> {
     const vals = ss.map((s) => s.value);
     const ex = extras.get(k);
     rows.push({
-      scenario, contestant, unit: m.unit, higherIsBetter: m.higher, baseline: m.baseline, samples: ss,
-      median: median(vals), min: Math.min(...vals), max: Math.max(...vals), ratio: NaN,
-      clientCpu: median(ss.map((s) => s.clientCpu)), serverCpu: median(ss.map((s) => s.serverCpu)),
+      scenario,
+      contestant,
+      unit: m.unit,
+      higherIsBetter: m.higher,
+      baseline: m.baseline,
+      samples: ss,
+      median: median(vals),
+      min: Math.min(...vals),
+      max: Math.max(...vals),
+      ratio: NaN,
+      clientCpu: median(ss.map((s) => s.clientCpu)),
+      serverCpu: median(ss.map((s) => s.serverCpu)),
       extra: ex ? Object.fromEntries(Object.entries(ex).map(([n, v]) => [n, median(v)])) : undefined,
     });
   }
@@ -422,17 +515,38 @@ async function main(): Promise<void> {
   const targets = evaluateTargets(rows);
   const table = renderTable(rows);
   console.log("\n" + table + "\n");
-  for (const t of targets) console.log(`${t.met ? "MET   " : "MISSED"} ${t.scenario}: ${t.target} — measured ${t.measured}`);
+  for (const t of targets)
+    console.log(`${t.met ? "MET   " : "MISSED"} ${t.scenario}: ${t.target} — measured ${t.measured}`);
 
   if (ONLY !== null) return;
   const stamp = new Date(started).toISOString().replace(/[:.]/g, "-");
   const resultsDir = join(ROOT, "bench/results");
   mkdirSync(resultsDir, { recursive: true });
-  const settings = { quick: QUICK, rounds: ROUNDS, warmupS: WARMUP_S, durationS: DURATION_S, wrkConnections: CONNS, echoProcs: ECHO_PROCS, echoConnsPerProc: ECHO_CONNS, broadcastClients: BCAST_CLIENTS, broadcastCount: BCAST_COUNT, memoryConns: MEM_CONNS, echoClient };
-  writeFileSync(join(resultsDir, `${stamp}.json`), JSON.stringify({ date: new Date(started).toISOString(), machine, settings, rows, targets }, null, 2) + "\n");
+  const settings = {
+    quick: QUICK,
+    rounds: ROUNDS,
+    warmupS: WARMUP_S,
+    durationS: DURATION_S,
+    wrkConnections: CONNS,
+    echoProcs: ECHO_PROCS,
+    echoConnsPerProc: ECHO_CONNS,
+    broadcastClients: BCAST_CLIENTS,
+    broadcastCount: BCAST_COUNT,
+    memoryConns: MEM_CONNS,
+    echoClient,
+  };
+  writeFileSync(
+    join(resultsDir, `${stamp}.json`),
+    JSON.stringify({ date: new Date(started).toISOString(), machine, settings, rows, targets }, null, 2) + "\n",
+  );
   writeFileSync(join(ROOT, "docs/performance.svg"), renderSvg(rows));
-  writeFileSync(join(ROOT, "docs/performance.md"), renderMarkdown(table, targets, machine, settings, new Date(started), (Date.now() - started) / 1000));
-  console.log(`\nwrote bench/results/${stamp}.json, docs/performance.md, docs/performance.svg (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  writeFileSync(
+    join(ROOT, "docs/performance.md"),
+    renderMarkdown(table, targets, machine, settings, new Date(started), (Date.now() - started) / 1000),
+  );
+  console.log(
+    `\nwrote bench/results/${stamp}.json, docs/performance.md, docs/performance.svg (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+  );
 }
 
 // ---------------------------------------------------------------- reporting
@@ -446,13 +560,28 @@ const pct = (v: number) => (Number.isNaN(v) ? "-" : `${(v * 100).toFixed(0)}%`);
 
 function renderTable(rows: Row[]): string {
   const head = ["scenario", "contestant", "median", "min", "max", "unit", "ratio", "gen CPU", "server CPU"];
-  const body = rows.map((r) => [r.scenario, r.contestant, fmt(r.median), fmt(r.min), fmt(r.max), r.unit,
-    Number.isNaN(r.ratio) ? "-" : r.ratio.toFixed(2), pct(r.clientCpu), pct(r.serverCpu)]);
+  const body = rows.map((r) => [
+    r.scenario,
+    r.contestant,
+    fmt(r.median),
+    fmt(r.min),
+    fmt(r.max),
+    r.unit,
+    Number.isNaN(r.ratio) ? "-" : r.ratio.toFixed(2),
+    pct(r.clientCpu),
+    pct(r.serverCpu),
+  ]);
   const lines = [head, head.map(() => "---"), ...body];
   return lines.map((l) => `| ${l.join(" | ")} |`).join("\n");
 }
 
-interface Target { scenario: string; target: string; measured: string; met: boolean; gap: string }
+interface Target {
+  scenario: string;
+  target: string;
+  measured: string;
+  met: boolean;
+  gap: string;
+}
 function evaluateTargets(rows: Row[]): Target[] {
   const row = (s: string, c: string) => rows.find((r) => r.scenario === s && r.contestant === c);
   const out: Target[] = [];
@@ -462,23 +591,63 @@ function evaluateTargets(rows: Row[]): Target[] {
     if (!t) continue;
     const vsF = f ? t.median / f.median : NaN;
     const met = t.ratio >= 0.9 && (!f || t.median > f.median);
-    out.push({ scenario: s, target: ">= 0.90 of raw node:http and above Fastify", met,
+    out.push({
+      scenario: s,
+      target: ">= 0.90 of raw node:http and above Fastify",
+      met,
       measured: `${t.ratio.toFixed(2)} of raw, ${vsF.toFixed(2)} of Fastify`,
-      gap: met ? "" : `${t.ratio < 0.9 ? `${((0.9 - t.ratio) * 100).toFixed(0)} points below 0.90 of raw` : ""}${t.ratio < 0.9 && vsF <= 1 ? "; " : ""}${vsF <= 1 ? `${((1 - vsF) * 100).toFixed(0)}% below Fastify` : ""}` });
+      gap: met
+        ? ""
+        : `${t.ratio < 0.9 ? `${((0.9 - t.ratio) * 100).toFixed(0)} points below 0.90 of raw` : ""}${t.ratio < 0.9 && vsF <= 1 ? "; " : ""}${vsF <= 1 ? `${((1 - vsF) * 100).toFixed(0)}% below Fastify` : ""}`,
+    });
   }
   const r1000 = row("routing", "tornado-ts 1000 routes");
-  if (r1000) out.push({ scenario: "1,000 routes", target: ">= 0.90 of the same app with 1 route", met: r1000.ratio >= 0.9, measured: r1000.ratio.toFixed(2), gap: `${((0.9 - r1000.ratio) * 100).toFixed(0)} points below 0.90` });
+  if (r1000)
+    out.push({
+      scenario: "1,000 routes",
+      target: ">= 0.90 of the same app with 1 route",
+      met: r1000.ratio >= 0.9,
+      measured: r1000.ratio.toFixed(2),
+      gap: `${((0.9 - r1000.ratio) * 100).toFixed(0)} points below 0.90`,
+    });
   const e = row("ws echo", "tornado-ts");
-  if (e) out.push({ scenario: "WebSocket echo", target: ">= 0.95 of raw ws", met: e.ratio >= 0.95, measured: e.ratio.toFixed(2), gap: `${((0.95 - e.ratio) * 100).toFixed(0)} points below 0.95` });
+  if (e)
+    out.push({
+      scenario: "WebSocket echo",
+      target: ">= 0.95 of raw ws",
+      met: e.ratio >= 0.95,
+      measured: e.ratio.toFixed(2),
+      gap: `${((0.95 - e.ratio) * 100).toFixed(0)} points below 0.95`,
+    });
   const b = row("broadcast 1000", "tornado-ts");
-  if (b) out.push({ scenario: "broadcast to 1,000", target: ">= 0.90 of a raw ws loop (speed, raw time / tornado-ts time)", met: b.ratio >= 0.9, measured: b.ratio.toFixed(2), gap: `${((0.9 - b.ratio) * 100).toFixed(0)} points below 0.90` });
+  if (b)
+    out.push({
+      scenario: "broadcast to 1,000",
+      target: ">= 0.90 of a raw ws loop (speed, raw time / tornado-ts time)",
+      met: b.ratio >= 0.9,
+      measured: b.ratio.toFixed(2),
+      gap: `${((0.9 - b.ratio) * 100).toFixed(0)} points below 0.90`,
+    });
   const m = row("ws idle memory", "tornado-ts");
   if (m) {
     const times = 1 / m.ratio;
-    out.push({ scenario: "memory per idle WebSocket", target: "<= 1.2 times raw ws", met: times <= 1.2, measured: `${times.toFixed(2)} times raw (${fmt(m.median)} B vs ${fmt(m.median * m.ratio)} B)`, gap: `${times.toFixed(2)} times instead of 1.20` });
+    out.push({
+      scenario: "memory per idle WebSocket",
+      target: "<= 1.2 times raw ws",
+      met: times <= 1.2,
+      measured: `${times.toFixed(2)} times raw (${fmt(m.median)} B vs ${fmt(m.median * m.ratio)} B)`,
+      gap: `${times.toFixed(2)} times instead of 1.20`,
+    });
   }
   const st = row("static 64 KiB", "tornado-ts");
-  if (st) out.push({ scenario: "static file 64 KiB", target: ">= 0.8 of raw createReadStream().pipe(res)", met: st.ratio >= 0.8, measured: st.ratio.toFixed(2), gap: `${((0.8 - st.ratio) * 100).toFixed(0)} points below 0.80` });
+  if (st)
+    out.push({
+      scenario: "static file 64 KiB",
+      target: ">= 0.8 of raw createReadStream().pipe(res)",
+      met: st.ratio >= 0.8,
+      measured: st.ratio.toFixed(2),
+      gap: `${((0.8 - st.ratio) * 100).toFixed(0)} points below 0.80`,
+    });
   for (const t of out) if (t.met) t.gap = "";
   return out;
 }
@@ -497,10 +666,17 @@ function machineInfo(): Record<string, string> {
   };
   const wrkV = spawnSync("wrk", ["-v"]).stdout?.toString().split("\n")[0].trim() ?? "";
   return {
-    cpu: model, cores: String(cpus().length), node: process.version,
+    cpu: model,
+    cores: String(cpus().length),
+    node: process.version,
     "tornado-ts": (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version,
-    ws: ver("ws"), fastify: ver("fastify"), express: ver("express"), tsx: ver("tsx"),
-    "python tornado": pyVersion, wrk: wrkV, os: readFileSync("/proc/version", "utf8").split(" ").slice(0, 3).join(" "),
+    ws: ver("ws"),
+    fastify: ver("fastify"),
+    express: ver("express"),
+    tsx: ver("tsx"),
+    "python tornado": pyVersion,
+    wrk: wrkV,
+    os: readFileSync("/proc/version", "utf8").split(" ").slice(0, 3).join(" "),
   };
 }
 
@@ -511,10 +687,21 @@ function esc(s: string): string {
 /** A horizontal bar chart of the ratios (1.0 = the baseline), drawn as plain SVG text. */
 function renderSvg(rows: Row[]): string {
   const bars = rows.filter((r) => !Number.isNaN(r.ratio));
-  const labelW = 330, barW = 420, rowH = 20, top = 40, maxRatio = Math.max(1.2, ...bars.map((r) => r.ratio));
+  const labelW = 330,
+    barW = 420,
+    rowH = 20,
+    top = 40,
+    maxRatio = Math.max(1.2, ...bars.map((r) => r.ratio));
   const h = top + bars.length * rowH + 30;
   const x = (v: number) => labelW + (v / maxRatio) * barW;
-  const colour = (r: Row) => (r.contestant === r.baseline ? "#999" : r.contestant.startsWith("tornado-ts") ? "#2b6cb0" : r.contestant === "python tornado" ? "#c05621" : "#718096");
+  const colour = (r: Row) =>
+    r.contestant === r.baseline
+      ? "#999"
+      : r.contestant.startsWith("tornado-ts")
+        ? "#2b6cb0"
+        : r.contestant === "python tornado"
+          ? "#c05621"
+          : "#718096";
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${labelW + barW + 70}" height="${h}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
@@ -523,13 +710,20 @@ function renderSvg(rows: Row[]): string {
   let prev = "";
   bars.forEach((r, i) => {
     const y = top + i * rowH;
-    if (r.scenario !== prev && i > 0) parts.push(`<line x1="10" x2="${labelW + barW + 60}" y1="${y - 1}" y2="${y - 1}" stroke="#ddd"/>`);
+    if (r.scenario !== prev && i > 0)
+      parts.push(`<line x1="10" x2="${labelW + barW + 60}" y1="${y - 1}" y2="${y - 1}" stroke="#ddd"/>`);
     prev = r.scenario;
-    parts.push(`<text x="${labelW - 6}" y="${y + 14}" text-anchor="end">${esc(`${r.scenario} — ${r.contestant}`)}</text>`);
-    parts.push(`<rect x="${labelW}" y="${y + 3}" width="${Math.max(1, x(r.ratio) - labelW).toFixed(1)}" height="${rowH - 6}" fill="${colour(r)}"/>`);
+    parts.push(
+      `<text x="${labelW - 6}" y="${y + 14}" text-anchor="end">${esc(`${r.scenario} — ${r.contestant}`)}</text>`,
+    );
+    parts.push(
+      `<rect x="${labelW}" y="${y + 3}" width="${Math.max(1, x(r.ratio) - labelW).toFixed(1)}" height="${rowH - 6}" fill="${colour(r)}"/>`,
+    );
     parts.push(`<text x="${(x(r.ratio) + 4).toFixed(1)}" y="${y + 14}">${r.ratio.toFixed(2)}</text>`);
   });
-  parts.push(`<line x1="${x(1).toFixed(1)}" x2="${x(1).toFixed(1)}" y1="${top - 4}" y2="${h - 24}" stroke="#000" stroke-dasharray="4 3"/>`);
+  parts.push(
+    `<line x1="${x(1).toFixed(1)}" x2="${x(1).toFixed(1)}" y1="${top - 4}" y2="${h - 24}" stroke="#000" stroke-dasharray="4 3"/>`,
+  );
   parts.push(`<text x="${x(1).toFixed(1)}" y="${h - 10}" text-anchor="middle">1.0</text>`);
   parts.push(`</svg>`);
   return parts.join("\n") + "\n";
@@ -538,7 +732,14 @@ function renderSvg(rows: Row[]): string {
 const MANUAL_START = "<!-- manual:start -->";
 const MANUAL_END = "<!-- manual:end -->";
 
-function renderMarkdown(table: string, targets: Target[], machine: Record<string, string>, settings: Record<string, unknown>, date: Date, seconds: number): string {
+function renderMarkdown(
+  table: string,
+  targets: Target[],
+  machine: Record<string, string>,
+  settings: Record<string, unknown>,
+  date: Date,
+  seconds: number,
+): string {
   const file = join(ROOT, "docs/performance.md");
   let manual = `${MANUAL_START}\n_(Notes written by hand; \`npm run bench\` keeps this section.)_\n${MANUAL_END}`;
   if (existsSync(file)) {
@@ -547,7 +748,9 @@ function renderMarkdown(table: string, targets: Target[], machine: Record<string
     const b = old.indexOf(MANUAL_END);
     if (a >= 0 && b > a) manual = old.slice(a, b + MANUAL_END.length);
   }
-  const tgt = targets.map((t) => `| ${t.scenario} | ${t.target} | ${t.measured} | ${t.met ? "✅ met" : `❌ missed (${t.gap})`} |`).join("\n");
+  const tgt = targets
+    .map((t) => `| ${t.scenario} | ${t.target} | ${t.measured} | ${t.met ? "✅ met" : `❌ missed (${t.gap})`} |`)
+    .join("\n");
   return `# Performance
 
 _Generated by \`npm run bench\` (\`bench/run.ts\`) on ${date.toISOString()}${settings.quick ? " — **quick run (1 round), not a full measurement**" : ""}; the run took ${seconds.toFixed(0)} s._
@@ -557,7 +760,9 @@ Raw results of every run are in \`bench/results/\`.
 
 | | |
 | --- | --- |
-${Object.entries(machine).map(([k, v]) => `| ${k} | ${esc(v)} |`).join("\n")}
+${Object.entries(machine)
+  .map(([k, v]) => `| ${k} | ${esc(v)} |`)
+  .join("\n")}
 
 ## Method
 
@@ -568,14 +773,16 @@ the median over rounds is reported with min and max. **ratio** is against the sc
 same run (raw \`node:http\` + \`ws\`; for routing, the tornado-ts app with 1 route), oriented so that
 higher is better (for times and bytes it is baseline / contestant). **gen CPU** is the load generator's
 CPU over the timed part as a share of one core (wrk from the shell's \`times\`, the WebSocket clients
-from \`process.cpuUsage()\`${settings.echoClient === "c" ? " or, in C, \`getrusage()\`" : ""}); **server CPU** is the server's, from \`/proc/<pid>/stat\`.
+from \`process.cpuUsage()\`${settings.echoClient === "c" ? " or, in C, `getrusage()`" : ""}); **server CPU** is the server's, from \`/proc/<pid>/stat\`.
 
 - hello / json / user/<id>: \`GET /hello\`, \`GET /json\`, \`GET /user/12345\`.
 - routing: tornado-ts apps with 1, 100 and 1,000 regex routes \`/route<i>/([0-9]+)\`; the last one is requested.
 - static 64 KiB: tornado-ts \`StaticFileHandler\` against \`fs.createReadStream().pipe(res)\`.
-- ws echo: ${settings.echoProcs} client processes × ${settings.echoConnsPerProc} connections, one message (\`hello bench\`, a masked text frame) in flight per connection; messages per second. ${settings.echoClient === "c"
-    ? "The client is \`bench/clients/wsload.c\`, a small C client (one epoll loop over raw sockets) compiled with \`cc -O2\` at the start of the run: the Node client \`bench/clients/wsload.ts\` used 80-85% of its core against raw ws, enough to bound the figure, where the C one needs about half, nearly all of it in the kernel's loopback TCP."
-    : "The client is the Node one, \`bench/clients/wsload.ts\` (\`bench/clients/wsload.c\` could not be built here): against raw ws it uses most of its core, so this figure is partly bounded by the generator."}
+- ws echo: ${settings.echoProcs} client processes × ${settings.echoConnsPerProc} connections, one message (\`hello bench\`, a masked text frame) in flight per connection; messages per second. ${
+    settings.echoClient === "c"
+      ? "The client is `bench/clients/wsload.c`, a small C client (one epoll loop over raw sockets) compiled with `cc -O2` at the start of the run: the Node client `bench/clients/wsload.ts` used 80-85% of its core against raw ws, enough to bound the figure, where the C one needs about half, nearly all of it in the kernel's loopback TCP."
+      : "The client is the Node one, `bench/clients/wsload.ts` (`bench/clients/wsload.c` could not be built here): against raw ws it uses most of its core, so this figure is partly bounded by the generator."
+  }
 - broadcast 1000: ${settings.broadcastClients} connections of the light raw-socket Node client \`bench/clients/wsload.ts\`; one of them sends a message which the server sends to all; time until all have it (median of ${settings.broadcastCount} per round).
 - ws idle memory: a fresh server, RSS from \`/stats\` (after a forced GC) before and after ${settings.memoryConns} idle connections, per connection.
 - start-up: spawn (\`node --import tsx\`, or python3) to the first 200 from \`GET /hello\`. Node servers run from TypeScript through tsx.

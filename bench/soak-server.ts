@@ -110,7 +110,14 @@ async function main(): Promise<void> {
   if (!process.send) throw new Error("soak-server runs as a child of bench/soak.ts (an IPC channel is needed)");
   log.getLogger().addHandler(countLog);
   log.access_log.setLevel(log.WARNING);
-  const app = new web.Application([["/hello", Hello], ["/probe", Probe], ["/ws", Echo]], { log_function: () => {} });
+  const app = new web.Application(
+    [
+      ["/hello", Hello],
+      ["/probe", Probe],
+      ["/ws", Echo],
+    ],
+    { log_function: () => {} },
+  );
   const server = new httpserver.HTTPServer(app, {});
   server.listen(0, "127.0.0.1");
   await server.ready();

@@ -47,7 +47,8 @@ const heapMargin = (baseline: number) => Math.max(2 * 1024 * 1024, baseline * 0.
 
 const errors: Record<string, number> = {};
 function fail(kind: string, error?: unknown): void {
-  const code = (error as { code?: string } | undefined)?.code ?? (error instanceof Error ? error.message.slice(0, 60) : "");
+  const code =
+    (error as { code?: string } | undefined)?.code ?? (error instanceof Error ? error.message.slice(0, 60) : "");
   const key = code ? `${kind}: ${code}` : kind;
   errors[key] = (errors[key] ?? 0) + 1;
 }
@@ -56,7 +57,9 @@ function fail(kind: string, error?: unknown): void {
 
 /** The soft limit on open files, from /proc/self/limits. */
 function fileLimit(): number {
-  const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max open files"));
+  const line = readFileSync("/proc/self/limits", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("Max open files"));
   return Number(line?.split(/\s+/)[3] ?? 1024);
 }
 
@@ -69,13 +72,18 @@ function ephemeralPorts(): number {
 function checkLimits(): { fileLimit: number; ephemeralPorts: number; portsNeeded: number } {
   const files = fileLimit();
   if (files < CONNECTIONS + 1000) {
-    throw new Error(`open-file limit ${files} is too low for ${CONNECTIONS} connections: run through scripts/soak.sh (ulimit -n) or lower --connections`);
+    throw new Error(
+      `open-file limit ${files} is too low for ${CONNECTIONS} connections: run through scripts/soak.sh (ulimit -n) or lower --connections`,
+    );
   }
   // Every client connection holds a local port; a closed one can stay in TIME_WAIT for 60 s.
   const seconds = MINUTES * 60;
   const needed = CONNECTIONS + Math.min(seconds, 60) * (CHURN_PER_S + 1000 / PROBE_EVERY_MS) + HTTP_LOOPS + 100;
   const ports = ephemeralPorts();
-  if (needed > ports * 0.9) throw new Error(`needs about ${needed} local ports at once, the range has ${ports}: lower --connections or --churn`);
+  if (needed > ports * 0.9)
+    throw new Error(
+      `needs about ${needed} local ports at once, the range has ${ports}: lower --connections or --churn`,
+    );
   return { fileLimit: files, ephemeralPorts: ports, portsNeeded: needed };
 }
 
@@ -141,7 +149,9 @@ function closeSocket(socket: WebSocket): Promise<void> {
 async function openIdle(port: number, count: number): Promise<WebSocket[]> {
   const open: WebSocket[] = [];
   for (let done = 0; done < count; done += BATCH) {
-    const batch = await Promise.allSettled(Array.from({ length: Math.min(BATCH, count - done) }, () => openSocket(port)));
+    const batch = await Promise.allSettled(
+      Array.from({ length: Math.min(BATCH, count - done) }, () => openSocket(port)),
+    );
     for (const result of batch) {
       if (result.status === "fulfilled") {
         result.value.on("error", (error) => fail("idle socket error", error));
@@ -261,7 +271,12 @@ async function every(everyMs: number, until: number, kind: string, task: () => P
   let ok = 0;
   const running = new Set<Promise<void>>();
   while (Date.now() < until) {
-    const job: Promise<void> = task().then(() => void ok++, (error) => fail(kind, error)).finally(() => running.delete(job));
+    const job: Promise<void> = task()
+      .then(
+        () => void ok++,
+        (error) => fail(kind, error),
+      )
+      .finally(() => running.delete(job));
     running.add(job);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
@@ -300,7 +315,9 @@ async function main(): Promise<void> {
   const openSeconds = (Date.now() - openStart) / 1000;
   const withOpen = await serverStats();
   const opened = idle.length;
-  console.log(`opened ${opened} in ${openSeconds.toFixed(1)} s: rss ${mib(withOpen.rss)}, heap ${mib(withOpen.heapUsed)} (server sees ${withOpen.wsOpen})`);
+  console.log(
+    `opened ${opened} in ${openSeconds.toFixed(1)} s: rss ${mib(withOpen.rss)}, heap ${mib(withOpen.heapUsed)} (server sees ${withOpen.wsOpen})`,
+  );
 
   const until = Date.now() + MINUTES * 60_000;
   const agent = new Agent({ keepAlive: true, maxSockets: HTTP_LOOPS });
@@ -321,11 +338,28 @@ async function main(): Promise<void> {
   for (const [kind, count] of Object.entries(probe.errors)) errors[kind] = (errors[kind] ?? 0) + count;
   const sorted = probe.latencies.sort((a, b) => a - b);
   const heapBack = final.heapUsed - baseline.heapUsed <= heapMargin(baseline.heapUsed);
-  const live = { http: final.handlers.http.made - final.handlers.http.collected, ws: final.handlers.ws.made - final.handlers.ws.collected };
+  const live = {
+    http: final.handlers.http.made - final.handlers.http.collected,
+    ws: final.handlers.ws.made - final.handlers.ws.collected,
+  };
   const result = {
     date: started.toISOString(),
-    machine: { cpu: cpus()[0]?.model ?? "?", cores: cpus().length, memory: mib(totalmem()), node: process.version, os: readFileSync("/proc/version", "utf8").split(" ").slice(0, 3).join(" ") },
-    settings: { minutes: MINUTES, connections: CONNECTIONS, churnPerSecond: CHURN_PER_S, httpLoops: HTTP_LOOPS, batch: BATCH, probeEveryMs: PROBE_EVERY_MS, ...limits },
+    machine: {
+      cpu: cpus()[0]?.model ?? "?",
+      cores: cpus().length,
+      memory: mib(totalmem()),
+      node: process.version,
+      os: readFileSync("/proc/version", "utf8").split(" ").slice(0, 3).join(" "),
+    },
+    settings: {
+      minutes: MINUTES,
+      connections: CONNECTIONS,
+      churnPerSecond: CHURN_PER_S,
+      httpLoops: HTTP_LOOPS,
+      batch: BATCH,
+      probeEveryMs: PROBE_EVERY_MS,
+      ...limits,
+    },
     idle: {
       opened,
       openSeconds,
@@ -334,11 +368,21 @@ async function main(): Promise<void> {
       heapPerConnection: Math.round((withOpen.heapUsed - baseline.heapUsed) / Math.max(opened, 1)),
     },
     load: { churned, httpRequests: httpCounts.reduce((a, b) => a + b, 0), probes: sorted.length },
-    probeMs: { p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1) ?? null) },
+    probeMs: {
+      p50: round(percentile(sorted, 50)),
+      p99: round(percentile(sorted, 99)),
+      max: round(sorted.at(-1) ?? null),
+    },
     errors,
     serverLogged: final.logged,
     server: { baseline, withOpen, duringLoad, final },
-    heap: { baseline: baseline.heapUsed, final: final.heapUsed, delta: final.heapUsed - baseline.heapUsed, margin: Math.round(heapMargin(baseline.heapUsed)), back: heapBack },
+    heap: {
+      baseline: baseline.heapUsed,
+      final: final.heapUsed,
+      delta: final.heapUsed - baseline.heapUsed,
+      margin: Math.round(heapMargin(baseline.heapUsed)),
+      back: heapBack,
+    },
     handlers: { ...final.handlers, live },
   };
   printSummary(result);
@@ -360,7 +404,11 @@ function printSummary(r: {
   errors: Record<string, number>;
   serverLogged: Record<string, number>;
   heap: { baseline: number; final: number; delta: number; margin: number; back: boolean };
-  handlers: { http: { made: number; collected: number }; ws: { made: number; collected: number }; live: { http: number; ws: number } };
+  handlers: {
+    http: { made: number; collected: number };
+    ws: { made: number; collected: number };
+    live: { http: number; ws: number };
+  };
 }): void {
   const lines = [
     `idle connections: ${r.idle.opened} opened, ${r.idle.stillOpenAfterLoad} still open after the load`,

@@ -34,7 +34,8 @@ export function booleanFlag(name: string, args: string[] = process.argv.slice(2)
 export function exampleArgs(args: string[] = process.argv.slice(2)): ExampleArgs {
   const portText = flag("port", args);
   const port = portText === undefined ? 8888 : Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got ${portText}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be a port number, got ${portText}`);
   return { port, address: flag("address", args) };
 }
 
@@ -45,6 +46,8 @@ export function exampleArgs(args: string[] = process.argv.slice(2)): ExampleArgs
 export function cookieSecret(developmentSecret: string, program: string): string {
   const secret = flag("cookie_secret");
   if (secret) return secret;
-  log.app_log.warning(`No --cookie_secret given: using the development secret, which anyone can read in ${program}. Do not use it on a server.`);
+  log.app_log.warning(
+    `No --cookie_secret given: using the development secret, which anyone can read in ${program}. Do not use it on a server.`,
+  );
   return developmentSecret;
 }

@@ -5,7 +5,6 @@
 import { web, ioloop } from "tornado-ts";
 import { exampleArgs } from "./args";
 
-
 class MainHandler extends web.RequestHandler {
   get() {
     this.write("Hello, world");

@@ -172,7 +172,10 @@ function isUnreserved(b: number): boolean {
     (b >= 0x30 && b <= 0x39) ||
     (b >= 0x41 && b <= 0x5a) ||
     (b >= 0x61 && b <= 0x7a) ||
-    b === 0x5f || b === 0x2e || b === 0x2d || b === 0x7e
+    b === 0x5f ||
+    b === 0x2e ||
+    b === 0x2d ||
+    b === 0x7e
   );
 }
 
@@ -398,11 +401,15 @@ export const native_str = to_unicode;
 /** Same as `to_unicode`; kept for code written against Tornado's old name. */
 export const to_basestring = to_unicode;
 
-
 function convertEntries(obj: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(obj)) {
-    Object.defineProperty(out, key, { value: recursive_unicode(item), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key, {
+      value: recursive_unicode(item),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }
@@ -441,8 +448,7 @@ const SPACE = "\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028
 /** Python's Unicode `\b`. */
 const BOUNDARY = `(?:(?<=[${WORD}])(?![${WORD}])|(?<![${WORD}])(?=[${WORD}]))`;
 const URL_CHAR = `(?:[^${SPACE}&()]|&amp;|&quot;)`;
-const URL_TAIL =
-  `(?:(?:${URL_CHAR}*(?:[^!"#$%&'()*+,.:;<=>?@\\[\\]^\`{|}~${SPACE}]))|(?:\\(${URL_CHAR}*\\)))+)`;
+const URL_TAIL = `(?:(?:${URL_CHAR}*(?:[^!"#$%&'()*+,.:;<=>?@\\[\\]^\`{|}~${SPACE}]))|(?:\\(${URL_CHAR}*\\)))+)`;
 /** Tornado's URL pattern, tried at one position (sticky): groups are the URL, its protocol and its slashes. */
 const URL_RE = new RegExp(`${BOUNDARY}((?:([${WORD}-]+):(\\/{1,3})|www[.])${URL_TAIL}`, "uy");
 /** The same with the `protocol:` branch disabled (`(?!)` never matches), so the groups keep their numbers. */

@@ -73,7 +73,10 @@ export function resolve_limits(options: HTTPServerOptions): ServerLimits {
       // Bodies have their own timer (body_timeout); Node's would also cut long-running handlers.
       requestTimeout: 0,
       headersTimeout,
-      connectionsCheckingInterval: Math.min(MAX_CHECKING_INTERVAL_MS, Math.max(MIN_CHECKING_INTERVAL_MS, Math.round(headersTimeout / 10))),
+      connectionsCheckingInterval: Math.min(
+        MAX_CHECKING_INTERVAL_MS,
+        Math.max(MIN_CHECKING_INTERVAL_MS, Math.round(headersTimeout / 10)),
+      ),
       keepAliveTimeout: idleMs,
     },
   };
@@ -149,7 +152,8 @@ export function refuse_on_socket(socket: Duplex, code: number): void {
   answerAndClose(socket, RAW_ANSWERS.get(code)!);
 }
 
-type ClientSocket = Duplex & Partial<Pick<Socket, "remoteAddress" | "bytesRead">> & { _httpMessage?: http.ServerResponse | null };
+type ClientSocket = Duplex &
+  Partial<Pick<Socket, "remoteAddress" | "bytesRead">> & { _httpMessage?: http.ServerResponse | null };
 
 /**
  * The server's `clientError` listener (`this` is the server): Node's parser rejected the
@@ -158,7 +162,11 @@ type ClientSocket = Duplex & Partial<Pick<Socket, "remoteAddress" | "bytesRead">
  * other parse error 400; each is logged and the connection closed. A connection that sent
  * nothing before the timeout is closed silently, as Tornado closes an idle one.
  */
-export function on_client_error(this: http.Server & { maxHeaderSize?: number }, err: Error & { code?: string }, socket: ClientSocket): void {
+export function on_client_error(
+  this: http.Server & { maxHeaderSize?: number },
+  err: Error & { code?: string },
+  socket: ClientSocket,
+): void {
   const code = clientErrorStatus(err, socket);
   if (code === null || !socket.writable) {
     socket.destroy();
@@ -177,13 +185,19 @@ export function on_client_error(this: http.Server & { maxHeaderSize?: number }, 
   answerClientError(this, code, err, socket);
 }
 
-function answerClientError(server: http.Server & { maxHeaderSize?: number }, code: number, err: Error, socket: ClientSocket): void {
+function answerClientError(
+  server: http.Server & { maxHeaderSize?: number },
+  code: number,
+  err: Error,
+  socket: ClientSocket,
+): void {
   if (!socket.writable) {
     socket.destroy();
     return;
   }
   const peer = socket.remoteAddress ?? "unknown";
-  if (code === 431) gen_log.warning("431 from %s: request head larger than max_header_size (%d bytes)", peer, server.maxHeaderSize);
+  if (code === 431)
+    gen_log.warning("431 from %s: request head larger than max_header_size (%d bytes)", peer, server.maxHeaderSize);
   else if (code === 413) gen_log.warning("413 from %s: chunk extensions too large", peer);
   else if (code === 408) gen_log.info("Timeout reading request headers from %s", peer);
   else gen_log.info("Malformed HTTP message from %s: %s", peer, err.message);

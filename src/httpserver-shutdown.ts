@@ -40,7 +40,9 @@ interface ConnectionsList {
  */
 function connectionsOf(server: http.Server): ConnectionsList | null {
   const symbol = Object.getOwnPropertySymbols(server).find((s) => s.description === "http.server.connections");
-  return symbol === undefined ? null : ((server as unknown as Record<symbol, ConnectionsList | undefined>)[symbol] ?? null);
+  return symbol === undefined
+    ? null
+    : ((server as unknown as Record<symbol, ConnectionsList | undefined>)[symbol] ?? null);
 }
 
 /** Makes the response close its connection once it is sent: `Connection: close` if its headers have not gone out yet. */

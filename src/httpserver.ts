@@ -12,11 +12,22 @@ import type { Duplex } from "node:stream";
 import { HTTPOutputError } from "./httputil/errors";
 import { HTTPHeaders } from "./httputil/headers";
 import { HTTPServerRequest, type HTTPConnection, type ResponseStartLine } from "./httputil/request";
-import { framing_problem, on_client_error, refuse_on_socket, refuse_request, resolve_limits, uri_for_log, type ServerLimits } from "./httpserver-limits";
+import {
+  framing_problem,
+  on_client_error,
+  refuse_on_socket,
+  refuse_request,
+  resolve_limits,
+  uri_for_log,
+  type ServerLimits,
+} from "./httpserver-limits";
 import { close_after_response, drain_http_connections, drain_upgraded_sockets, log_cut } from "./httpserver-shutdown";
 import { forwarded_for_address, forwarded_protocol } from "./httpserver-xheaders";
+import { ignoreSocketError, RESOLVED, UpgradeConnection, waitForEvent } from "./httpserver-upgrade";
 import { IOLoop, type Stoppable } from "./ioloop";
 import { app_log, gen_log, exc_info } from "./log";
+
+export { UpgradeConnection } from "./httpserver-upgrade";
 
 /** Options of `HTTPServer` (Python's keyword arguments). Sizes in bytes, times in seconds. */
 export interface HTTPServerOptions {
@@ -70,15 +81,13 @@ export interface HTTPServerConnectionDelegate {
 /** What an `HTTPServer` calls for each request: an `Application` or a plain function. */
 export type RequestCallback = HTTPServerConnectionDelegate | ((request: HTTPServerRequest) => unknown);
 
-const RESOLVED = Promise.resolve();
 const kConnection = Symbol("tornado.connection");
 
-const kUpgradeConnection = Symbol("tornado.upgradeConnection");
 const kUpgradedSockets = Symbol("tornado.upgradedSockets");
 
 type TrackedResponse = http.ServerResponse & { [kConnection]?: NodeHTTPConnection };
 /** An upgraded socket, with what its close listeners need (plain functions, no closure per connection). */
-type TrackedSocket = Duplex & { [kUpgradeConnection]?: UpgradeConnection; [kUpgradedSockets]?: Set<Duplex> };
+type TrackedSocket = Duplex & { [kUpgradedSockets]?: Set<Duplex> };
 
 /** The response side of one request on a Node connection. */
 class NodeHTTPConnection implements HTTPConnection {
@@ -129,7 +138,12 @@ class NodeHTTPConnection implements HTTPConnection {
     if (res.destroyed || res.writableEnded) return;
     if (chunk !== undefined) this.#count(chunk);
     if (this.#owed !== null && this.#owed > 0) {
-      gen_log.error("Tried to write %d bytes less than Content-Length for %s %s", this.#owed, res.req.method, res.req.url);
+      gen_log.error(
+        "Tried to write %d bytes less than Content-Length for %s %s",
+        this.#owed,
+        res.req.method,
+        res.req.url,
+      );
       endAndClose(res, chunk);
       return;
     }
@@ -183,102 +197,10 @@ class NodeHTTPConnection implements HTTPConnection {
   }
 }
 
-/**
- * The response side of a request that asked to upgrade its connection (a WebSocket handshake).
- * Until a handler takes the socket over with `detach()`, responses are written to the socket
- * directly, and the connection is closed after them.
- */
-export class UpgradeConnection implements HTTPConnection {
-  #detached = false;
-  #finished = false;
-  #closeCallback: (() => void) | null = null;
-  #nodeRequest: http.IncomingMessage | null;
-  #head: Buffer | null;
-
-  /**
-   * @param node_request Node's request, as `ws`'s `handleUpgrade` needs it.
-   * @param socket the client's socket.
-   * @param head bytes the client sent after the request head.
-   */
-  constructor(
-    node_request: http.IncomingMessage,
-    /** The client's socket: written to directly until `detach()` hands it over. */
-    readonly socket: Duplex,
-    head: Buffer,
-  ) {
-    this.#nodeRequest = node_request;
-    this.#head = head;
-    (socket as TrackedSocket)[kUpgradeConnection] = this;
-    socket.once("close", onUpgradeSocketClose);
-  }
-
-  /** Runs the close callback when the client went away before the response was finished. */
-  _socketClosed(): void {
-    const callback = this.#closeCallback;
-    this.#closeCallback = null;
-    if (callback !== null && !this.#finished && !this.#detached) callback();
-  }
-
-  write_headers(start_line: ResponseStartLine, headers: HTTPHeaders, chunk?: Buffer | string): Promise<void> {
-    let head = `HTTP/1.1 ${start_line.code} ${start_line.reason}\r\n`;
-    const flat = headers._flat();
-    for (let i = 0; i < flat.length; i += 2) head += `${flat[i]}: ${flat[i + 1]}\r\n`;
-    this.socket.write(head + "Connection: close\r\n\r\n", "latin1");
-    return chunk !== undefined && chunk.length > 0 ? this.write(chunk) : RESOLVED;
-  }
-
-  write(chunk: Buffer | string): Promise<void> {
-    if (!this.socket.writable) return RESOLVED;
-    return this.socket.write(chunk) ? RESOLVED : waitForEvent(this.socket, "drain");
-  }
-
-  finish(chunk?: Buffer | string): void {
-    this.#finished = true;
-    if (this.#detached) return;
-    if (chunk !== undefined && chunk.length > 0 && this.socket.writable) this.socket.write(chunk);
-    this.socket.end();
-  }
-
-  set_close_callback(callback: (() => void) | null): void {
-    this.#closeCallback = callback;
-  }
-
-  /** Destroys the socket, unless a protocol handler has taken it over. */
-  close(): void {
-    this.#finished = true;
-    if (!this.#detached) this.socket.destroy();
-  }
-
-  /**
-   * Hands the socket to a protocol handler (`ws`), with Node's request and the bytes after its
-   * head. From then on this connection leaves the socket alone and holds neither (a long-lived
-   * WebSocket should not keep its handshake's request object alive). The new owner must listen
-   * for the socket's errors at once: the server's own listener is removed.
-   * @throws Error when the socket was already handed over.
-   */
-  detach(): { node_request: http.IncomingMessage; head: Buffer } {
-    if (this.#detached) throw new Error("UpgradeConnection.detach() called twice");
-    this.#detached = true;
-    this.socket.off("close", onUpgradeSocketClose);
-    this.socket.off("error", ignoreSocketError);
-    (this.socket as TrackedSocket)[kUpgradeConnection] = undefined;
-    const taken = { node_request: this.#nodeRequest!, head: this.#head! };
-    this.#nodeRequest = null;
-    this.#head = null;
-    return taken;
-  }
-}
-
-function ignoreSocketError(): void {}
-
 /** Ends the response with `chunk`, then closes its connection: the framing cannot be trusted for another response. */
 function endAndClose(res: http.ServerResponse, chunk?: Buffer | string): void {
   const socket = res.socket;
   res.end(chunk, () => socket?.destroy());
-}
-
-function onUpgradeSocketClose(this: TrackedSocket): void {
-  this[kUpgradeConnection]?._socketClosed();
 }
 
 function forgetUpgradedSocket(this: TrackedSocket): void {
@@ -287,19 +209,6 @@ function forgetUpgradedSocket(this: TrackedSocket): void {
 
 function onResponseClose(this: TrackedResponse): void {
   this[kConnection]?._responseClosed();
-}
-
-/** Resolves once `event` fires on the stream, or it closes (a write to a closed client is dropped, not an error). */
-function waitForEvent(stream: NodeJS.EventEmitter, event: string): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off(event, done);
-      stream.off("close", done);
-      resolve();
-    };
-    stream.on(event, done);
-    stream.on("close", done);
-  });
 }
 
 /**
@@ -332,18 +241,25 @@ export class HTTPServer {
   readonly shutdown_grace_period: number;
 
   constructor(request_callback: RequestCallback, options: HTTPServerOptions = {}) {
-    this.#callback = typeof request_callback === "function" ? request_callback : (r) => request_callback.handle_request(r);
+    this.#callback =
+      typeof request_callback === "function" ? request_callback : (r) => request_callback.handle_request(r);
     this.#options = options;
     this.#limits = resolve_limits(options);
     this.#trusted = new Set(options.trusted_downstream ?? []);
     const nodeOptions = this.#limits.node;
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => this.#onRequest(req, res, false);
-    this.server = options.ssl_options ? https.createServer({ ...options.ssl_options, ...nodeOptions }, onRequest) : http.createServer(nodeOptions, onRequest);
+    this.server = options.ssl_options
+      ? https.createServer({ ...options.ssl_options, ...nodeOptions }, onRequest)
+      : http.createServer(nodeOptions, onRequest);
     this.server.keepAliveTimeout = nodeOptions.keepAliveTimeout!;
     this.server.on("clientError", on_client_error);
     // With a listener, Node leaves `Expect: 100-continue` to us: a body to be refused is never invited.
-    this.server.on("checkContinue", (req: http.IncomingMessage, res: http.ServerResponse) => this.#onRequest(req, res, true));
-    this.server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
+    this.server.on("checkContinue", (req: http.IncomingMessage, res: http.ServerResponse) =>
+      this.#onRequest(req, res, true),
+    );
+    this.server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.#onUpgrade(req, socket, head),
+    );
     this.shutdown_grace_period = options.shutdown_grace_period ?? DEFAULT_SHUTDOWN_GRACE_PERIOD;
     this.#registration = {
       stop: () => this.shutdown(),
@@ -451,17 +367,23 @@ export class HTTPServer {
    */
   async close_all_connections(): Promise<void> {
     this.server.closeAllConnections();
-    const closing = [...this.#upgradedSockets].map((socket) => new Promise((resolve) => {
-      socket.once("close", resolve);
-      socket.destroy();
-    }));
+    const closing = [...this.#upgradedSockets].map(
+      (socket) =>
+        new Promise((resolve) => {
+          socket.once("close", resolve);
+          socket.destroy();
+        }),
+    );
     await Promise.all(closing);
     await new Promise((resolve) => setImmediate(resolve));
   }
 
   #onRequest(req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean): void {
     if (this.#draining) close_after_response(res);
-    const request = this.#makeRequest(req, new NodeHTTPConnection(res, this.#options.no_keep_alive === true || this.#draining));
+    const request = this.#makeRequest(
+      req,
+      new NodeHTTPConnection(res, this.#options.no_keep_alive === true || this.#draining),
+    );
     const refusal = this.#refusal(request, req);
     if (refusal !== 0) {
       refuse_request(res, refusal);
@@ -510,7 +432,13 @@ export class HTTPServer {
       return 400;
     }
     if (limits.maxUriSize !== null && request.uri.length > limits.maxUriSize) {
-      gen_log.warning("414 %s %s (%s): URI longer than max_uri_size (%d bytes)", request.method, uri_for_log(request.uri), request.remote_ip, limits.maxUriSize);
+      gen_log.warning(
+        "414 %s %s (%s): URI longer than max_uri_size (%d bytes)",
+        request.method,
+        uri_for_log(request.uri),
+        request.remote_ip,
+        limits.maxUriSize,
+      );
       return 414;
     }
     const declared = request.headers.get("Content-Length");
@@ -539,7 +467,9 @@ export class HTTPServer {
   #applyXHeaders(request: HTTPServerRequest): void {
     const headers = request.headers;
     const forwarded = headers.get("X-Forwarded-For");
-    const ip = headers.get("X-Real-Ip") ?? (forwarded === undefined ? request.remote_ip : forwarded_for_address(forwarded, this.#trusted));
+    const ip =
+      headers.get("X-Real-Ip") ??
+      (forwarded === undefined ? request.remote_ip : forwarded_for_address(forwarded, this.#trusted));
     if (isIP(ip)) request.remote_ip = ip;
     const proto = headers.get("X-Scheme") ?? headers.get("X-Forwarded-Proto");
     const protocol = proto === undefined ? null : forwarded_protocol(proto);
@@ -582,7 +512,13 @@ export class HTTPServer {
 }
 
 function logTooLarge(request: HTTPServerRequest, maxBodySize: number): void {
-  gen_log.warning("413 %s %s (%s): body larger than max_body_size (%d bytes)", request.method, uri_for_log(request.uri), request.remote_ip, maxBodySize);
+  gen_log.warning(
+    "413 %s %s (%s): body larger than max_body_size (%d bytes)",
+    request.method,
+    uri_for_log(request.uri),
+    request.remote_ip,
+    maxBodySize,
+  );
 }
 
 function logUnhandled(error: unknown, request: HTTPServerRequest): void {

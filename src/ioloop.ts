@@ -105,7 +105,8 @@ class Timeout implements TimeoutHandle {
 
   #arm(fire: () => void): void {
     const ms = Math.round((this.deadline - monotonic()) * 1000);
-    this.#timer = ms > MAX_TIMER_MS ? setTimeout(() => this.#arm(fire), MAX_TIMER_MS) : setTimeout(fire, Math.max(ms, 0));
+    this.#timer =
+      ms > MAX_TIMER_MS ? setTimeout(() => this.#arm(fire), MAX_TIMER_MS) : setTimeout(fire, Math.max(ms, 0));
   }
 }
 
@@ -185,7 +186,10 @@ export class IOLoop {
     if (servers.length === 0) return;
     const stops = servers.map((server) => this.#runCallback(server.stop.bind(server), []));
     const done = Promise.all(stops).then(noop);
-    this.#stopping = { servers: [...this.#stopping.servers, ...servers], done: Promise.all([this.#stopping.done, done]).then(noop) };
+    this.#stopping = {
+      servers: [...this.#stopping.servers, ...servers],
+      done: Promise.all([this.#stopping.done, done]).then(noop),
+    };
   }
 
   /** The longest `shutdown_grace_period` of the registered servers (10 s when none says), in seconds. Never throws. */
@@ -287,9 +291,14 @@ export class IOLoop {
    * `time()` clock, a `TimeDelta` is relative to now. Returns a handle for `remove_timeout`.
    * @throws TypeError for a deadline that is neither.
    */
-  add_timeout<A extends unknown[]>(deadline: number | TimeDelta, callback: (...args: A) => unknown, ...args: A): TimeoutHandle {
+  add_timeout<A extends unknown[]>(
+    deadline: number | TimeDelta,
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): TimeoutHandle {
     if (typeof deadline === "number") return this.call_at(deadline, callback, ...args);
-    if (typeof deadline === "object" && deadline !== null) return this.call_at(this.time() + totalSeconds(deadline), callback, ...args);
+    if (typeof deadline === "object" && deadline !== null)
+      return this.call_at(this.time() + totalSeconds(deadline), callback, ...args);
     throw new TypeError(`Unsupported deadline ${String(deadline)}`);
   }
 
@@ -313,7 +322,11 @@ export class IOLoop {
    * thread pool for JavaScript functions, so `fn` runs on this thread; CPU-bound work still
    * blocks the loop (use `worker_threads` for that). Never throws.
    */
-  run_in_executor<A extends unknown[], R>(executor: null, fn: (...args: A) => R | PromiseLike<R>, ...args: A): Promise<R> {
+  run_in_executor<A extends unknown[], R>(
+    executor: null,
+    fn: (...args: A) => R | PromiseLike<R>,
+    ...args: A
+  ): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       setImmediate(() => {
         try {
@@ -344,7 +357,11 @@ export class IOLoop {
       };
       const abort = (err: Error): void => finish(reject, err);
       const timer =
-        timeout === undefined ? null : new Timeout(monotonic() + timeout, () => abort(new TimeoutError(`Operation timed out after ${timeout} seconds`)));
+        timeout === undefined
+          ? null
+          : new Timeout(monotonic() + timeout, () =>
+              abort(new TimeoutError(`Operation timed out after ${timeout} seconds`)),
+            );
       this.#runSyncAborts.add(abort);
       this.run_in_executor(null, fn).then(
         (value) => finish(resolve, value),
@@ -357,7 +374,8 @@ export class IOLoop {
   #runCallback<A extends unknown[]>(callback: (...args: A) => unknown, args: A): Promise<void> | undefined {
     try {
       const result = callback(...args);
-      if (isThenable(result)) return Promise.resolve(result).then(noop, (err: unknown) => logCallbackError(callback, err));
+      if (isThenable(result))
+        return Promise.resolve(result).then(noop, (err: unknown) => logCallbackError(callback, err));
     } catch (err) {
       logCallbackError(callback, err);
     }

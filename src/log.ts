@@ -102,17 +102,21 @@ const CONVERSION = /%([-0]*)(\d*)(?:\.(\d+))?([sdirf%])/g;
  */
 export function percent_format(msg: string, args: readonly unknown[]): string {
   let next = 0;
-  return msg.replace(CONVERSION, (spec: string, flags: string, width: string, precision: string | undefined, conversion: string) => {
-    if (conversion === "%") return "%";
-    if (next >= args.length) return spec;
-    return pad(convert(conversion, args[next++], precision), flags, Number(width), conversion);
-  });
+  return msg.replace(
+    CONVERSION,
+    (spec: string, flags: string, width: string, precision: string | undefined, conversion: string) => {
+      if (conversion === "%") return "%";
+      if (next >= args.length) return spec;
+      return pad(convert(conversion, args[next++], precision), flags, Number(width), conversion);
+    },
+  );
 }
 
 function convert(conversion: string, value: unknown, precision: string | undefined): string {
   try {
     if (conversion === "f") return toFixed(Number(value), Math.min(Number(precision ?? 6), 99));
-    if (conversion === "d" || conversion === "i") return typeof value === "bigint" ? value.toString() : String(Math.trunc(Number(value)));
+    if (conversion === "d" || conversion === "i")
+      return typeof value === "bigint" ? value.toString() : String(Math.trunc(Number(value)));
     const text = conversion === "r" ? repr(value) : String(value);
     return precision === undefined ? text : text.slice(0, Number(precision));
   } catch {

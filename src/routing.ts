@@ -65,7 +65,9 @@ export class PathMatches {
   reverse(escape: (value: string) => string, ...args: unknown[]): string {
     if (this.#reversePieces === null) throw new Error("Cannot reverse url regex " + this.pattern);
     if (args.length !== this.#groupCount) {
-      throw new Error(`required number of arguments not found: ${this.pattern} takes ${this.#groupCount}, got ${args.length}`);
+      throw new Error(
+        `required number of arguments not found: ${this.pattern} takes ${this.#groupCount}, got ${args.length}`,
+      );
     }
     let out = this.#reversePieces[0];
     for (let i = 0; i < args.length; i++) {

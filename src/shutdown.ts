@@ -64,7 +64,11 @@ function onFirstSignal(signal: NodeJS.Signals): void {
 }
 
 function exitAfterGrace(signal: NodeJS.Signals, grace: number): void {
-  gen_log.warning("Still running %s s after %s (something other than the servers holds the process): exiting", grace, signal);
+  gen_log.warning(
+    "Still running %s s after %s (something other than the servers holds the process): exiting",
+    grace,
+    signal,
+  );
   process.exit(0);
 }
 

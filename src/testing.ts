@@ -74,7 +74,12 @@ export async function fetch(url: string, options: FetchOptions = {}): Promise<HT
   for (let redirects = 0; ; redirects++) {
     const response = await fetchOnce(current, method, body, options);
     const location = response.headers.get("Location");
-    if (!follow || location === undefined || !REDIRECT_CODES.has(response.code) || redirects >= (options.max_redirects ?? 5)) {
+    if (
+      !follow ||
+      location === undefined ||
+      !REDIRECT_CODES.has(response.code) ||
+      redirects >= (options.max_redirects ?? 5)
+    ) {
       return response;
     }
     current = new URL(location, current).toString();
@@ -85,10 +90,16 @@ export async function fetch(url: string, options: FetchOptions = {}): Promise<HT
   }
 }
 
-function fetchOnce(url: string, method: string, body: string | Buffer | null, options: FetchOptions): Promise<HTTPResponse> {
+function fetchOnce(
+  url: string,
+  method: string,
+  body: string | Buffer | null,
+  options: FetchOptions,
+): Promise<HTTPResponse> {
   const target = new URL(url);
   const client = target.protocol === "https:" ? https : http;
-  const headers = options.headers instanceof HTTPHeaders ? Object.fromEntries(options.headers) : options.headers ?? {};
+  const headers =
+    options.headers instanceof HTTPHeaders ? Object.fromEntries(options.headers) : (options.headers ?? {});
   return new Promise((resolve, reject) => {
     const request = client.request(
       target,
@@ -98,11 +109,21 @@ function fetchOnce(url: string, method: string, body: string | Buffer | null, op
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
         res.on("error", reject);
         res.on("end", () => {
-          resolve(new HTTPResponse(res.statusCode ?? 0, res.statusMessage ?? "", HTTPHeaders.from_raw(res.rawHeaders), Buffer.concat(chunks), url));
+          resolve(
+            new HTTPResponse(
+              res.statusCode ?? 0,
+              res.statusMessage ?? "",
+              HTTPHeaders.from_raw(res.rawHeaders),
+              Buffer.concat(chunks),
+              url,
+            ),
+          );
         });
       },
     );
-    request.setTimeout((options.request_timeout ?? 20) * 1000, () => request.destroy(new Error(`Timeout fetching ${url}`)));
+    request.setTimeout((options.request_timeout ?? 20) * 1000, () =>
+      request.destroy(new Error(`Timeout fetching ${url}`)),
+    );
     request.on("error", reject);
     request.end(body ?? undefined);
   });
@@ -241,7 +262,12 @@ export class ExpectLog {
   }
 
   /** Runs `fn` while expecting a matching record; resolves with its result. */
-  static async around<T>(logger: Logger, regex: RegExp | string, fn: () => T | Promise<T>, options?: ExpectLogOptions): Promise<T> {
+  static async around<T>(
+    logger: Logger,
+    regex: RegExp | string,
+    fn: () => T | Promise<T>,
+    options?: ExpectLogOptions,
+  ): Promise<T> {
     const expectation = new ExpectLog(logger, regex, options);
     try {
       return await fn();

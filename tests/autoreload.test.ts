@@ -16,7 +16,10 @@ test("debug (autoreload) restarts the program when one of its source files chang
   const dir = mkdtempSync(join(tmpdir(), "tornado-autoreload-"));
   const file = join(dir, "app.ts");
   writeFileSync(file, program("v1"));
-  const child = spawn(join(ROOT, "node_modules", ".bin", "tsx"), [file], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(join(ROOT, "node_modules", ".bin", "tsx"), [file], {
+    cwd: dir,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const output = new ProgramOutput(child);
   try {
     await output.waitFor(/started \d+ v1/, 15000);

@@ -32,11 +32,20 @@ function field(name: string, value: string): string {
   return `Content-Disposition: form-data; name="${name}"\r\n\r\n${value}`;
 }
 
-async function postBody(server: testing.TestServer, contentType: string, body: string | Buffer): Promise<testing.HTTPResponse> {
+async function postBody(
+  server: testing.TestServer,
+  contentType: string,
+  body: string | Buffer,
+): Promise<testing.HTTPResponse> {
   return server.fetch("/", { method: "POST", headers: { "Content-Type": contentType }, body });
 }
 
-async function expect400(server: testing.TestServer, contentType: string, body: string | Buffer, why: RegExp): Promise<void> {
+async function expect400(
+  server: testing.TestServer,
+  contentType: string,
+  body: string | Buffer,
+  why: RegExp,
+): Promise<void> {
   const response = await testing.ExpectLog.around(log.gen_log, why, () => postBody(server, contentType, body));
   expect(response.code).toBe(400);
 }
@@ -44,13 +53,21 @@ async function expect400(server: testing.TestServer, contentType: string, body: 
 describe("urlencoded bodies: max_fields", () => {
   test("a body with more fields than max_fields (default 10,000) is answered 400 with a log line", async () => {
     const server = await serve([["/", Inspect]]);
-    await expect400(server, FORM, "a&".repeat(10_000) + "a", /400 POST \/ .*Invalid body: Invalid x-www-form-urlencoded body: Max number of fields exceeded/);
+    await expect400(
+      server,
+      FORM,
+      "a&".repeat(10_000) + "a",
+      /400 POST \/ .*Invalid body: Invalid x-www-form-urlencoded body: Max number of fields exceeded/,
+    );
     const ok = await postBody(server, FORM, "a&".repeat(9_999) + "b");
     expect(ok.json()).toEqual({ names: ["a", "b"], files: [] });
   });
 
   test("max_fields is counted as Python's max_num_fields counts it, and set_parse_body_config changes it", async () => {
-    set_parse_body_config({ multipart: { enabled: true, max_parts: 100, max_part_header_size: 10240 }, urlencoded: { max_fields: 3 } });
+    set_parse_body_config({
+      multipart: { enabled: true, max_parts: 100, max_part_header_size: 10240 },
+      urlencoded: { max_fields: 3 },
+    });
     const server = await serve([["/", Inspect]]);
     expect((await postBody(server, FORM, "a=1&&b")).json()).toEqual({ names: ["a", "b"], files: [] });
     await expect400(server, FORM, "a=1&b=2&c=3&", /Max number of fields exceeded/);
@@ -62,7 +79,12 @@ describe("multipart bodies: limits", () => {
     const server = await serve([["/", Inspect]]);
     const parts = (n: number) => Array.from({ length: n }, (_, i) => field(`f${i}`, "v"));
     expect((await postBody(server, "multipart/form-data; boundary=B", multipart("B", parts(99)))).code).toBe(200);
-    await expect400(server, "multipart/form-data; boundary=B", multipart("B", parts(100)), /multipart\/form-data has too many parts/);
+    await expect400(
+      server,
+      "multipart/form-data; boundary=B",
+      multipart("B", parts(100)),
+      /multipart\/form-data has too many parts/,
+    );
   });
 
   test("a part header larger than max_part_header_size (default 10 KiB) is answered 400", async () => {
@@ -74,15 +96,27 @@ describe("multipart bodies: limits", () => {
   test("a boundary longer than RFC 2046's 70 characters is answered 400", async () => {
     const server = await serve([["/", Inspect]]);
     const ok = "b".repeat(70);
-    expect((await postBody(server, `multipart/form-data; boundary=${ok}`, multipart(ok, [field("a", "1")]))).json()).toEqual({ names: ["a"], files: [] });
+    expect(
+      (await postBody(server, `multipart/form-data; boundary=${ok}`, multipart(ok, [field("a", "1")]))).json(),
+    ).toEqual({ names: ["a"], files: [] });
     const long = "b".repeat(71);
-    await expect400(server, `multipart/form-data; boundary=${long}`, multipart(long, [field("a", "1")]), /boundary is longer than 70 characters/);
+    await expect400(
+      server,
+      `multipart/form-data; boundary=${long}`,
+      multipart(long, [field("a", "1")]),
+      /boundary is longer than 70 characters/,
+    );
   });
 
   test("enabled: false refuses every multipart body with 400", async () => {
     set_parse_body_config({ multipart: { enabled: false, max_parts: 100, max_part_header_size: 10240 } });
     const server = await serve([["/", Inspect]]);
-    await expect400(server, "multipart/form-data; boundary=B", multipart("B", [field("a", "1")]), /multipart\/form-data parsing is disabled/);
+    await expect400(
+      server,
+      "multipart/form-data; boundary=B",
+      multipart("B", [field("a", "1")]),
+      /multipart\/form-data parsing is disabled/,
+    );
   });
 });
 
@@ -142,7 +176,10 @@ class Measure extends web.RequestHandler {
 
   post() {
     Measure.measured = liveBytes();
-    this.write({ names: Object.keys(this.request.body_arguments).length, files: Object.keys(this.request.files).length });
+    this.write({
+      names: Object.keys(this.request.body_arguments).length,
+      files: Object.keys(this.request.files).length,
+    });
   }
 
   write_error(status_code: number) {
@@ -185,11 +222,20 @@ describe("memory: a 10 MB body costs a small multiple of 10 MB", () => {
   });
 
   test("10 MB of tiny multipart parts is refused at max_parts, and 99 large parts stay under 3x", async () => {
-    const tiny = Buffer.from(multipart("B", Array.from({ length: Math.floor(N / 50) }, () => field("a", "v"))));
+    const tiny = Buffer.from(
+      multipart(
+        "B",
+        Array.from({ length: Math.floor(N / 50) }, () => field("a", "v")),
+      ),
+    );
     const refused = await measurePost("multipart/form-data; boundary=B", tiny);
     expect(refused.status).toBe("HTTP/1.1 400 Bad Request");
     expect(refused.growth).toBeLessThan(3 * tiny.length);
-    const fileParts = Array.from({ length: 99 }, (_, i) => `Content-Disposition: form-data; name="f${i}"; filename="f${i}.bin"\r\n\r\n${"z".repeat(Math.floor(N / 99))}`);
+    const fileParts = Array.from(
+      { length: 99 },
+      (_, i) =>
+        `Content-Disposition: form-data; name="f${i}"; filename="f${i}.bin"\r\n\r\n${"z".repeat(Math.floor(N / 99))}`,
+    );
     const large = Buffer.from(multipart("B", fileParts));
     const accepted = await measurePost("multipart/form-data; boundary=B", large);
     expect(accepted.status).toBe("HTTP/1.1 200 OK");
@@ -221,34 +267,73 @@ describe("linear time: urlencoded bodies", () => {
     ["many escaped names", (n) => "%C3%A9=1&".repeat(n / 9)],
   ];
   test.each(shapes)("%s", (_label, build) => {
-    expectLinear((n) => Buffer.from(build(n), "latin1"), (body) => parseWith(FORM, body));
+    expectLinear(
+      (n) => Buffer.from(build(n), "latin1"),
+      (body) => parseWith(FORM, body),
+    );
   });
 });
 
 describe("linear time: multipart bodies and their parameters", () => {
   const shapes: Array<[string, (n: number) => [string, string]]> = [
-    ["many parts", (n) => ["multipart/form-data; boundary=B", multipart("B", Array.from({ length: n / 48 }, () => field("a", "v")))]],
-    ["a long header line", (n) => ["multipart/form-data; boundary=B", multipart("B", [`Content-Disposition: form-data; name="a"\r\nX: ${"x".repeat(n)}\r\n\r\nv`])]],
+    [
+      "many parts",
+      (n) => [
+        "multipart/form-data; boundary=B",
+        multipart(
+          "B",
+          Array.from({ length: n / 48 }, () => field("a", "v")),
+        ),
+      ],
+    ],
+    [
+      "a long header line",
+      (n) => [
+        "multipart/form-data; boundary=B",
+        multipart("B", [`Content-Disposition: form-data; name="a"\r\nX: ${"x".repeat(n)}\r\n\r\nv`]),
+      ],
+    ],
     ["a Content-Type padded with spaces", (n) => [`multipart/form-data; boundary=B${" ".repeat(n)}x`, "--B--"]],
     ["a padded parameter before the boundary", (n) => [`multipart/form-data; q${" ".repeat(n)}y; boundary=B`, "--B--"]],
-    ["a boundary parameter padded on both sides", (n) => [`multipart/form-data;${" ".repeat(n)}boundary=B${" ".repeat(n)};`, "--B--"]],
-    ["many parameters in the Content-Type", (n) => ["multipart/form-data" + "; x=1".repeat(n / 6) + "; boundary=B", "--B--"]],
+    [
+      "a boundary parameter padded on both sides",
+      (n) => [`multipart/form-data;${" ".repeat(n)}boundary=B${" ".repeat(n)};`, "--B--"],
+    ],
+    [
+      "many parameters in the Content-Type",
+      (n) => ["multipart/form-data" + "; x=1".repeat(n / 6) + "; boundary=B", "--B--"],
+    ],
     ["a body of boundary-like bytes", (n) => [`multipart/form-data; boundary=${"-".repeat(69)}x`, "-".repeat(n)]],
-    ["a boundary as long as the body, over dashes", (n) => [`multipart/form-data; boundary=${"-".repeat(n / 4)}x`, "-".repeat(n)]],
-    ["a body of near-boundaries", (n) => ["multipart/form-data; boundary=BBBB", "\r\n--BBB".repeat(n / 8) + "--BBBB--"]],
+    [
+      "a boundary as long as the body, over dashes",
+      (n) => [`multipart/form-data; boundary=${"-".repeat(n / 4)}x`, "-".repeat(n)],
+    ],
+    [
+      "a body of near-boundaries",
+      (n) => ["multipart/form-data; boundary=BBBB", "\r\n--BBB".repeat(n / 8) + "--BBBB--"],
+    ],
   ];
   test.each(shapes)("%s", (_label, build) => {
-    expectLinear((n) => build(n), ([contentType, body]) => parseWith(contentType, Buffer.from(body, "latin1")));
+    expectLinear(
+      (n) => build(n),
+      ([contentType, body]) => parseWith(contentType, Buffer.from(body, "latin1")),
+    );
   });
 
   const dispositions: Array<[string, (n: number) => string]> = [
-    ["padded with spaces inside and around parameters", (n) => `form-data;${" ".repeat(n / 2)}name="a"${" ".repeat(n / 2)}x`],
+    [
+      "padded with spaces inside and around parameters",
+      (n) => `form-data;${" ".repeat(n / 2)}name="a"${" ".repeat(n / 2)}x`,
+    ],
     ["many semicolons inside a quoted value", (n) => `form-data; name="${";".repeat(n)}"`],
     ["many quotes and semicolons", (n) => `form-data; name=${'";'.repeat(n / 2)}`],
     ["many escaped quotes", (n) => `form-data; name="${'\\"'.repeat(n / 2)}"`],
     ["a long parameter name", (n) => `form-data; name="a"; ${"a".repeat(n)}=1`],
     ["a long RFC 2231-like parameter name", (n) => `form-data; name="a"; a*${"1".repeat(n)}x=1`],
-    ["many RFC 2231 continuations", (n) => "form-data" + Array.from({ length: n / 16 }, (_, i) => `; name*${i}*=a%41`).join("")],
+    [
+      "many RFC 2231 continuations",
+      (n) => "form-data" + Array.from({ length: n / 16 }, (_, i) => `; name*${i}*=a%41`).join(""),
+    ],
     ["a long RFC 2231 value", (n) => `form-data; name="a"; filename*=UTF-8''${"%C3%A1".repeat(n / 6)}`],
   ];
   test.each(dispositions)("Content-Disposition %s", (_label, build) => {
@@ -256,7 +341,9 @@ describe("linear time: multipart bodies and their parameters", () => {
       (n) => Buffer.from(multipart("B", [`Content-Disposition: ${build(n)}\r\n\r\nv`]), "latin1"),
       (body) => {
         try {
-          parse_multipart_form_data("B", body, Object.create(null), Object.create(null), { config: UNLIMITED.multipart });
+          parse_multipart_form_data("B", body, Object.create(null), Object.create(null), {
+            config: UNLIMITED.multipart,
+          });
         } catch (e) {
           if (!(e instanceof httputil.HTTPInputError)) throw e;
         }

@@ -39,7 +39,9 @@ describe("xhtml_escape / xhtml_unescape", () => {
   });
 
   test("decodes HTML 4 named entities and leaves unknown names alone", () => {
-    expect(escape.xhtml_unescape("&eacute;&Eacute;&euro;&hellip;&nbsp;&yuml;&diams;")).toBe("\u00e9\u00c9\u20ac\u2026\u00a0\u00ff\u2666");
+    expect(escape.xhtml_unescape("&eacute;&Eacute;&euro;&hellip;&nbsp;&yuml;&diams;")).toBe(
+      "\u00e9\u00c9\u20ac\u2026\u00a0\u00ff\u2666",
+    );
     expect(escape.xhtml_unescape("&nosuch; &amp &AMP;")).toBe("&nosuch; &amp &AMP;");
   });
 
@@ -113,7 +115,9 @@ describe("url_unescape", () => {
 
 describe("unquote_to_bytes", () => {
   test("decodes escapes to raw bytes, with + as space when asked", () => {
-    expect(hex(escape.unquote_to_bytes("a%20b+c%ff", true))).toBe(hex(Buffer.from([0x61, 0x20, 0x62, 0x20, 0x63, 0xff])));
+    expect(hex(escape.unquote_to_bytes("a%20b+c%ff", true))).toBe(
+      hex(Buffer.from([0x61, 0x20, 0x62, 0x20, 0x63, 0xff])),
+    );
     expect(escape.unquote_to_bytes("a+b", false).toString("latin1")).toBe("a+b");
   });
 
@@ -137,7 +141,7 @@ describe("json_encode", () => {
 
   test("escapes every character outside printable ASCII as lowercase \\uXXXX", () => {
     expect(escape.json_encode("\u007f\u00ff\u20ac\u{1F600}")).toBe('"\\u007f\\u00ff\\u20ac\\ud83d\\ude00"');
-    expect(escape.json_encode("\n\r\t\b\f\u0001\"\\")).toBe('"\\n\\r\\t\\b\\f\\u0001\\"\\\\"');
+    expect(escape.json_encode('\n\r\t\b\f\u0001"\\')).toBe('"\\n\\r\\t\\b\\f\\u0001\\"\\\\"');
   });
 
   test("formats nested and empty containers like Python", () => {

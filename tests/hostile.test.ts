@@ -13,7 +13,7 @@
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { Socket } from "node:net";
-import { web, websocket, httpserver, testing } from "../src";
+import { web, websocket, type httpserver, testing } from "../src";
 import { serve } from "./support/serve";
 import { openSocket } from "./support/wire";
 
@@ -50,10 +50,20 @@ class Echo extends websocket.WebSocketHandler {
  * test expects for the header timeout; the object is not a literal where it is typed, so the
  * compiler lets the name through even while `HTTPServerOptions` does not have it.
  */
-const SERVER_OPTIONS = { xheaders: true, idle_connection_timeout: 1, body_timeout: 1, header_timeout: 1, max_body_size: 2 << 20 };
+const SERVER_OPTIONS = {
+  xheaders: true,
+  idle_connection_timeout: 1,
+  body_timeout: 1,
+  header_timeout: 1,
+  max_body_size: 2 << 20,
+};
 
 const OPTIONS: httpserver.HTTPServerOptions = SERVER_OPTIONS;
-const ROUTES: web.Route[] = [["/", Hello], ["/form", Form], ["/ws", Echo]];
+const ROUTES: web.Route[] = [
+  ["/", Hello],
+  ["/form", Form],
+  ["/ws", Echo],
+];
 
 /** The application under attack, on a fresh port, closed after the test. */
 function start(): Promise<testing.TestServer> {
@@ -77,19 +87,25 @@ async function get(port: number): Promise<string> {
  * Resolves with the attack's outcome (or its error message), the GETs slower than the bound
  * (ms from when each was due) or not answered 200, and whether a GET afterwards got its 200.
  */
-async function underAttack<T>(port: number, attack: () => Promise<T>): Promise<{ outcome: T | string; slowGets: string[]; aliveAfter: boolean }> {
+async function underAttack<T>(
+  port: number,
+  attack: () => Promise<T>,
+): Promise<{ outcome: T | string; slowGets: string[]; aliveAfter: boolean }> {
   let settled = false;
-  const running = attack().then(
-    (value) => value,
-    (error: Error) => `probe failed: ${error.message}`,
-  ).finally(() => (settled = true));
+  const running = attack()
+    .then(
+      (value) => value,
+      (error: Error) => `probe failed: ${error.message}`,
+    )
+    .finally(() => (settled = true));
   const slowGets: string[] = [];
   let due = performance.now();
   for (let gets = 0; (gets < 3 || !settled) && gets < 1000; gets++) {
     await pause(due - performance.now());
     const status = await get(port).catch((error: Error) => error.message);
     const late = performance.now() - due;
-    if (late > GET_BOUND_MS || !status.startsWith("HTTP/1.1 200")) slowGets.push(`${Math.round(late)} ms: ${status || "no answer"}`);
+    if (late > GET_BOUND_MS || !status.startsWith("HTTP/1.1 200"))
+      slowGets.push(`${Math.round(late)} ms: ${status || "no answer"}`);
     due += GET_EVERY_MS;
   }
   const outcome = await running;
@@ -105,7 +121,14 @@ beforeAll(async () => {
   const server = await testing.start_server(new web.Application(ROUTES), OPTIONS);
   try {
     await get(server.port);
-    await exchange(server.port, request("POST /form HTTP/1.1", [CLOSE.trim(), "Content-Type: application/x-www-form-urlencoded", "Content-Length: 3"], "a=1"));
+    await exchange(
+      server.port,
+      request(
+        "POST /form HTTP/1.1",
+        [CLOSE.trim(), "Content-Type: application/x-www-form-urlencoded", "Content-Length: 3"],
+        "a=1",
+      ),
+    );
     const client = await RawWebSocket.open(server.port);
     client.socket.write(Buffer.concat(Array.from({ length: 100 }, () => frame(0x1, "warm"))));
     await client.until(() => client.count(0x1) >= 100);
@@ -127,7 +150,11 @@ interface Answer {
 }
 
 /** Sends `data`, reads until the server closes or `deadlineMs` passes (then the client closes). */
-async function exchange(port: number, data: string | Buffer | Array<string | Buffer>, deadlineMs = PROBE_DEADLINE_MS): Promise<Answer> {
+async function exchange(
+  port: number,
+  data: string | Buffer | Array<string | Buffer>,
+  deadlineMs = PROBE_DEADLINE_MS,
+): Promise<Answer> {
   const socket = await openSocket(port);
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
@@ -195,12 +222,22 @@ const HTTP_PROBES: HttpProbe[] = [
   },
   {
     name: "a multipart Content-Type padded with 60,000 spaces, to a route that answers 404",
-    send: () => request("POST /nowhere HTTP/1.1", [CLOSE.trim(), `Content-Type: multipart/form-data; a${" ".repeat(PAD)}b; boundary=x`, "Content-Length: 7"], "--x--\r\n"),
+    send: () =>
+      request(
+        "POST /nowhere HTTP/1.1",
+        [CLOSE.trim(), `Content-Type: multipart/form-data; a${" ".repeat(PAD)}b; boundary=x`, "Content-Length: 7"],
+        "--x--\r\n",
+      ),
     expected: { statuses: ["404"], closed: true },
   },
   {
     name: "a 1 MB urlencoded body of a&a&a... (a clear 200, or 400 from a field-count limit)",
-    send: () => request("POST /form HTTP/1.1", [CLOSE.trim(), "Content-Type: application/x-www-form-urlencoded", `Content-Length: ${1 << 20}`], urlencodedFlood(1 << 20)),
+    send: () =>
+      request(
+        "POST /form HTTP/1.1",
+        [CLOSE.trim(), "Content-Type: application/x-www-form-urlencoded", `Content-Length: ${1 << 20}`],
+        urlencodedFlood(1 << 20),
+      ),
     expected: { statuses: [expect.stringMatching(/^(200|400)$/)], closed: true },
   },
   {
@@ -210,7 +247,8 @@ const HTTP_PROBES: HttpProbe[] = [
   },
   {
     name: "If-None-Match with 6,000 entries and 20,000 spaces on a 200 GET",
-    send: () => request("GET / HTTP/1.1", [CLOSE.trim(), `If-None-Match: ${'"x", '.repeat(6000)}W/${" ".repeat(20_000)}x`]),
+    send: () =>
+      request("GET / HTTP/1.1", [CLOSE.trim(), `If-None-Match: ${'"x", '.repeat(6000)}W/${" ".repeat(20_000)}x`]),
     expected: { statuses: ["200"], closed: true },
   },
   {
@@ -260,7 +298,12 @@ const HTTP_PROBES: HttpProbe[] = [
   },
   {
     name: "a chunked body that runs past max_body_size (413 and close)",
-    send: () => request("POST /form HTTP/1.1", ["Transfer-Encoding: chunked"], Buffer.concat([Buffer.from("10000000000\r\n"), Buffer.alloc(3 << 20, "a")])),
+    send: () =>
+      request(
+        "POST /form HTTP/1.1",
+        ["Transfer-Encoding: chunked"],
+        Buffer.concat([Buffer.from("10000000000\r\n"), Buffer.alloc(3 << 20, "a")]),
+      ),
     expected: { statuses: ["413"], closed: true },
   },
   {
@@ -313,13 +356,16 @@ describe("slow and silent clients are cut by the server's timeouts (1 s here)", 
 
   test("a slowloris trickling header bytes is cut (header_timeout)", async () => {
     const server = await start();
-    const result = await underAttack(server.port, () => trickle(server.port, "GET / HTTP/1.1\r\nHost: x\r\n", "X-Slow: abcdefgh\r\n"));
+    const result = await underAttack(server.port, () =>
+      trickle(server.port, "GET / HTTP/1.1\r\nHost: x\r\n", "X-Slow: abcdefgh\r\n"),
+    );
     expect(result).toEqual({ outcome: { closedAfterMs: cut }, slowGets: [], aliveAfter: true });
   });
 
   test("a body trickled a byte at a time is cut (body_timeout)", async () => {
     const server = await start();
-    const head = "POST /form HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n";
+    const head =
+      "POST /form HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n";
     const result = await underAttack(server.port, () => trickle(server.port, head, "a=1&"));
     expect(result).toEqual({ outcome: { closedAfterMs: cut }, slowGets: [], aliveAfter: true });
   });
@@ -335,15 +381,25 @@ describe("abrupt resets", () => {
 
   test("connections reset mid-headers, mid-body, after a request and mid-frame leave the server serving", async () => {
     const server = await start();
-    const body = request("POST /form HTTP/1.1", ["Content-Type: application/x-www-form-urlencoded", `Content-Length: ${1 << 20}`], urlencodedFlood(64 * 1024));
+    const body = request(
+      "POST /form HTTP/1.1",
+      ["Content-Type: application/x-www-form-urlencoded", `Content-Length: ${1 << 20}`],
+      urlencodedFlood(64 * 1024),
+    );
     const partials = [
       Buffer.from("GET / HTTP/1.1\r\nHost: x\r\nX-Half: ", "latin1"),
       body,
       request("GET / HTTP/1.1", []),
-      Buffer.concat([Buffer.from(handshake(), "latin1"), Buffer.from([0x81, 0xfe, 0x10, 0x00, 1, 2, 3, 4]), randomBytes(100)]),
+      Buffer.concat([
+        Buffer.from(handshake(), "latin1"),
+        Buffer.from([0x81, 0xfe, 0x10, 0x00, 1, 2, 3, 4]),
+        randomBytes(100),
+      ]),
     ];
     const result = await underAttack(server.port, async () => {
-      await Promise.all(Array.from({ length: 10 }, () => partials.map((bytes) => resetAfter(server.port, bytes))).flat());
+      await Promise.all(
+        Array.from({ length: 10 }, () => partials.map((bytes) => resetAfter(server.port, bytes))).flat(),
+      );
       return "reset";
     });
     expect(result).toEqual({ outcome: "reset", slowGets: [], aliveAfter: true });
@@ -353,7 +409,15 @@ describe("abrupt resets", () => {
 // ---------------------------------------------------------------- raw WebSocket
 
 function handshake(extra: string[] = []): string {
-  const lines = ["GET /ws HTTP/1.1", "Host: x", "Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13", ...extra];
+  const lines = [
+    "GET /ws HTTP/1.1",
+    "Host: x",
+    "Upgrade: websocket",
+    "Connection: Upgrade",
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+    "Sec-WebSocket-Version: 13",
+    ...extra,
+  ];
   return lines.join("\r\n") + "\r\n\r\n";
 }
 
@@ -362,9 +426,14 @@ const MASK = Buffer.from([0x37, 0xfa, 0x21, 0x3d]);
 /** One client frame: FIN set unless `fin` is false, masked unless `masked` is false. */
 function frame(opcode: number, payload: Buffer | string, { fin = true, masked = true, rsv = 0 } = {}): Buffer {
   const data = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
-  const length = data.length < 126 ? [data.length] : data.length < 65536 ? [126, data.length >> 8, data.length & 0xff] : null;
+  const length =
+    data.length < 126 ? [data.length] : data.length < 65536 ? [126, data.length >> 8, data.length & 0xff] : null;
   if (length === null) throw new Error("test frames stay under 64 KiB");
-  const head = Buffer.from([(fin ? 0x80 : 0) | (rsv << 4) | opcode, (masked ? 0x80 : 0) | length[0], ...length.slice(1)]);
+  const head = Buffer.from([
+    (fin ? 0x80 : 0) | (rsv << 4) | opcode,
+    (masked ? 0x80 : 0) | length[0],
+    ...length.slice(1),
+  ]);
   if (!masked) return Buffer.concat([head, data]);
   const body = Buffer.from(data.map((byte, i) => byte ^ MASK[i % 4]));
   return Buffer.concat([head, MASK, body]);
@@ -417,7 +486,8 @@ class RawWebSocket {
     const deadline = performance.now() + PROBE_DEADLINE_MS;
     while (!predicate() && !this.closed) {
       const left = deadline - performance.now();
-      if (left <= 0) throw new Error(`timed out with ${this.frames.length} frames, status ${JSON.stringify(this.status)}`);
+      if (left <= 0)
+        throw new Error(`timed out with ${this.frames.length} frames, status ${JSON.stringify(this.status)}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.#wake = () => {
@@ -559,14 +629,21 @@ const WS_PROBES: WebSocketProbe[] = [
     name: `a flood of ${MANY} pings: all answered, or the flood cut with 1008`,
     send: () => Buffer.concat([...Array.from({ length: MANY }, () => frame(0x9, "p")), frame(0x1, "after")]),
     done: (client) => client.count(0x1) >= 1,
-    seen: (client) => (client.closed ? { closeCode: client.closeCode } : { pongs: client.count(0xa), last: client.frames.at(-1)?.payload.toString() }),
+    seen: (client) =>
+      client.closed
+        ? { closeCode: client.closeCode }
+        : { pongs: client.count(0xa), last: client.frames.at(-1)?.payload.toString() },
     expected: [{ pongs: MANY, last: "after" }, { closeCode: 1008 }],
   },
   {
     name: `${MANY} small messages at once, all echoed in order`,
     send: () => Buffer.concat(Array.from({ length: MANY }, (_, i) => frame(0x1, String(i)))),
     done: (client) => client.count(0x1) >= MANY,
-    seen: (client) => ({ echoes: client.count(0x1), last: client.frames.at(-1)?.payload.toString(), open: !client.closed }),
+    seen: (client) => ({
+      echoes: client.count(0x1),
+      last: client.frames.at(-1)?.payload.toString(),
+      open: !client.closed,
+    }),
     expected: [{ echoes: MANY, last: String(MANY - 1), open: true }],
   },
 ];
@@ -587,12 +664,19 @@ describe("hostile WebSocket traffic leaves the server answering a concurrent GET
     });
     // Any allowed outcome passes; one that is not shows itself against the first allowed.
     const allowed = probe.expected.some((outcome) => equals(outcome, result.outcome));
-    expect({ ...result, outcome: allowed ? probe.expected[0] : result.outcome }).toEqual({ outcome: probe.expected[0], slowGets: [], aliveAfter: true });
+    expect({ ...result, outcome: allowed ? probe.expected[0] : result.outcome }).toEqual({
+      outcome: probe.expected[0],
+      slowGets: [],
+      aliveAfter: true,
+    });
   });
 
   test("a handshake with huge Sec-WebSocket-Protocol and Sec-WebSocket-Extensions headers", async () => {
     const server = await start();
-    const extra = [`Sec-WebSocket-Protocol: a,${" ".repeat(PAD / 2)}b , ${Array.from({ length: 2000 }, (_, i) => `p${i}`).join(",")}`, `Sec-WebSocket-Extensions: permessage-deflate;${" ".repeat(PAD / 4)}x; ${"y, ".repeat(2000)}z`];
+    const extra = [
+      `Sec-WebSocket-Protocol: a,${" ".repeat(PAD / 2)}b , ${Array.from({ length: 2000 }, (_, i) => `p${i}`).join(",")}`,
+      `Sec-WebSocket-Extensions: permessage-deflate;${" ".repeat(PAD / 4)}x; ${"y, ".repeat(2000)}z`,
+    ];
     const result = await underAttack(server.port, async () => {
       const client = await RawWebSocket.open(server.port, extra);
       try {
@@ -603,6 +687,10 @@ describe("hostile WebSocket traffic leaves the server answering a concurrent GET
         client.destroy();
       }
     });
-    expect(result).toEqual({ outcome: { status: "HTTP/1.1 101 Switching Protocols", echo: "still here" }, slowGets: [], aliveAfter: true });
+    expect(result).toEqual({
+      outcome: { status: "HTTP/1.1 101 Switching Protocols", echo: "still here" },
+      slowGets: [],
+      aliveAfter: true,
+    });
   });
 });

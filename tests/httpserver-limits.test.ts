@@ -34,7 +34,9 @@ function untilClosed(socket: Socket, timeoutMs = 5000): Promise<{ received: stri
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`still open after ${timeoutMs}ms; got ${JSON.stringify(Buffer.concat(chunks).toString("latin1"))}`));
+      reject(
+        new Error(`still open after ${timeoutMs}ms; got ${JSON.stringify(Buffer.concat(chunks).toString("latin1"))}`),
+      );
     }, timeoutMs);
     socket.on("data", (chunk: Buffer) => chunks.push(chunk));
     socket.on("error", () => undefined);
@@ -55,8 +57,18 @@ async function expectStillServing(server: testing.TestServer): Promise<void> {
 describe("defaults", () => {
   test("with no options every limit and timeout is on", () => {
     const limits = resolve_limits({});
-    expect(limits).toMatchObject({ maxHeaderSize: 65536, maxUriSize: 16384, maxBodySize: 100 * 1024 * 1024, bodyTimeoutMs: 300_000 });
-    expect(limits.node).toMatchObject({ maxHeaderSize: 65536, headersTimeout: 60_000, keepAliveTimeout: 3_600_000, connectionsCheckingInterval: 1000 });
+    expect(limits).toMatchObject({
+      maxHeaderSize: 65536,
+      maxUriSize: 16384,
+      maxBodySize: 100 * 1024 * 1024,
+      bodyTimeoutMs: 300_000,
+    });
+    expect(limits.node).toMatchObject({
+      maxHeaderSize: 65536,
+      headersTimeout: 60_000,
+      keepAliveTimeout: 3_600_000,
+      connectionsCheckingInterval: 1000,
+    });
   });
 
   test("the Node server gets a header timeout and a checking interval that makes it fire on time", () => {
@@ -73,7 +85,10 @@ describe("defaults", () => {
   });
 
   test("null switches off body_timeout and max_uri_size", () => {
-    expect(resolve_limits({ body_timeout: null, max_uri_size: null })).toMatchObject({ bodyTimeoutMs: null, maxUriSize: null });
+    expect(resolve_limits({ body_timeout: null, max_uri_size: null })).toMatchObject({
+      bodyTimeoutMs: null,
+      maxUriSize: null,
+    });
   });
 });
 
@@ -93,7 +108,11 @@ describe("timeouts", () => {
     socket.write("GET / HTTP/1.1\r\nHost: x\r\n");
     const trickle = setInterval(() => socket.write("X-Slow: y\r\n"), 50);
     try {
-      const { received, elapsedMs } = await testing.ExpectLog.around(log.gen_log, /Timeout reading request headers from 127\.0\.0\.1/, () => untilClosed(socket));
+      const { received, elapsedMs } = await testing.ExpectLog.around(
+        log.gen_log,
+        /Timeout reading request headers from 127\.0\.0\.1/,
+        () => untilClosed(socket),
+      );
       const { statusLine, headerLines } = splitResponse(received);
       expect(statusLine).toBe("HTTP/1.1 408 Request Timeout");
       expect(headerLines).toContain("Connection: close");
@@ -111,7 +130,9 @@ describe("timeouts", () => {
     socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     await readUntil(socket, (r) => r.endsWith("hello"));
     socket.write("GET / HTTP/1.1\r\n");
-    const { received } = await testing.ExpectLog.around(log.gen_log, /Timeout reading request headers/, () => untilClosed(socket));
+    const { received } = await testing.ExpectLog.around(log.gen_log, /Timeout reading request headers/, () =>
+      untilClosed(socket),
+    );
     expect(splitResponse(received).statusLine).toBe("HTTP/1.1 408 Request Timeout");
   });
 });
@@ -120,20 +141,26 @@ describe("size limits", () => {
   test("a head over max_header_size gets 431 and the connection closes", async () => {
     const server = await serve([["/", Hello]], {}, { max_header_size: 1024 });
     const request = `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(2000)}\r\n\r\n`;
-    const raw = await testing.ExpectLog.around(log.gen_log, /431 from 127\.0\.0\.1: request head larger than max_header_size \(1024 bytes\)/, () =>
-      exchangeUntilClose(server.port, request),
+    const raw = await testing.ExpectLog.around(
+      log.gen_log,
+      /431 from 127\.0\.0\.1: request head larger than max_header_size \(1024 bytes\)/,
+      () => exchangeUntilClose(server.port, request),
     );
     const { statusLine, headerLines, body } = splitResponse(raw);
     expect(statusLine).toBe("HTTP/1.1 431 Request Header Fields Too Large");
     expect(headerLines).toContain("Connection: close");
-    expect(body).toBe("<html><title>431: Request Header Fields Too Large</title><body>431: Request Header Fields Too Large</body></html>");
+    expect(body).toBe(
+      "<html><title>431: Request Header Fields Too Large</title><body>431: Request Header Fields Too Large</body></html>",
+    );
     await expectStillServing(server);
   });
 
   test("a URI over max_uri_size gets 414 and the handler never runs", async () => {
     const server = await serve([["/.*", Hello]], {}, { max_uri_size: 100 });
-    const raw = await testing.ExpectLog.around(log.gen_log, /414 GET \/a+\.\.\. \(127\.0\.0\.1\): URI longer than max_uri_size \(100 bytes\)/, () =>
-      exchangeUntilClose(server.port, `GET /${"a".repeat(200)} HTTP/1.1\r\nHost: x\r\n\r\n`),
+    const raw = await testing.ExpectLog.around(
+      log.gen_log,
+      /414 GET \/a+\.\.\. \(127\.0\.0\.1\): URI longer than max_uri_size \(100 bytes\)/,
+      () => exchangeUntilClose(server.port, `GET /${"a".repeat(200)} HTTP/1.1\r\nHost: x\r\n\r\n`),
     );
     const { statusLine, headerLines } = splitResponse(raw);
     expect(statusLine).toBe("HTTP/1.1 414 Request-URI Too Long");
@@ -144,13 +171,17 @@ describe("size limits", () => {
 
   test("a URI too long for max_header_size itself makes the whole head too large: 431", async () => {
     const server = await serve([["/.*", Hello]], {}, { max_header_size: 1024, max_uri_size: 4096 });
-    const raw = await testing.ExpectLog.around(log.gen_log, /431 from/, () => exchangeUntilClose(server.port, `GET /${"a".repeat(2000)} HTTP/1.1\r\nHost: x\r\n\r\n`));
+    const raw = await testing.ExpectLog.around(log.gen_log, /431 from/, () =>
+      exchangeUntilClose(server.port, `GET /${"a".repeat(2000)} HTTP/1.1\r\nHost: x\r\n\r\n`),
+    );
     expect(splitResponse(raw).statusLine).toBe("HTTP/1.1 431 Request Header Fields Too Large");
   });
 
   test("the default URI limit is 16 KiB", async () => {
     const server = await serve([["/.*", Hello]]);
-    const raw = await testing.ExpectLog.around(log.gen_log, /414 GET/, () => exchangeUntilClose(server.port, `GET /${"a".repeat(16384)} HTTP/1.1\r\nHost: x\r\n\r\n`));
+    const raw = await testing.ExpectLog.around(log.gen_log, /414 GET/, () =>
+      exchangeUntilClose(server.port, `GET /${"a".repeat(16384)} HTTP/1.1\r\nHost: x\r\n\r\n`),
+    );
     expect(splitResponse(raw).statusLine).toBe("HTTP/1.1 414 Request-URI Too Long");
     expect((await server.fetch("/" + "a".repeat(16383))).code).toBe(200);
   });
@@ -164,7 +195,11 @@ describe("size limits", () => {
       if (socket.writable) socket.write(chunk);
     }, 2);
     try {
-      const { received } = await testing.ExpectLog.around(log.gen_log, /413 POST \/ \(127\.0\.0\.1\): body larger than max_body_size \(4096 bytes\)/, () => untilClosed(socket));
+      const { received } = await testing.ExpectLog.around(
+        log.gen_log,
+        /413 POST \/ \(127\.0\.0\.1\): body larger than max_body_size \(4096 bytes\)/,
+        () => untilClosed(socket),
+      );
       const { statusLine, headerLines } = splitResponse(received);
       expect(statusLine).toBe("HTTP/1.1 413 Request Entity Too Large");
       expect(headerLines).toContain("Connection: close");
@@ -178,7 +213,10 @@ describe("size limits", () => {
   test("Expect: 100-continue with a body over max_body_size gets 413 without being invited to send it", async () => {
     const server = await serve([["/", Hello]], {}, { max_body_size: 1024 });
     const raw = await testing.ExpectLog.around(log.gen_log, /413 POST/, () =>
-      exchangeUntilClose(server.port, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n"),
+      exchangeUntilClose(
+        server.port,
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n",
+      ),
     );
     expect(raw).toMatch(/^HTTP\/1\.1 413 Request Entity Too Large\r\n/);
     expect(raw).not.toContain("100 Continue");
@@ -213,13 +251,28 @@ describe("malformed requests get 400 and a closed connection", () => {
     ["Content-Length: 1, 1", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 1\r\n\r\na"],
     ["Content-Length: +1", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +1\r\n\r\na"],
     ["two equal Content-Lengths", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\na"],
-    ["two conflicting Content-Lengths", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"],
+    [
+      "two conflicting Content-Lengths",
+      "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+    ],
     ["an overflowing Content-Length", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\na"],
-    ["Transfer-Encoding with Content-Length", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n"],
+    [
+      "Transfer-Encoding with Content-Length",
+      "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n",
+    ],
     ["an unknown Transfer-Encoding", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nabc"],
-    ["a coding before chunked", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n1\r\na\r\n0\r\n\r\n"],
-    ["a coding after chunked", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n1\r\na\r\n0\r\n\r\n"],
-    ["chunked twice", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n"],
+    [
+      "a coding before chunked",
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n1\r\na\r\n0\r\n\r\n",
+    ],
+    [
+      "a coding after chunked",
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n1\r\na\r\n0\r\n\r\n",
+    ],
+    [
+      "chunked twice",
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n",
+    ],
     ["Transfer-Encoding on HTTP/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n"],
     ["a bad chunk size", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\na\r\n0\r\n\r\n"],
     ["two Host headers", "GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n"],
@@ -227,7 +280,9 @@ describe("malformed requests get 400 and a closed connection", () => {
 
   test.each(cases)("%s", async (_name, request) => {
     const server = await serve([["/", Hello]]);
-    const raw = await testing.ExpectLog.around(log.gen_log, /Malformed HTTP message from 127\.0\.0\.1: /, () => exchangeUntilClose(server.port, Buffer.from(request, "latin1")));
+    const raw = await testing.ExpectLog.around(log.gen_log, /Malformed HTTP message from 127\.0\.0\.1: /, () =>
+      exchangeUntilClose(server.port, Buffer.from(request, "latin1")),
+    );
     expect(raw).toBe("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     expect(handled).toBe(0);
     await expectStillServing(server);
@@ -252,7 +307,11 @@ describe("malformed requests get 400 and a closed connection", () => {
   test("an upgrade request with unsound framing is refused before any handler", async () => {
     const server = await serve([["/", Hello]]);
     const request = "GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
-    const raw = await testing.ExpectLog.around(log.gen_log, /Malformed HTTP message from 127\.0\.0\.1: More than one Host header/, () => exchangeUntilClose(server.port, request));
+    const raw = await testing.ExpectLog.around(
+      log.gen_log,
+      /Malformed HTTP message from 127\.0\.0\.1: More than one Host header/,
+      () => exchangeUntilClose(server.port, request),
+    );
     expect(splitResponse(raw).statusLine).toBe("HTTP/1.1 400 Bad Request");
     expect(handled).toBe(0);
   });
@@ -300,7 +359,9 @@ describe("X-Forwarded-For and X-Scheme", () => {
     const header = "9.9.9.9" + ", 5.5.5.5".repeat(6000) + " ,".repeat(5);
     const response = await server.fetch("/", { headers: { "X-Forwarded-For": header } });
     expect(response.text).toBe("127.0.0.1");
-    const trustedOnly = await server.fetch("/", { headers: { "X-Forwarded-For": "9.9.9.9" + ", 5.5.5.5".repeat(6000) } });
+    const trustedOnly = await server.fetch("/", {
+      headers: { "X-Forwarded-For": "9.9.9.9" + ", 5.5.5.5".repeat(6000) },
+    });
     expect(trustedOnly.text).toBe("9.9.9.9");
   });
 });

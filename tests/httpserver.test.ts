@@ -17,7 +17,11 @@ describe("request callbacks", () => {
   test("a plain function can answer through request.connection", async () => {
     const callback = (request: httputil.HTTPServerRequest) => {
       const headers = new httputil.HTTPHeaders({ "Content-Length": "5" });
-      void request.connection!.write_headers({ version: "HTTP/1.1", code: 200, reason: "OK" }, headers, Buffer.from("plain"));
+      void request.connection!.write_headers(
+        { version: "HTTP/1.1", code: 200, reason: "OK" },
+        headers,
+        Buffer.from("plain"),
+      );
       request.connection!.finish();
     };
     const server = await testing.start_server(callback);
@@ -33,7 +37,11 @@ describe("request callbacks", () => {
     const callback = (request: httputil.HTTPServerRequest) => {
       calls++;
       if (calls === 1) throw new Error("callback failure");
-      void request.connection!.write_headers({ version: "HTTP/1.1", code: 200, reason: "OK" }, new httputil.HTTPHeaders({ "Content-Length": "2" }), "ok");
+      void request.connection!.write_headers(
+        { version: "HTTP/1.1", code: 200, reason: "OK" },
+        new httputil.HTTPHeaders({ "Content-Length": "2" }),
+        "ok",
+      );
       request.connection!.finish();
     };
     const server = await testing.start_server(callback);
@@ -60,7 +68,9 @@ describe("xheaders", () => {
 
   test("X-Forwarded-For takes the last address not in trusted_downstream; X-Forwarded-Proto the last value", async () => {
     const server = await serve([["/", Info]], {}, { xheaders: true, trusted_downstream: ["5.5.5.5"] });
-    const response = await server.fetch("/", { headers: { "X-Forwarded-For": "1.1.1.1, 2.2.2.2, 5.5.5.5", "X-Forwarded-Proto": "http, https" } });
+    const response = await server.fetch("/", {
+      headers: { "X-Forwarded-For": "1.1.1.1, 2.2.2.2, 5.5.5.5", "X-Forwarded-Proto": "http, https" },
+    });
     expect(response.json()).toEqual({ remote_ip: "2.2.2.2", protocol: "https" });
   });
 
@@ -97,7 +107,9 @@ describe("body limits", () => {
     const { statusLine, headerLines, body } = splitResponse(raw);
     expect(statusLine).toBe("HTTP/1.1 413 Request Entity Too Large");
     expect(headerLines).toContain("Connection: close");
-    expect(body).toBe("<html><title>413: Request Entity Too Large</title><body>413: Request Entity Too Large</body></html>");
+    expect(body).toBe(
+      "<html><title>413: Request Entity Too Large</title><body>413: Request Entity Too Large</body></html>",
+    );
     expect(ran).toBe(false);
   });
 
@@ -152,7 +164,9 @@ describe("connections", () => {
 
   test("a malformed request gets a short 400 and the connection closes", async () => {
     const server = await serve([["/", Info]]);
-    const raw = await testing.ExpectLog.around(log.gen_log, /Malformed HTTP message from/, () => exchangeUntilClose(server.port, "NOT HTTP AT ALL\r\n\r\n"));
+    const raw = await testing.ExpectLog.around(log.gen_log, /Malformed HTTP message from/, () =>
+      exchangeUntilClose(server.port, "NOT HTTP AT ALL\r\n\r\n"),
+    );
     expect(raw).toBe("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
   });
 
@@ -165,7 +179,9 @@ describe("connections", () => {
   test("ready() rejects with the address when the port is taken", async () => {
     const first = await serve([["/", Info]]);
     const second = new httpserver.HTTPServer(new web.Application([])).listen(first.port, "127.0.0.1");
-    await expect(second.ready()).rejects.toThrow(`HTTPServer could not listen on 127.0.0.1:${first.port}: listen EADDRINUSE`);
+    await expect(second.ready()).rejects.toThrow(
+      `HTTPServer could not listen on 127.0.0.1:${first.port}: listen EADDRINUSE`,
+    );
   });
 
   test("stop() stops accepting; close_all_connections() closes open ones", async () => {
@@ -185,7 +201,10 @@ describe("connections", () => {
 describe("HTTPS", () => {
   test("ssl_options serves HTTPS and requests report protocol https", async () => {
     const fixtures = join(__dirname, "fixtures");
-    const ssl_options = { key: readFileSync(join(fixtures, "test.key")), cert: readFileSync(join(fixtures, "test.crt")) };
+    const ssl_options = {
+      key: readFileSync(join(fixtures, "test.key")),
+      cert: readFileSync(join(fixtures, "test.crt")),
+    };
     const server = await serve([["/", Info]], {}, { ssl_options });
     expect(server.get_url("/")).toMatch(/^https:/);
     const response = await server.fetch("/", { validate_cert: false });
@@ -203,9 +222,13 @@ describe("Content-Length", () => {
     }
     const server = await serve([["/", Short]]);
     const socket = await openSocket(server.port);
-    await testing.ExpectLog.around(log.gen_log, /Tried to write 91 bytes less than Content-Length for GET \//, async () => {
-      socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-      await waitForClose(socket, 3000);
-    });
+    await testing.ExpectLog.around(
+      log.gen_log,
+      /Tried to write 91 bytes less than Content-Length for GET \//,
+      async () => {
+        socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        await waitForClose(socket, 3000);
+      },
+    );
   });
 });

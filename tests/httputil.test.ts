@@ -1,8 +1,8 @@
 import { HTTPInputError } from "../src/httputil/errors";
 import { HTTPHeaders } from "../src/httputil/headers";
 import {
-  HTTPFile,
-  ParseMultipartConfig,
+  type HTTPFile,
+  type ParseMultipartConfig,
   parse_body_arguments,
   parse_multipart_form_data,
 } from "../src/httputil/body";
@@ -24,7 +24,11 @@ function crlf(text: string): Buffer {
   return Buffer.from(text.replace(/\n/g, "\r\n"));
 }
 
-function parseForm(boundary: string | Buffer, data: Buffer, config?: ParseMultipartConfig): { args: Args; files: Files } {
+function parseForm(
+  boundary: string | Buffer,
+  data: Buffer,
+  config?: ParseMultipartConfig,
+): { args: Args; files: Files } {
   const args: Args = {};
   const files: Files = {};
   parse_multipart_form_data(boundary, data, args, files, config && { config });
@@ -53,19 +57,71 @@ const DEFAULT_LIMITS: ParseMultipartConfig = { enabled: true, max_parts: 100, ma
 
 describe("url_concat", () => {
   test.each([
-    ["https://localhost/path", [["y", "y"], ["z", "z"]], "https://localhost/path?y=y&z=z"],
-    ["https://localhost/path", [["y", "/y"], ["z", "z"]], "https://localhost/path?y=%2Fy&z=z"],
-    ["https://localhost/path?", [["y", "y"], ["z", "z"]], "https://localhost/path?y=y&z=z"],
-    ["https://localhost/path?x", [["y", "y"], ["z", "z"]], "https://localhost/path?x=&y=y&z=z"],
-    ["https://localhost/path?x&", [["y", "y"], ["z", "z"]], "https://localhost/path?x=&y=y&z=z"],
-    ["https://localhost/path?a=1&b=2", [["y", "y"], ["z", "z"]], "https://localhost/path?a=1&b=2&y=y&z=z"],
+    [
+      "https://localhost/path",
+      [
+        ["y", "y"],
+        ["z", "z"],
+      ],
+      "https://localhost/path?y=y&z=z",
+    ],
+    [
+      "https://localhost/path",
+      [
+        ["y", "/y"],
+        ["z", "z"],
+      ],
+      "https://localhost/path?y=%2Fy&z=z",
+    ],
+    [
+      "https://localhost/path?",
+      [
+        ["y", "y"],
+        ["z", "z"],
+      ],
+      "https://localhost/path?y=y&z=z",
+    ],
+    [
+      "https://localhost/path?x",
+      [
+        ["y", "y"],
+        ["z", "z"],
+      ],
+      "https://localhost/path?x=&y=y&z=z",
+    ],
+    [
+      "https://localhost/path?x&",
+      [
+        ["y", "y"],
+        ["z", "z"],
+      ],
+      "https://localhost/path?x=&y=y&z=z",
+    ],
+    [
+      "https://localhost/path?a=1&b=2",
+      [
+        ["y", "y"],
+        ["z", "z"],
+      ],
+      "https://localhost/path?a=1&b=2&y=y&z=z",
+    ],
     ["https://localhost/path?r=1&t=2", [], "https://localhost/path?r=1&t=2"],
     ["https://localhost/path#tab", [["y", "y"]], "https://localhost/path?y=y#tab"],
-    ["https://localhost/path", [["y", "y1"], ["y", "y2"]], "https://localhost/path?y=y1&y=y2"],
+    [
+      "https://localhost/path",
+      [
+        ["y", "y1"],
+        ["y", "y2"],
+      ],
+      "https://localhost/path?y=y1&y=y2",
+    ],
     ["https://localhost/path?r=1&r=2", [["y", "y"]], "https://localhost/path?r=1&r=2&y=y"],
-  ] as Array<[string, Array<[string, string]>, string]>)("url_concat(%p, %j) merges into the query", (url, args, expected) => {
-    expect(url_concat(url, args)).toBe(expected);
-  });
+  ] as Array<[string, Array<[string, string]>, string]>)(
+    "url_concat(%p, %j) merges into the query",
+    (url, args, expected) => {
+      expect(url_concat(url, args)).toBe(expected);
+    },
+  );
 
   test("returns the URL unchanged for null arguments", () => {
     expect(url_concat("https://localhost/path?r=1&t=2", null)).toBe("https://localhost/path?r=1&t=2");
@@ -100,20 +156,27 @@ Foo
     expect(files.files[0].body).toEqual(Buffer.from("Foo"));
   });
 
-  test.each(["a;b.txt", 'a"b.txt', 'a";b.txt', 'a;"b.txt', 'a";";.txt', 'a\\"b.txt', "a\\b.txt", "a b.txt", "a\tb.txt"])(
-    "unescapes the quoted special filename %p",
-    (filename) => {
-      const quoted = filename.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
-      const data = crlf(`--1234
+  test.each([
+    "a;b.txt",
+    'a"b.txt',
+    'a";b.txt',
+    'a;"b.txt',
+    'a";";.txt',
+    'a\\"b.txt',
+    "a\\b.txt",
+    "a b.txt",
+    "a\tb.txt",
+  ])("unescapes the quoted special filename %p", (filename) => {
+    const quoted = filename.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
+    const data = crlf(`--1234
 Content-Disposition: form-data; name="files"; filename="${quoted}"
 
 Foo
 --1234--`);
-      const { files } = parseForm("1234", data);
-      expect(files.files[0].filename).toBe(filename);
-      expect(files.files[0].body).toEqual(Buffer.from("Foo"));
-    },
-  );
+    const { files } = parseForm("1234", data);
+    expect(files.files[0].filename).toBe(filename);
+    expect(files.files[0].body).toEqual(Buffer.from("Foo"));
+  });
 
   test.each(["a\rb.txt", "a\0b.txt", "a\x08b.txt"])("rejects the control character in filename %j", (filename) => {
     const data = crlf(`--1234
@@ -253,7 +316,8 @@ x
 
   test("refuses more parts than max_parts, counting the empty preamble as Tornado does", () => {
     const field = (i: number): string => `--1234\r\nContent-Disposition: form-data; name="f${i}"\r\n\r\nv\r\n`;
-    const body = (n: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => field(i)).join("") + "--1234--");
+    const body = (n: number): Buffer =>
+      Buffer.from(Array.from({ length: n }, (_, i) => field(i)).join("") + "--1234--");
     expect(Object.keys(parseForm("1234", body(99)).args)).toHaveLength(99);
     expect(parseFormError("1234", body(100)).message).toBe("multipart/form-data has too many parts");
   });
@@ -272,7 +336,9 @@ Content-Disposition: form-data; name="files"; filename="ab.txt"
 --1234--`);
     expect(parseForm("1234", data, DEFAULT_LIMITS).files.files[0].filename).toBe("ab.txt");
     expect(parseFormError("1234", data, { ...DEFAULT_LIMITS, max_parts: 0 }).message).toContain("too many parts");
-    expect(parseFormError("1234", data, { ...DEFAULT_LIMITS, max_part_header_size: 10 }).message).toContain("header too large");
+    expect(parseFormError("1234", data, { ...DEFAULT_LIMITS, max_part_header_size: 10 }).message).toContain(
+      "header too large",
+    );
     expect(parseFormError("1234", data, { ...DEFAULT_LIMITS, enabled: false }).message).toContain(
       "multipart/form-data parsing is disabled",
     );
@@ -283,7 +349,11 @@ describe("parse_body_arguments", () => {
   test("parses a urlencoded body, keeping blank values and adding to existing arguments", () => {
     const args: Args = { a: [Buffer.from("query")] };
     parse_body_arguments("application/x-www-form-urlencoded", Buffer.from("a=1&b=&c=x+y"), args, {});
-    expect(args).toEqual({ a: [Buffer.from("query"), Buffer.from("1")], b: [Buffer.from("")], c: [Buffer.from("x y")] });
+    expect(args).toEqual({
+      a: [Buffer.from("query"), Buffer.from("1")],
+      b: [Buffer.from("")],
+      c: [Buffer.from("x y")],
+    });
   });
 
   test("finds a quoted boundary in the content type", () => {
@@ -300,19 +370,22 @@ describe("parse_body_arguments", () => {
 
   test("rejects a body with a Content-Encoding", () => {
     const headers = new HTTPHeaders({ "Content-Encoding": "gzip" });
-    expect(() => parse_body_arguments("application/x-www-form-urlencoded", Buffer.from("a=1"), {}, {}, headers)).toThrow(
-      new HTTPInputError("Unsupported Content-Encoding: gzip"),
-    );
-    expect(() => parse_body_arguments("multipart/form-data; boundary=1234", crlf(FILE_UPLOAD), {}, {}, headers)).toThrow(
-      HTTPInputError,
-    );
+    expect(() =>
+      parse_body_arguments("application/x-www-form-urlencoded", Buffer.from("a=1"), {}, {}, headers),
+    ).toThrow(new HTTPInputError("Unsupported Content-Encoding: gzip"));
+    expect(() =>
+      parse_body_arguments("multipart/form-data; boundary=1234", crlf(FILE_UPLOAD), {}, {}, headers),
+    ).toThrow(HTTPInputError);
   });
 
   test.each([
     ["multipart/form-dataxyz; boundary=1234", "Invalid multipart/form-data: Invalid content type"],
     ["multipart/form-data", "Invalid multipart/form-data: multipart boundary not found"],
     ["multipart/form-data; boundary=", "Invalid multipart/form-data: multipart boundary not found"],
-    ["multipart/form-data; boundary=9999", "Invalid multipart/form-data: Invalid multipart/form-data: no final boundary found"],
+    [
+      "multipart/form-data; boundary=9999",
+      "Invalid multipart/form-data: Invalid multipart/form-data: no final boundary found",
+    ],
   ])("reports a bad multipart request (%p) as HTTPInputError", (contentType, message) => {
     expect(() => parse_body_arguments(contentType, crlf(FILE_UPLOAD), {}, {})).toThrow(new HTTPInputError(message));
   });
@@ -327,7 +400,11 @@ describe("HTTPHeaders", () => {
     expect(headers.get_list("asdf")).toEqual(["qwer zxcv"]);
     expect(headers.get("Foo")).toBe("bar baz,even more lines");
     expect(headers.get_list("foo")).toEqual(["bar baz", "even more lines"]);
-    expect([...headers.get_all()].sort()).toEqual([["Asdf", "qwer zxcv"], ["Foo", "bar baz"], ["Foo", "even more lines"]]);
+    expect([...headers.get_all()].sort()).toEqual([
+      ["Asdf", "qwer zxcv"],
+      ["Foo", "bar baz"],
+      ["Foo", "even more lines"],
+    ]);
     expect(headers.has("asdf") && headers.has("Asdf")).toBe(true);
   });
 
@@ -376,7 +453,11 @@ describe("HTTPHeaders", () => {
   test("accepts CRLF and LF line ends but not a bare CR", () => {
     expect(() => HTTPHeaders.parse("CRLF: crlf\r\nLF: lf\nCR: cr\rMore: more\r\n")).toThrow(HTTPInputError);
     const headers = HTTPHeaders.parse("CRLF: crlf\r\nLF: lf\nMore: more\r\n");
-    expect([...headers.get_all()].sort()).toEqual([["Crlf", "crlf"], ["Lf", "lf"], ["More", "more"]]);
+    expect([...headers.get_all()].sort()).toEqual([
+      ["Crlf", "crlf"],
+      ["Lf", "lf"],
+      ["More", "more"],
+    ]);
   });
 
   test("copies share no value lists with the original", () => {
@@ -385,7 +466,11 @@ describe("HTTPHeaders", () => {
     h1.add("A", "2");
     h1.add("B", "c");
     for (const h2 of [h1.copy(), new HTTPHeaders(h1)]) {
-      expect([...h2.get_all()]).toEqual([["A", "1"], ["A", "2"], ["B", "c"]]);
+      expect([...h2.get_all()]).toEqual([
+        ["A", "1"],
+        ["A", "2"],
+        ["B", "c"],
+      ]);
       h2.add("A", "3");
       expect(h1.get_list("A")).toEqual(["1", "2"]);
     }
@@ -432,7 +517,12 @@ describe("HTTPHeaders", () => {
   });
 
   test("normalises names to Dash-Title-Case", () => {
-    const headers = new HTTPHeaders({ "content-type": "text/html", ETAG: '"x"', "x-REAL-ip": "1.2.3.4", "sec-websocket-key": "k" });
+    const headers = new HTTPHeaders({
+      "content-type": "text/html",
+      ETAG: '"x"',
+      "x-REAL-ip": "1.2.3.4",
+      "sec-websocket-key": "k",
+    });
     expect([...headers.keys()]).toEqual(["Content-Type", "Etag", "X-Real-Ip", "Sec-Websocket-Key"]);
   });
 
@@ -449,12 +539,18 @@ describe("HTTPHeaders", () => {
     headers.add("Set-Cookie", "C=D");
     expect(headers.get("set-cookie")).toBe("A=B,C=D");
     expect(headers.get_list("set-cookie")).toEqual(["A=B", "C=D"]);
-    expect([...headers]).toEqual([["Content-Type", "text/html"], ["Set-Cookie", "A=B,C=D"]]);
+    expect([...headers]).toEqual([
+      ["Content-Type", "text/html"],
+      ["Set-Cookie", "A=B,C=D"],
+    ]);
     expect(headers.size).toBe(2);
   });
 
   test("set replaces and delete removes every value", () => {
-    const headers = new HTTPHeaders([["X-A", "1"], ["x-a", "2"]]);
+    const headers = new HTTPHeaders([
+      ["X-A", "1"],
+      ["x-a", "2"],
+    ]);
     expect(headers.get_list("X-A")).toEqual(["1", "2"]);
     headers.set("x-a", "3");
     expect(headers.get_list("X-A")).toEqual(["3"]);
@@ -464,7 +560,10 @@ describe("HTTPHeaders", () => {
   });
 
   test("builds from a record of value lists", () => {
-    expect([...new HTTPHeaders({ Canary: ["Coal Mine", "Two"] }).get_all()]).toEqual([["Canary", "Coal Mine"], ["Canary", "Two"]]);
+    expect([...new HTTPHeaders({ Canary: ["Coal Mine", "Two"] }).get_all()]).toEqual([
+      ["Canary", "Coal Mine"],
+      ["Canary", "Two"],
+    ]);
   });
 
   test("from_raw reads Node's flat rawHeaders list", () => {
@@ -479,7 +578,12 @@ describe("HTTPHeaders", () => {
     expect(headers.get("x-empty")).toBe("");
     expect(headers.get("Cookie")).toBe("a=1,b=2");
     headers._compact();
-    expect([...headers.get_all()]).toEqual([["Host", "example.com"], ["X-Empty", ""], ["Cookie", "a=1"], ["Cookie", "b=2"]]);
+    expect([...headers.get_all()]).toEqual([
+      ["Host", "example.com"],
+      ["X-Empty", ""],
+      ["Cookie", "a=1"],
+      ["Cookie", "b=2"],
+    ]);
     headers._compact();
     expect(headers.get("host")).toBe("example.com");
   });
@@ -534,7 +638,9 @@ describe("parse_request_start_line / split_host_and_port", () => {
   );
 
   test("rejects versions other than HTTP/1.x", () => {
-    expect(() => parse_request_start_line("GET / HTTP/2.0")).toThrow(new HTTPInputError("Unexpected HTTP version 'HTTP/2.0'"));
+    expect(() => parse_request_start_line("GET / HTTP/2.0")).toThrow(
+      new HTTPInputError("Unexpected HTTP version 'HTTP/2.0'"),
+    );
   });
 
   test.each([
@@ -645,12 +751,18 @@ describe("format_set_cookie", () => {
         secure: true,
         samesite: "Lax",
       }),
-    ).toBe("all=v; Domain=d.com; expires=Sun, 27 Jan 2013 18:43:20 GMT; HttpOnly; Max-Age=5; Path=/p; SameSite=Lax; Secure");
+    ).toBe(
+      "all=v; Domain=d.com; expires=Sun, 27 Jan 2013 18:43:20 GMT; HttpOnly; Max-Age=5; Path=/p; SameSite=Lax; Secure",
+    );
   });
 
   test("formats expires from a Date or a preformatted string", () => {
-    expect(format_set_cookie("a", "1", { expires: new Date(1359312200000) })).toBe("a=1; expires=Sun, 27 Jan 2013 18:43:20 GMT; Path=/");
-    expect(format_set_cookie("a", "1", { expires: "Thu, 01 Jan 1970 00:00:00 GMT" })).toBe("a=1; expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/");
+    expect(format_set_cookie("a", "1", { expires: new Date(1359312200000) })).toBe(
+      "a=1; expires=Sun, 27 Jan 2013 18:43:20 GMT; Path=/",
+    );
+    expect(format_set_cookie("a", "1", { expires: "Thu, 01 Jan 1970 00:00:00 GMT" })).toBe(
+      "a=1; expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/",
+    );
   });
 
   test("omits falsy attributes and the path when it is null or empty", () => {

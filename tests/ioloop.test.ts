@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { IOLoop, PeriodicCallback, TimeoutError } from "../src/ioloop";
-import { ERROR, LogRecord, app_log } from "../src/log";
+import { ERROR, type LogRecord, app_log } from "../src/log";
 
 let loop: IOLoop;
 let logged: LogRecord[];
@@ -94,7 +94,14 @@ describe("callbacks", () => {
     loop.add_callback(ran);
     await drained();
     expect(ran).toHaveBeenCalled();
-    expect(logged).toEqual([expect.objectContaining({ name: "tornado.application", levelno: ERROR, message: "Exception in callback failing", exc_info: err })]);
+    expect(logged).toEqual([
+      expect.objectContaining({
+        name: "tornado.application",
+        levelno: ERROR,
+        message: "Exception in callback failing",
+        exc_info: err,
+      }),
+    ]);
   });
 
   test("a rejected promise returned by a callback is logged", async () => {
@@ -136,7 +143,9 @@ describe("timeouts", () => {
   test("add_timeout takes an absolute number or a relative timedelta", async () => {
     const start = loop.time();
     const absolute = new Promise<number>((resolve) => loop.add_timeout(start + 0.05, () => resolve(loop.time())));
-    const relative = new Promise<number>((resolve) => loop.add_timeout({ milliseconds: 50 }, () => resolve(loop.time())));
+    const relative = new Promise<number>((resolve) =>
+      loop.add_timeout({ milliseconds: 50 }, () => resolve(loop.time())),
+    );
     expect((await absolute) - start).toBeGreaterThanOrEqual(0.04);
     expect((await relative) - start).toBeGreaterThanOrEqual(0.04);
     expect(loop.add_timeout({ minutes: 1, seconds: 23 }, () => undefined).deadline - loop.time()).toBeCloseTo(83, 0);
@@ -373,7 +382,9 @@ describe("futures and executors", () => {
     const rejected = Promise.reject(new Error("failed"));
     // Wrapped in an object so that resolving with it does not adopt the future.
     const seen = await Promise.all([
-      new Promise<{ future: Promise<string> }>((resolve) => loop.add_future(fulfilled, (future) => resolve({ future }))),
+      new Promise<{ future: Promise<string> }>((resolve) =>
+        loop.add_future(fulfilled, (future) => resolve({ future })),
+      ),
       new Promise<{ future: Promise<never> }>((resolve) => loop.add_future(rejected, (future) => resolve({ future }))),
     ]);
     expect(seen[0].future).toBe(fulfilled);
@@ -394,7 +405,9 @@ describe("futures and executors", () => {
 describe("PeriodicCallback", () => {
   test("rejects a callback_time that is not positive", () => {
     for (const time of [0, -5, Number.NaN, { seconds: 0 }]) {
-      expect(() => new PeriodicCallback(() => undefined, time)).toThrow("Periodic callback must have a positive callback_time");
+      expect(() => new PeriodicCallback(() => undefined, time)).toThrow(
+        "Periodic callback must have a positive callback_time",
+      );
     }
   });
 

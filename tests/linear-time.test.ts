@@ -68,10 +68,22 @@ describe("escape", () => {
   });
 
   test("xhtml_escape, url_escape, json_decode, utf8/to_unicode on their worst characters", () => {
-    expectLinear((n) => run(n, "<&\"'>"), (text) => escape.xhtml_escape(text));
-    expectLinear((n) => run(n, "ğ /!'()*"), (text) => escape.url_escape(text));
-    expectLinear((n) => JSON.stringify(run(n, '\\"\u2028')), (text) => escape.json_decode(text));
-    expectLinear((n) => run(n, "ğ\u{1F600}a"), (text) => escape.to_unicode(escape.utf8(text)));
+    expectLinear(
+      (n) => run(n, "<&\"'>"),
+      (text) => escape.xhtml_escape(text),
+    );
+    expectLinear(
+      (n) => run(n, "ğ /!'()*"),
+      (text) => escape.url_escape(text),
+    );
+    expectLinear(
+      (n) => JSON.stringify(run(n, '\\"\u2028')),
+      (text) => escape.json_decode(text),
+    );
+    expectLinear(
+      (n) => run(n, "ğ\u{1F600}a"),
+      (text) => escape.to_unicode(escape.utf8(text)),
+    );
   });
 
   test.each<[string, (n: number) => string]>([
@@ -219,7 +231,11 @@ describe("path and arguments", () => {
   test("get_argument's strip over a long run of spaces", () => {
     class Args extends web.RequestHandler {}
     expectLinear(
-      (n) => new Args(new web.Application([]), new httputil.HTTPServerRequest({ uri: "/?a=" + "+".repeat(n) + "x" + "+".repeat(n) })),
+      (n) =>
+        new Args(
+          new web.Application([]),
+          new httputil.HTTPServerRequest({ uri: "/?a=" + "+".repeat(n) + "x" + "+".repeat(n) }),
+        ),
       (handler) => handler.get_argument("a"),
     );
   });

@@ -6,7 +6,7 @@ import {
   INFO,
   LogFormatter,
   Logger,
-  LogRecord,
+  type LogRecord,
   WARNING,
   access_log,
   app_log,
@@ -39,7 +39,14 @@ function memoryStream(): { stream: Writable; text: () => string } {
 }
 
 function record(overrides: Partial<LogRecord> = {}): LogRecord {
-  return { name: "tornado.access", levelno: INFO, levelname: "INFO", message: "hello", created: new Date(2025, 10, 26, 18, 34, 21).getTime(), ...overrides };
+  return {
+    name: "tornado.access",
+    levelno: INFO,
+    levelname: "INFO",
+    message: "hello",
+    created: new Date(2025, 10, 26, 18, 34, 21).getTime(),
+    ...overrides,
+  };
 }
 
 describe("levels", () => {
@@ -105,7 +112,11 @@ describe("hierarchy", () => {
   });
 
   test("Tornado's three loggers have Tornado's names", () => {
-    expect([access_log.name, app_log.name, gen_log.name]).toEqual(["tornado.access", "tornado.application", "tornado.general"]);
+    expect([access_log.name, app_log.name, gen_log.name]).toEqual([
+      "tornado.access",
+      "tornado.application",
+      "tornado.general",
+    ]);
   });
 
   test("the root logger starts at INFO, so Tornado's loggers log INFO but not DEBUG", () => {
@@ -153,7 +164,9 @@ describe("%-formatting", () => {
   });
 
   test("the access-line format renders as Tornado's", () => {
-    expect(percent_format("%d %s %.2fms", [404, "GET /nope?x=1 (127.0.0.1)", 0.4012])).toBe("404 GET /nope?x=1 (127.0.0.1) 0.40ms");
+    expect(percent_format("%d %s %.2fms", [404, "GET /nope?x=1 (127.0.0.1)", 0.4012])).toBe(
+      "404 GET /nope?x=1 (127.0.0.1) 0.40ms",
+    );
   });
 
   test("%f rounds an exact tie to even, as Python does", () => {
@@ -266,7 +279,9 @@ describe("LogFormatter", () => {
 
   test("an Error in exc_info is followed by its stack, every further line indented 4 spaces", () => {
     const err = new Error("kaput");
-    const text = new LogFormatter({ color: false }).format(record({ levelno: ERROR, levelname: "ERROR", message: "Exception in callback f  ", exc_info: err }));
+    const text = new LogFormatter({ color: false }).format(
+      record({ levelno: ERROR, levelname: "ERROR", message: "Exception in callback f  ", exc_info: err }),
+    );
     const lines = text.split("\n");
     expect(lines[0]).toBe("[E 251126 18:34:21 tornado.access] Exception in callback f");
     expect(lines[1]).toBe("    Error: kaput");
@@ -282,7 +297,9 @@ describe("LogFormatter", () => {
 
   test("color wraps the prefix in the level's ANSI color only when enabled", () => {
     const colored = new LogFormatter({ color: true });
-    expect(colored.format(record({ levelno: WARNING, levelname: "WARNING" }))).toBe("\x1b[33m[W 251126 18:34:21 tornado.access]\x1b[0m hello");
+    expect(colored.format(record({ levelno: WARNING, levelname: "WARNING" }))).toBe(
+      "\x1b[33m[W 251126 18:34:21 tornado.access]\x1b[0m hello",
+    );
     expect(colored.format(record({ levelno: ERROR, levelname: "ERROR" }))).toMatch(/^\x1b\[31m\[E /);
     expect(new LogFormatter({ color: false }).format(record())).not.toContain("\x1b");
   });
@@ -321,12 +338,16 @@ describe("enable_pretty_logging", () => {
     const stderr = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
     try {
       jest.isolateModules(() => {
+        // A fresh copy of the module, which only require() can load inside isolateModules.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
         const fresh = require("../src/log") as typeof import("../src/log");
         fresh.access_log.info("%d %s %.2fms", 200, "GET / (127.0.0.1)", 0.52);
         fresh.access_log.debug("not at INFO");
       });
       const written = stderr.mock.calls.map((call) => String(call[0])).join("");
-      expect(written).toMatch(/^(\x1b\[32m)?\[I \d{6} \d{2}:\d{2}:\d{2} tornado\.access\](\x1b\[0m)? 200 GET \/ \(127\.0\.0\.1\) 0\.52ms\n$/);
+      expect(written).toMatch(
+        /^(\x1b\[32m)?\[I \d{6} \d{2}:\d{2}:\d{2} tornado\.access\](\x1b\[0m)? 200 GET \/ \(127\.0\.0\.1\) 0\.52ms\n$/,
+      );
     } finally {
       stderr.mockRestore();
     }

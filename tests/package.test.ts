@@ -33,7 +33,11 @@ test("require() from plain CommonJS gives every namespace and the subpaths", () 
      const names = ${JSON.stringify(NAMESPACES)}.filter((n) => typeof tornado[n] === "object");
      console.log(JSON.stringify({ names, same: Application === tornado.web.Application, ioloop: typeof require("tornado-ts/ioloop").IOLoop }));`,
   );
-  expect(JSON.parse(run("node", ["main.cjs"], consumer))).toEqual({ names: NAMESPACES, same: true, ioloop: "function" });
+  expect(JSON.parse(run("node", ["main.cjs"], consumer))).toEqual({
+    names: NAMESPACES,
+    same: true,
+    ioloop: "function",
+  });
 });
 
 test("import from an ES module gives the same namespaces, named and whole", () => {
@@ -50,7 +54,12 @@ test("import from an ES module gives the same namespaces, named and whole", () =
        escaped: escape.xhtml_escape("<a>"),
      }));`,
   );
-  expect(JSON.parse(run("node", ["main.mjs"], consumer))).toEqual({ app: "function", same: true, loop: "function", escaped: "&lt;a&gt;" });
+  expect(JSON.parse(run("node", ["main.mjs"], consumer))).toEqual({
+    app: "function",
+    same: true,
+    loop: "function",
+    escaped: "&lt;a&gt;",
+  });
 });
 
 const TS_PROGRAM = `import { web, ioloop } from "tornado-ts";
@@ -83,7 +92,15 @@ test.each([
   const dir = join(consumer, resolution);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "app.ts"), TS_PROGRAM);
-  const compilerOptions = { strict: true, noEmit: true, module: moduleKind, moduleResolution: resolution, target: "es2022", types: ["node"], skipLibCheck: false };
+  const compilerOptions = {
+    strict: true,
+    noEmit: true,
+    module: moduleKind,
+    moduleResolution: resolution,
+    target: "es2022",
+    types: ["node"],
+    skipLibCheck: false,
+  };
   writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["app.ts"] }));
   let output = "";
   try {

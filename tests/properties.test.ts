@@ -13,11 +13,45 @@ const RUNS = { numRuns: 300 };
 
 /** Characters that matter to these parsers and escapers, plus ordinary, wide and astral ones. */
 const TRICKY = [
-  " ", "\t", "\r", "\n", "\x00", "\x7f", ";", "=", ",", "&", "%", "+", '"', "'", "\\", "<", ">", "/", ":",
-  "#", "?", "a", "Z", "0", "7", "é", "ğ", "\u00a0", "\u2000", "\u2028", "\u{1F600}", "\ud800",
+  " ",
+  "\t",
+  "\r",
+  "\n",
+  "\x00",
+  "\x7f",
+  ";",
+  "=",
+  ",",
+  "&",
+  "%",
+  "+",
+  '"',
+  "'",
+  "\\",
+  "<",
+  ">",
+  "/",
+  ":",
+  "#",
+  "?",
+  "a",
+  "Z",
+  "0",
+  "7",
+  "é",
+  "ğ",
+  "\u00a0",
+  "\u2000",
+  "\u2028",
+  "\u{1F600}",
+  "\ud800",
 ];
 const tricky = fc.string({ unit: fc.constantFrom(...TRICKY), maxLength: 80 });
-const anyText = fc.oneof(tricky, fc.string({ unit: "grapheme", maxLength: 40 }), fc.string({ unit: "binary", maxLength: 40 }));
+const anyText = fc.oneof(
+  tricky,
+  fc.string({ unit: "grapheme", maxLength: 40 }),
+  fc.string({ unit: "binary", maxLength: 40 }),
+);
 /** Strings without lone surrogates: what a UTF-8 round trip can carry. */
 const wellFormed = fc.oneof(
   fc.string({ unit: fc.constantFrom(...TRICKY.filter((c) => c !== "\ud800")), maxLength: 80 }),
@@ -38,7 +72,7 @@ describe("cookies", () => {
 
   test("a cookie formatted by format_set_cookie reads back with its value", () => {
     const name = fc.string({ unit: fc.constantFrom(..."abcXYZ09_-"), minLength: 1, maxLength: 10 });
-    const value = fc.string({ unit: fc.constantFrom(..."abc09 ;,\"\\=é".split("")), maxLength: 20 });
+    const value = fc.string({ unit: fc.constantFrom(...'abc09 ;,"\\=é'.split("")), maxLength: 20 });
     fc.assert(
       fc.property(name, value, (n, v) => {
         let header: string;
@@ -68,7 +102,10 @@ describe("query strings", () => {
   });
 
   test("fields escaped with url_escape parse back to themselves", () => {
-    const field = fc.tuple(wellFormed.filter((s) => s !== ""), wellFormed);
+    const field = fc.tuple(
+      wellFormed.filter((s) => s !== ""),
+      wellFormed,
+    );
     fc.assert(
       fc.property(fc.array(field, { maxLength: 8 }), (fields) => {
         const qs = fields.map(([k, v]) => `${escape.url_escape(k)}=${escape.url_escape(v)}`).join("&");
@@ -86,7 +123,13 @@ describe("query strings", () => {
 
 describe("HTTPHeaders", () => {
   test("parse accepts or refuses with HTTPInputError, never anything else", () => {
-    const lines = fc.array(fc.oneof(tricky, tricky.map((s) => `X-${s}: ${s}`)), { maxLength: 8 });
+    const lines = fc.array(
+      fc.oneof(
+        tricky,
+        tricky.map((s) => `X-${s}: ${s}`),
+      ),
+      { maxLength: 8 },
+    );
     fc.assert(
       fc.property(lines, fc.constantFrom("\r\n", "\n"), (parts, eol) => {
         try {
@@ -101,7 +144,7 @@ describe("HTTPHeaders", () => {
 
   test("values added are read back in order, whatever the name's case", () => {
     const name = fc.string({ unit: fc.constantFrom(..."abcXYZ-09"), minLength: 1, maxLength: 12 });
-    const value = fc.string({ unit: fc.constantFrom(..."ab c09;,=\"é\t"), maxLength: 20 }).map((s) => s.trim());
+    const value = fc.string({ unit: fc.constantFrom(...'ab c09;,="é\t'), maxLength: 20 }).map((s) => s.trim());
     fc.assert(
       fc.property(name, fc.array(value, { minLength: 1, maxLength: 6 }), (n, values) => {
         const headers = new httputil.HTTPHeaders();
@@ -146,7 +189,13 @@ describe("escape", () => {
   });
 
   test("xhtml_unescape never throws on any text", () => {
-    fc.assert(fc.property(anyText.map((s) => s.replace(/[a7]/g, "&#")), (s) => void escape.xhtml_unescape(s)), RUNS);
+    fc.assert(
+      fc.property(
+        anyText.map((s) => s.replace(/[a7]/g, "&#")),
+        (s) => void escape.xhtml_unescape(s),
+      ),
+      RUNS,
+    );
   });
 
   test("url_unescape(url_escape(s)) is s, with and without plus", () => {
@@ -213,7 +262,10 @@ describe("templates with autoescape on", () => {
   });
 
   test("{% raw %} is the one way past autoescape", () => {
-    fc.assert(fc.property(wellFormed, (x) => expect(raw.generate({ x }).toString("utf8")).toBe(x)), RUNS);
+    fc.assert(
+      fc.property(wellFormed, (x) => expect(raw.generate({ x }).toString("utf8")).toBe(x)),
+      RUNS,
+    );
   });
 });
 
@@ -230,7 +282,10 @@ describe("If-None-Match", () => {
   test("etagMatches agrees with Tornado's token expression on every header", () => {
     const header = fc.string({ unit: fc.constantFrom('"', "W", "/", "*", ",", " ", "a", "b"), maxLength: 30 });
     const etag = fc.constantFrom('"a"', 'W/"a"', '"ab"', '""', '"b"');
-    fc.assert(fc.property(etag, header, (e, h) => expect(etagMatches(e, h)).toBe(byRegex(e, h))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(etag, header, (e, h) => expect(etagMatches(e, h)).toBe(byRegex(e, h))),
+      { numRuns: 2000 },
+    );
   });
 });
 
@@ -253,13 +308,43 @@ function linkifyReference(text: string): string {
 
 test("linkify finds exactly the URLs Tornado's single global pattern finds", () => {
   const piece = fc.constantFrom(
-    "http://", "https:", "//", ":", "/", "www.", "www", ".", "-", "a-", "a-b:", "a", "\u00e9", "\u4e2d", "\u{1F600}",
-    " ", "(", ")", "&", "&amp;", "<", "'", "!", "?", "#", "_", "9", "\u3000", ",",
+    "http://",
+    "https:",
+    "//",
+    ":",
+    "/",
+    "www.",
+    "www",
+    ".",
+    "-",
+    "a-",
+    "a-b:",
+    "a",
+    "\u00e9",
+    "\u4e2d",
+    "\u{1F600}",
+    " ",
+    "(",
+    ")",
+    "&",
+    "&amp;",
+    "<",
+    "'",
+    "!",
+    "?",
+    "#",
+    "_",
+    "9",
+    "\u3000",
+    ",",
   );
   fc.assert(
-    fc.property(fc.array(piece, { maxLength: 25 }).map((parts) => parts.join("")), (text) => {
-      expect(escape.linkify(text, false, "", false, ["http", "https", "a-b"])).toBe(linkifyReference(text));
-    }),
+    fc.property(
+      fc.array(piece, { maxLength: 25 }).map((parts) => parts.join("")),
+      (text) => {
+        expect(escape.linkify(text, false, "", false, ["http", "https", "a-b"])).toBe(linkifyReference(text));
+      },
+    ),
     { numRuns: 1000 },
   );
 });
@@ -267,8 +352,14 @@ test("linkify finds exactly the URLs Tornado's single global pattern finds", () 
 test("pyStrip removes exactly Python's whitespace set from both ends", () => {
   const ws = "[\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
   const reference = (s: string) => s.replace(new RegExp(`^${ws}+`), "").replace(new RegExp(`${ws}+$`), "");
-  const edges = fc.string({ unit: fc.constantFrom(" ", "\t", "\x1c", "\x85", "\u3000", "\ufeff", "\u200b", "a"), maxLength: 20 });
-  fc.assert(fc.property(fc.oneof(anyText, edges), (s) => expect(pyStrip(s)).toBe(reference(s))), RUNS);
+  const edges = fc.string({
+    unit: fc.constantFrom(" ", "\t", "\x1c", "\x85", "\u3000", "\ufeff", "\u200b", "a"),
+    maxLength: 20,
+  });
+  fc.assert(
+    fc.property(fc.oneof(anyText, edges), (s) => expect(pyStrip(s)).toBe(reference(s))),
+    RUNS,
+  );
   const single = new RegExp(`^${ws}$`);
   const mismatched: number[] = [];
   for (let code = 0; code <= 0xffff; code++) {

@@ -8,13 +8,20 @@ const readme = readFileSync(join(ROOT, "README.md"), "utf8");
 
 /** Every ```ts block of the README, in order. */
 function readmeSamples(): string[] {
-  return codeBlocks(readme).filter(isTypeScript).map((block) => block.code);
+  return codeBlocks(readme)
+    .filter(isTypeScript)
+    .map((block) => block.code);
 }
 
 test("every TypeScript sample in the README type-checks on its own", () => {
   const samples = readmeSamples();
   expect(samples.length).toBeGreaterThanOrEqual(4);
-  expect(typeCheck("readme", samples.map((code, i) => ({ name: `readme-${i}.ts`, code })))).toBe("");
+  expect(
+    typeCheck(
+      "readme",
+      samples.map((code, i) => ({ name: `readme-${i}.ts`, code })),
+    ),
+  ).toBe("");
 });
 
 test("the README's hello-world runs and answers (on a free port instead of 8888)", async () => {
@@ -33,7 +40,9 @@ test("the README's hello-world runs and answers (on a free port instead of 8888)
 });
 
 test("the README's template sample renders, escaping its argument", () => {
-  const [page] = codeBlocks(readme).filter((block) => block.lang === "html").map((block) => block.code);
+  const [page] = codeBlocks(readme)
+    .filter((block) => block.lang === "html")
+    .map((block) => block.code);
   const loader = new template.DictLoader({ "page.html": page, "base.html": "<main>{% block body %}{% end %}</main>" });
   const html = loader
     .load("page.html")

@@ -83,7 +83,9 @@ describe("RedirectHandler", () => {
 
   test("a url naming a group the route lacks is a 500 and a logged error", async () => {
     const server = await serve(routes);
-    const response = await testing.ExpectLog.around(log.app_log, /Uncaught exception GET \/bad\/x/, () => server.fetch("/bad/x", noFollow));
+    const response = await testing.ExpectLog.around(log.app_log, /Uncaught exception GET \/bad\/x/, () =>
+      server.fetch("/bad/x", noFollow),
+    );
     expect(response.code).toBe(500);
   });
 
@@ -95,7 +97,9 @@ describe("RedirectHandler", () => {
 
   test("a route without a url init argument is a 500", async () => {
     const server = await serve([["/nourl", RedirectHandler]]);
-    const response = await testing.ExpectLog.around(log.app_log, /Uncaught exception GET \/nourl/, () => server.fetch("/nourl", noFollow));
+    const response = await testing.ExpectLog.around(log.app_log, /Uncaught exception GET \/nourl/, () =>
+      server.fetch("/nourl", noFollow),
+    );
     expect(response.code).toBe(500);
   });
 });
@@ -145,7 +149,9 @@ describe("@removeslash and @addslash", () => {
 
   test("removeslash keeps the query and strips every trailing slash", async () => {
     const server = await serve(routes);
-    expect((await server.fetch("/removeslash/?foo=bar", noFollow)).headers.get("Location")).toBe("/removeslash?foo=bar");
+    expect((await server.fetch("/removeslash/?foo=bar", noFollow)).headers.get("Location")).toBe(
+      "/removeslash?foo=bar",
+    );
     expect((await server.fetch("/removeslash///", noFollow)).headers.get("Location")).toBe("/removeslash");
   });
 
@@ -262,7 +268,10 @@ describe("decorators as plain wrappers, and verbDecorator", () => {
     Quiet.prototype.get = shout(function (this: Quiet, a: string) {
       this.write(a.toUpperCase());
     });
-    const server = await serve([["/loud/(\\w+)/(\\w+)", Loud], ["/quiet/(\\w+)", Quiet]]);
+    const server = await serve([
+      ["/loud/(\\w+)/(\\w+)", Loud],
+      ["/quiet/(\\w+)", Quiet],
+    ]);
     const loud = await server.fetch("/loud/x/y");
     expect(loud.text).toBe("x+y");
     expect(loud.headers.get("X-Shout")).toBe("yes");

@@ -78,7 +78,10 @@ describe("RuleTable", () => {
 });
 
 test("an application with 1,000 routes answers the last one and 404s a near miss, over HTTP", async () => {
-  const routes: web.Route[] = Array.from({ length: 1000 }, (_, i) => [`/route${i}/([0-9]+)`, Echo, { rule: i }] as const);
+  const routes: web.Route[] = Array.from(
+    { length: 1000 },
+    (_, i) => [`/route${i}/([0-9]+)`, Echo, { rule: i }] as const,
+  );
   const server = await serve(routes);
   const last = await server.fetch("/route999/42");
   expect(last.code).toBe(200);

@@ -167,7 +167,9 @@ describe("HTTPServer.shutdown()", () => {
     upgrading.write(
       "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
     );
-    expect(splitResponse(await readUntil(upgrading, (received) => received.includes("\r\n\r\n"))).statusLine).toBe("HTTP/1.1 503 Service Unavailable");
+    expect(splitResponse(await readUntil(upgrading, (received) => received.includes("\r\n\r\n"))).statusLine).toBe(
+      "HTTP/1.1 503 Service Unavailable",
+    );
     release.open();
     await waitForClose(upgrading);
     await done;
@@ -179,10 +181,14 @@ describe("HTTPServer.shutdown()", () => {
     socket.write("GET /stuck HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     await entered.promise;
     const started = Date.now();
-    await testing.ExpectLog.around(log.gen_log, /Shutdown grace period \(0\.2 s\) is over: closing 1 request\(s\) in flight \[GET \/stuck\]/, async () => {
-      await server.http_server.shutdown(0.2);
-      await waitForClose(socket);
-    });
+    await testing.ExpectLog.around(
+      log.gen_log,
+      /Shutdown grace period \(0\.2 s\) is over: closing 1 request\(s\) in flight \[GET \/stuck\]/,
+      async () => {
+        await server.http_server.shutdown(0.2);
+        await waitForClose(socket);
+      },
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
   });
 
@@ -207,11 +213,15 @@ describe("HTTPServer.shutdown()", () => {
     // A close frame (0x88) with code 1001 (0x03e9), which this client leaves unanswered.
     const closeFrame = readUntil(socket, (received) => received.includes("\x88") && received.includes("\x03\xe9"));
     const started = Date.now();
-    await testing.ExpectLog.around(log.gen_log, /closing 0 request\(s\) in flight \[\], 0 other connection\(s\), 1 upgraded/, async () => {
-      const done = server.http_server.shutdown(0.3);
-      await closeFrame;
-      await done;
-    });
+    await testing.ExpectLog.around(
+      log.gen_log,
+      /closing 0 request\(s\) in flight \[\], 0 other connection\(s\), 1 upgraded/,
+      async () => {
+        const done = server.http_server.shutdown(0.3);
+        await closeFrame;
+        await done;
+      },
+    );
     await waitForClose(socket);
     expect(Date.now() - started).toBeLessThan(3000);
   });
@@ -252,7 +262,10 @@ describe("IOLoop.stop()", () => {
     const loop = ioloop.IOLoop.current();
     const before = { term: process.listenerCount("SIGTERM"), int: process.listenerCount("SIGINT") };
     const running = loop.start();
-    expect({ term: process.listenerCount("SIGTERM"), int: process.listenerCount("SIGINT") }).toEqual({ term: before.term + 1, int: before.int + 1 });
+    expect({ term: process.listenerCount("SIGTERM"), int: process.listenerCount("SIGINT") }).toEqual({
+      term: before.term + 1,
+      int: before.int + 1,
+    });
     loop.stop();
     await running;
     expect({ term: process.listenerCount("SIGTERM"), int: process.listenerCount("SIGINT") }).toEqual(before);
@@ -262,10 +275,17 @@ describe("IOLoop.stop()", () => {
 const APP = "tests/fixtures/shutdown-app.ts";
 
 /** Starts the fixture program and resolves with it, its output, and its port, once it listens. */
-async function startApp(env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; output: ProgramOutput; port: number; exited: Promise<{ code: number | null; signal: string | null }> }> {
+async function startApp(env: NodeJS.ProcessEnv = {}): Promise<{
+  child: ChildProcess;
+  output: ProgramOutput;
+  port: number;
+  exited: Promise<{ code: number | null; signal: string | null }>;
+}> {
   const child = startProgram(APP, [], env);
   children.push(child);
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   const output = new ProgramOutput(child);
   await output.waitFor(/listening \d+\n/, 15000);
   const port = Number(/listening (\d+)/.exec(output.text)![1]);
@@ -359,7 +379,15 @@ describe("SIGTERM on a program whose IOLoop runs", () => {
     // "Accepted": the request reached its handler (the program printed it). Each of those was
     // answered in full; a request never answered is one the server closed its connection before reading.
     const handled = [...output.text.matchAll(/^handled (\S+)$/gm)].map((m) => m[1]);
-    if (process.env.SHUTDOWN_TALLY) console.log(JSON.stringify({ handled: handled.length, complete: tally.complete.size, unanswered: tally.unanswered, closing: tally.closing }));
+    if (process.env.SHUTDOWN_TALLY)
+      console.log(
+        JSON.stringify({
+          handled: handled.length,
+          complete: tally.complete.size,
+          unanswered: tally.unanswered,
+          closing: tally.closing,
+        }),
+      );
     expect(tally.broken).toEqual([]);
     expect(handled.filter((id) => !tally.complete.has(id))).toEqual([]);
     expect(tally.unanswered.filter((id) => handled.includes(id))).toEqual([]);
@@ -397,7 +425,9 @@ describe("SIGTERM on a program whose IOLoop runs", () => {
     child.kill("SIGTERM");
     expect(await exited).toEqual({ code: 0, signal: null });
     expect(await cut).toBe('socket closed; got ""');
-    expect(output.text).toMatch(/Shutdown grace period \(0\.5 s\) is over: closing 1 request\(s\) in flight \[GET \/long\]/);
+    expect(output.text).toMatch(
+      /Shutdown grace period \(0\.5 s\) is over: closing 1 request\(s\) in flight \[GET \/long\]/,
+    );
     // The handler's own 60 s timer still held the process: it was ended, with status 0.
     expect(output.text).toMatch(/Still running 0\.5 s after SIGTERM .*: exiting/);
   });

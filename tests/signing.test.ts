@@ -34,8 +34,24 @@ const DAY = 86400;
 
 const at = (seconds: number) => () => seconds;
 const latin1 = (s: string) => Buffer.from(s, "latin1");
-const decode = (value: string | Buffer | null, options: { secret?: CookieSecret; name?: string; clock?: number; max_age_days?: number; min_version?: number | null } = {}) =>
-  decode_signed_value(options.secret ?? SECRET, options.name ?? NAME, value, options.max_age_days ?? 31, at(options.clock ?? TS), options.min_version ?? null);
+const decode = (
+  value: string | Buffer | null,
+  options: {
+    secret?: CookieSecret;
+    name?: string;
+    clock?: number;
+    max_age_days?: number;
+    min_version?: number | null;
+  } = {},
+) =>
+  decode_signed_value(
+    options.secret ?? SECRET,
+    options.name ?? NAME,
+    value,
+    options.max_age_days ?? 31,
+    at(options.clock ?? TS),
+    options.min_version ?? null,
+  );
 
 /** Replaces the last character of field `index` (0-based, split on `|`) with another one. */
 function tamperField(value: string, index: number): string {
@@ -146,18 +162,24 @@ describe("decode_signed_value rejects what it must", () => {
 
   test("a wrong name", async () => {
     expect(decode(signed.v2, { name: "other" })).toBeNull();
-    await ExpectLog.around(gen_log, /Invalid cookie signature/, () => expect(decode(signed.v1, { name: "other" })).toBeNull());
+    await ExpectLog.around(gen_log, /Invalid cookie signature/, () =>
+      expect(decode(signed.v1, { name: "other" })).toBeNull(),
+    );
   });
 
   test("a wrong secret", async () => {
     expect(decode(signed.v2, { secret: SECRET + "x" })).toBeNull();
-    await ExpectLog.around(gen_log, /Invalid cookie signature/, () => expect(decode(signed.v1, { secret: SECRET + "x" })).toBeNull());
+    await ExpectLog.around(gen_log, /Invalid cookie signature/, () =>
+      expect(decode(signed.v1, { secret: SECRET + "x" })).toBeNull(),
+    );
   });
 
   test("an expired value (clock moved 32 days), unless max_age_days allows it", async () => {
     expect(decode(signed.v2, { clock: TS + 32 * DAY })).toBeNull();
     expect(decode(signed.v2, { clock: TS + 32 * DAY, max_age_days: 33 })).not.toBeNull();
-    await ExpectLog.around(gen_log, /Expired cookie/, () => expect(decode(signed.v1, { clock: TS + 32 * DAY })).toBeNull());
+    await ExpectLog.around(gen_log, /Expired cookie/, () =>
+      expect(decode(signed.v1, { clock: TS + 32 * DAY })).toBeNull(),
+    );
   });
 
   test("max_age_days takes fractions of a day", () => {
@@ -166,7 +188,9 @@ describe("decode_signed_value rejects what it must", () => {
   });
 
   test("version 1 dated more than 31 days ahead is taken as tampering; version 2 has no such rule", async () => {
-    await ExpectLog.around(gen_log, /timestamp in future/, () => expect(decode(signed.v1, { clock: TS - 32 * DAY })).toBeNull());
+    await ExpectLog.around(gen_log, /timestamp in future/, () =>
+      expect(decode(signed.v1, { clock: TS - 32 * DAY })).toBeNull(),
+    );
     expect(decode(signed.v1, { clock: TS - 30 * DAY })).not.toBeNull();
     expect(decode(signed.v2, { clock: TS - 100 * DAY })).not.toBeNull();
   });
@@ -230,7 +254,8 @@ describe("decode_signed_value agrees with Python Tornado on every fixture case",
   const toSecret = (secret: DecodeCase["secret"]): CookieSecret => secret;
 
   test.each(cases.map((c) => [c.label, c] as const))("%s", (_label, c) => {
-    const run = () => decode_signed_value(toSecret(c.secret), c.name, c.value, c.max_age_days, at(c.clock), c.min_version);
+    const run = () =>
+      decode_signed_value(toSecret(c.secret), c.name, c.value, c.max_age_days, at(c.clock), c.min_version);
     const result = run();
     if (c.error !== undefined) {
       // Tornado raises AssertionError for a version-1-looking value with a key table; we give null.
@@ -271,9 +296,13 @@ describe("round trips", () => {
     ["long", "x".repeat(5000)],
   ])("%s survives create + decode", (_label, value) => {
     const made = create_signed_value(SECRET, NAME, value);
-    expect(decode_signed_value(SECRET, NAME, made)).toEqual(typeof value === "string" ? Buffer.from(value, "utf8") : value);
+    expect(decode_signed_value(SECRET, NAME, made)).toEqual(
+      typeof value === "string" ? Buffer.from(value, "utf8") : value,
+    );
     const madeV1 = create_signed_value(SECRET, NAME, value, 1);
-    expect(decode_signed_value(SECRET, NAME, madeV1)).toEqual(typeof value === "string" ? Buffer.from(value, "utf8") : value);
+    expect(decode_signed_value(SECRET, NAME, madeV1)).toEqual(
+      typeof value === "string" ? Buffer.from(value, "utf8") : value,
+    );
   });
 
   test("a Buffer secret works like the same string", () => {

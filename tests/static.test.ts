@@ -1,5 +1,14 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  mkdtempSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -26,7 +35,11 @@ function serveStatic(settings: web.Settings = {}, routes: readonly web.Route[] =
 }
 
 /** Fetches with HEAD and GET, checks every Content-* header agrees, and returns the GET response (Tornado's get_and_head). */
-async function getAndHead(server: testing.TestServer, url: string, headers: Record<string, string> = {}): Promise<Response> {
+async function getAndHead(
+  server: testing.TestServer,
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   const head = await server.fetch(url, { method: "HEAD", headers, follow_redirects: false });
   const get = await server.fetch(url, { headers, follow_redirects: false });
   const names = new Set<string>();
@@ -138,7 +151,11 @@ describe("StaticFileHandler under static_path", () => {
         this.write("mine");
       }
     }
-    const server = await serveStatic({}, [["/robots.txt", Mine], ["/static/(.*)", Mine], ["/other", Mine]]);
+    const server = await serveStatic({}, [
+      ["/robots.txt", Mine],
+      ["/static/(.*)", Mine],
+      ["/other", Mine],
+    ]);
     expect((await server.fetch("/robots.txt")).body).toEqual(ROBOTS);
     expect((await server.fetch("/static/robots.txt")).body).toEqual(ROBOTS);
     expect((await server.fetch("/other")).text).toBe("mine");
@@ -157,7 +174,10 @@ describe("StaticFileHandler under static_path", () => {
         this.set_header("X-Static-Path", p);
       }
     }
-    const server = await serveStatic({ static_handler_class: Tagged, static_handler_args: { default_filename: "index.html" } });
+    const server = await serveStatic({
+      static_handler_class: Tagged,
+      static_handler_args: { default_filename: "index.html" },
+    });
     const response = await server.fetch("/static/dir/");
     expect(response.text).toBe("this is the index\n");
     expect(response.headers.get("X-Static-Path")).toBe("dir/");
@@ -187,7 +207,9 @@ describe("conditional requests", () => {
   test("If-Modified-Since equal to Last-Modified gives 304 without Content-Length", async () => {
     const server = await serveStatic();
     const first = await getAndHead(server, "/static/robots.txt");
-    const second = await getAndHead(server, "/static/robots.txt", { "If-Modified-Since": first.headers.get("Last-Modified")! });
+    const second = await getAndHead(server, "/static/robots.txt", {
+      "If-Modified-Since": first.headers.get("Last-Modified")!,
+    });
     expect(second.code).toBe(304);
     expect(second.body.length).toBe(0);
     expect(second.headers.get("Content-Length")).toBeUndefined();
@@ -224,15 +246,22 @@ describe("conditional requests", () => {
   test("If-Modified-Since is compared in UTC: one second before is 200, one after is 304", async () => {
     const server = await serveStatic();
     const mtime = statSync(path.join(ROOT, "robots.txt")).mtimeMs / 1000;
-    const before = await getAndHead(server, "/static/robots.txt", { "If-Modified-Since": httputil.format_timestamp(mtime - 1) });
+    const before = await getAndHead(server, "/static/robots.txt", {
+      "If-Modified-Since": httputil.format_timestamp(mtime - 1),
+    });
     expect(before.code).toBe(200);
-    const after = await getAndHead(server, "/static/robots.txt", { "If-Modified-Since": httputil.format_timestamp(mtime + 1) });
+    const after = await getAndHead(server, "/static/robots.txt", {
+      "If-Modified-Since": httputil.format_timestamp(mtime + 1),
+    });
     expect(after.code).toBe(304);
   });
 
   test("a matching If-None-Match wins over a Range header: 304 without Content-Length", async () => {
     const server = await serveStatic();
-    const response = await getAndHead(server, "/static/robots.txt", { Range: "bytes=1-4", "If-None-Match": `"${ROBOTS_HASH}"` });
+    const response = await getAndHead(server, "/static/robots.txt", {
+      Range: "bytes=1-4",
+      "If-None-Match": `"${ROBOTS_HASH}"`,
+    });
     expect(response.code).toBe(304);
     expect(response.body.length).toBe(0);
     expect(response.headers.get("Content-Length")).toBeUndefined();
@@ -242,7 +271,10 @@ describe("conditional requests", () => {
   test("If-Modified-Since with a Range header also gives 304 without Content-Length", async () => {
     const server = await serveStatic();
     const first = await server.fetch("/static/robots.txt");
-    const response = await getAndHead(server, "/static/robots.txt", { Range: "bytes=0-9", "If-Modified-Since": first.headers.get("Last-Modified")! });
+    const response = await getAndHead(server, "/static/robots.txt", {
+      Range: "bytes=0-9",
+      "If-Modified-Since": first.headers.get("Last-Modified")!,
+    });
     expect(response.code).toBe(304);
     expect(response.headers.get("Content-Length")).toBeUndefined();
   });
@@ -260,15 +292,18 @@ describe("byte ranges", () => {
     ["asdf", 200, ROBOTS.toString("latin1"), undefined],
     ["bytes=1-2,6-10", 200, ROBOTS.toString("latin1"), undefined],
     ["items=0-9", 200, ROBOTS.toString("latin1"), undefined],
-  ])("Range %j gives %d with the right bytes, Content-Length and Content-Range", async (range, code, body, contentRange) => {
-    const server = await serveStatic();
-    const response = await getAndHead(server, "/static/robots.txt", { Range: range });
-    expect(response.code).toBe(code);
-    expect(response.body.toString("latin1")).toBe(body);
-    expect(response.headers.get("Content-Length")).toBe(String(body.length));
-    expect(response.headers.get("Content-Range")).toBe(contentRange);
-    expect(response.headers.get("Etag")).toBe(`"${ROBOTS_HASH}"`);
-  });
+  ])(
+    "Range %j gives %d with the right bytes, Content-Length and Content-Range",
+    async (range, code, body, contentRange) => {
+      const server = await serveStatic();
+      const response = await getAndHead(server, "/static/robots.txt", { Range: range });
+      expect(response.code).toBe(code);
+      expect(response.body.toString("latin1")).toBe(body);
+      expect(response.headers.get("Content-Length")).toBe(String(body.length));
+      expect(response.headers.get("Content-Range")).toBe(contentRange);
+      expect(response.headers.get("Etag")).toBe(`"${ROBOTS_HASH}"`);
+    },
+  );
 
   test.each([["bytes=-0"], ["bytes=26"], ["bytes=10-3"], ["bytes=26-30"]])(
     "Range %j is unsatisfiable: 416 text/plain with Content-Range bytes */26",
@@ -319,12 +354,16 @@ describe("parseHttpDate (Python's parsedate_to_datetime)", () => {
     expect(parseHttpDate(text)).toBe(expected);
   });
 
-  test.each([["!nv@l!d"], [""], ["Sun, 06 Nov 1994"], ["Thu, 29 Feb 2023 00:00:00 GMT"], ["Sun, 06 Nov 1994 24:00:00 GMT"], ["2024-01-01T00:00:00Z"]])(
-    "%j is rejected",
-    (text) => {
-      expect(parseHttpDate(text)).toBeNull();
-    },
-  );
+  test.each([
+    ["!nv@l!d"],
+    [""],
+    ["Sun, 06 Nov 1994"],
+    ["Thu, 29 Feb 2023 00:00:00 GMT"],
+    ["Sun, 06 Nov 1994 24:00:00 GMT"],
+    ["2024-01-01T00:00:00Z"],
+  ])("%j is rejected", (text) => {
+    expect(parseHttpDate(text)).toBeNull();
+  });
 });
 
 describe("default_filename", () => {
@@ -358,10 +397,16 @@ describe("default_filename", () => {
   test.each([["//evil.com/../<root>/dir"], ["/\\evil.com/../dir"]])(
     "a redirect for %s (it would lead to another host) is refused with 403, not sent",
     async (template) => {
-      const server = await serve([], { static_path: ROOT, static_url_prefix: "/", static_handler_args: { default_filename: "index.html" } });
+      const server = await serve([], {
+        static_path: ROOT,
+        static_url_prefix: "/",
+        static_handler_args: { default_filename: "index.html" },
+      });
       const target = template.replace("/<root>", ROOT);
-      const { status, raw } = await testing.ExpectLog.around(log.gen_log, /cannot redirect path with two initial slashes/, () =>
-        rawGet(server.port, target),
+      const { status, raw } = await testing.ExpectLog.around(
+        log.gen_log,
+        /cannot redirect path with two initial slashes/,
+        () => rawGet(server.port, target),
       );
       expect(status).toBe(403);
       expect(raw).not.toMatch(/^Location:/im);
@@ -374,7 +419,9 @@ describe("versions and static URLs", () => {
     const settings = { static_path: ROOT };
     expect(StaticFileHandler.make_static_url(settings, "robots.txt")).toBe(`/static/robots.txt?v=${ROBOTS_HASH}`);
     expect(StaticFileHandler.make_static_url(settings, "robots.txt", false)).toBe("/static/robots.txt");
-    expect(StaticFileHandler.make_static_url({ ...settings, static_url_prefix: "/s/" }, "robots.txt")).toBe(`/s/robots.txt?v=${ROBOTS_HASH}`);
+    expect(StaticFileHandler.make_static_url({ ...settings, static_url_prefix: "/s/" }, "robots.txt")).toBe(
+      `/s/robots.txt?v=${ROBOTS_HASH}`,
+    );
   });
 
   test("a handler can build the static URL from its settings, and that URL is served cacheable", async () => {
@@ -495,7 +542,9 @@ describe("subclass hooks (Tornado's CustomStaticFileTest)", () => {
   });
 
   test("the default get_content_version hashes a sync get_content override", () => {
-    expect(MyStaticFileHandler.get_content_version("CustomStaticFileTest:foo.txt")).toBe(createHash("sha512").update("bar").digest("hex"));
+    expect(MyStaticFileHandler.get_content_version("CustomStaticFileTest:foo.txt")).toBe(
+      createHash("sha512").update("bar").digest("hex"),
+    );
   });
 });
 
@@ -525,7 +574,9 @@ describe("hostile paths never leave the root", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   beforeEach(async () => {
-    const server = await serve([["/dflt/(.*)", StaticFileHandler, { path: root, default_filename: "index.html" }]], { static_path: root });
+    const server = await serve([["/dflt/(.*)", StaticFileHandler, { path: root, default_filename: "index.html" }]], {
+      static_path: root,
+    });
     port = server.port;
   });
 
@@ -640,7 +691,12 @@ describe("large files are streamed", () => {
     expect(sizes.length).toBeGreaterThan(80);
     expect(Buffer.concat(parts).equals(data)).toBe(true);
     const ranged: Buffer[] = [];
-    for await (const chunk of StaticFileHandler.get_content(path.join(dir, "big.bin"), 100, 70000) as AsyncIterable<Buffer>) ranged.push(chunk);
+    for await (const chunk of StaticFileHandler.get_content(
+      path.join(dir, "big.bin"),
+      100,
+      70000,
+    ) as AsyncIterable<Buffer>)
+      ranged.push(chunk);
     expect(Buffer.concat(ranged).equals(data.subarray(100, 70000))).toBe(true);
   });
 
@@ -651,7 +707,10 @@ describe("large files are streamed", () => {
       override write(chunk: web.Chunk): void {
         super.write(chunk);
         writes++;
-        maxBuffered = Math.max(maxBuffered, this._write_buffer.reduce((n, c) => n + Buffer.byteLength(c), 0));
+        maxBuffered = Math.max(
+          maxBuffered,
+          this._write_buffer.reduce((n, c) => n + Buffer.byteLength(c), 0),
+        );
       }
     }
     const server = await serve([["/big/(.*)", Watched, { path: dir }]]);
@@ -682,7 +741,9 @@ describe("large files are streamed", () => {
     }
     const server = await serve([["/stale/(.*)", Stale, { path: ROOT }]]);
     const { raw } = await testing.ExpectLog.around(log.app_log, /Uncaught exception GET \/stale\/robots.txt/, () =>
-      testing.ExpectLog.around(log.gen_log, /Cannot send error response after headers written/, () => rawGet(server.port, "/stale/robots.txt")),
+      testing.ExpectLog.around(log.gen_log, /Cannot send error response after headers written/, () =>
+        rawGet(server.port, "/stale/robots.txt"),
+      ),
     );
     const { headerLines, body } = splitResponse(raw);
     expect(headerLines).toContain("Content-Length: 30");

@@ -1,15 +1,7 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  BaseLoader,
-  DictLoader,
-  Loader,
-  ParseError,
-  Template,
-  filter_whitespace,
-  linkify,
-} from "../src/template";
+import { BaseLoader, DictLoader, Loader, ParseError, Template, filter_whitespace, linkify } from "../src/template";
 import type { LinkifyOptions } from "../src/template";
 
 /** Renders a template string (or a compiled template) to text. */
@@ -49,9 +41,9 @@ describe("Template: expressions and text", () => {
   });
 
   test("prints non-strings with String() and null/undefined as nothing", () => {
-    expect(render("[{{ a }}][{{ b }}][{{ c }}][{{ d }}][{{ e }}]", { a: null, b: undefined, c: 0, d: false, e: [1, 2] })).toBe(
-      "[][][0][false][1,2]",
-    );
+    expect(
+      render("[{{ a }}][{{ b }}][{{ c }}][{{ d }}][{{ e }}]", { a: null, b: undefined, c: 0, d: false, e: [1, 2] }),
+    ).toBe("[][][0][false][1,2]");
   });
 
   test("drops {# comments #}", () => {
@@ -110,7 +102,9 @@ describe("Template: control flow", () => {
   });
 
   test("elif picks the first true branch", () => {
-    const template = new Template("{% if n == 1 %}one{% elif n == 2 %}two{% elif n == 3 %}three{% else %}many{% end %}");
+    const template = new Template(
+      "{% if n == 1 %}one{% elif n == 2 %}two{% elif n == 3 %}three{% else %}many{% end %}",
+    );
     expect([1, 2, 3, 4].map((n) => render(template, { n }))).toEqual(["one", "two", "three", "many"]);
   });
 
@@ -131,7 +125,14 @@ describe("Template: control flow", () => {
     expect(render("{% for c in s %}{{ c }}.{% end %}", { s: "ab\u00e9" })).toBe("a.b.\u00e9.");
     expect(render("{% for x in s %}{{ x }}{% end %}", { s: new Set([1, 2]) })).toBe("12");
     expect(render("{% for x in g %}{{ x }}{% end %}", { g: gen() })).toBe("g1g2");
-    expect(render("{% for k, v in m %}{{ k }}={{ v }};{% end %}", { m: new Map([["a", 1], ["b", 2]]) })).toBe("a=1;b=2;");
+    expect(
+      render("{% for k, v in m %}{{ k }}={{ v }};{% end %}", {
+        m: new Map([
+          ["a", 1],
+          ["b", 2],
+        ]),
+      }),
+    ).toBe("a=1;b=2;");
   });
 
   test("for over a plain object iterates its keys, as Python iterates a dict", () => {
@@ -145,11 +146,23 @@ describe("Template: control flow", () => {
   });
 
   test("for unpacks tuples like Python, nested ones too", () => {
-    expect(render("{% for k, v in pairs %}{{ k }}{{ v }}{% end %}", { pairs: [["a", 1], ["b", 2]] })).toBe("a1b2");
+    expect(
+      render("{% for k, v in pairs %}{{ k }}{{ v }}{% end %}", {
+        pairs: [
+          ["a", 1],
+          ["b", 2],
+        ],
+      }),
+    ).toBe("a1b2");
     expect(render("{% for (k, v) in pairs %}{{ k }}{{ v }}{% end %}", { pairs: [["a", 1]] })).toBe("a1");
-    expect(render("{% for i, (k, v) in rows %}{{ i }}{{ k }}{{ v }} {% end %}", { rows: [[0, ["a", 1]], [1, ["b", 2]]] })).toBe(
-      "0a1 1b2 ",
-    );
+    expect(
+      render("{% for i, (k, v) in rows %}{{ i }}{{ k }}{{ v }} {% end %}", {
+        rows: [
+          [0, ["a", 1]],
+          [1, ["b", 2]],
+        ],
+      }),
+    ).toBe("0a1 1b2 ");
   });
 
   test("for accepts a JavaScript declaration and destructuring pattern", () => {
@@ -175,7 +188,9 @@ describe("Template: control flow", () => {
   });
 
   test("a for loop's else runs when the loop was not broken", () => {
-    const template = new Template("{% for x in items %}{{ x }}{% if x == stop %}{% break %}{% end %}{% else %}-done{% end %}");
+    const template = new Template(
+      "{% for x in items %}{{ x }}{% if x == stop %}{% break %}{% end %}{% else %}-done{% end %}",
+    );
     expect(render(template, { items: [1, 2, 3], stop: 9 })).toBe("123-done");
     expect(render(template, { items: [1, 2, 3], stop: 2 })).toBe("12");
     expect(render(template, { items: [], stop: 2 })).toBe("-done");
@@ -191,9 +206,11 @@ describe("Template: control flow", () => {
   test("while loops, with break and else", () => {
     expect(render("{% set i = 0 %}{% while i < 3 %}{{ i }}{% set i += 1 %}{% end %}")).toBe("012");
     expect(render("{% set i = 0 %}{% while i < 3 %}{% set i += 1 %}{% else %}done{{ i }}{% end %}")).toBe("done3");
-    expect(render("{% set i = 0 %}{% while true %}{% set i += 1 %}{% if i > 4 %}{% break %}{% end %}{% else %}no{% end %}{{ i }}")).toBe(
-      "5",
-    );
+    expect(
+      render(
+        "{% set i = 0 %}{% while true %}{% set i += 1 %}{% if i > 4 %}{% break %}{% end %}{% else %}no{% end %}{{ i }}",
+      ),
+    ).toBe("5");
   });
 
   test("set makes a template local visible afterwards, even when set inside a block", () => {
@@ -234,24 +251,53 @@ try{% set y = check(x) %}
   });
 
   test("except e binds the error", () => {
-    expect(render("{% try %}{{ boom() }}{% except e %}caught {{ e.message }}{% end %}", { boom: () => { throw new Error("bang"); } })).toBe(
-      "caught bang",
-    );
+    expect(
+      render("{% try %}{{ boom() }}{% except e %}caught {{ e.message }}{% end %}", {
+        boom: () => {
+          throw new Error("bang");
+        },
+      }),
+    ).toBe("caught bang");
   });
 
   test("except Type as e catches only that class; other errors go on", () => {
     const template = new Template(
       "{% try %}{{ boom() }}{% except TypeError as e %}type:{{ e.message }}{% except (RangeError, SyntaxError) as e %}range{% end %}",
     );
-    expect(render(template, { boom: () => { throw new TypeError("t"); } })).toBe("type:t");
-    expect(render(template, { boom: () => { throw new RangeError("r"); } })).toBe("range");
-    expect(() => render(template, { boom: () => { throw new URIError("u"); } })).toThrow(URIError);
+    expect(
+      render(template, {
+        boom: () => {
+          throw new TypeError("t");
+        },
+      }),
+    ).toBe("type:t");
+    expect(
+      render(template, {
+        boom: () => {
+          throw new RangeError("r");
+        },
+      }),
+    ).toBe("range");
+    expect(() =>
+      render(template, {
+        boom: () => {
+          throw new URIError("u");
+        },
+      }),
+    ).toThrow(URIError);
   });
 
   test("finally runs even when the error goes on", () => {
     const log: string[] = [];
     const template = new Template("{% try %}{{ boom() }}{% finally %}{{ note('finally') }}{% end %}");
-    expect(() => render(template, { boom: () => { throw new Error("x"); }, note: (s: string) => log.push(s) })).toThrow("x");
+    expect(() =>
+      render(template, {
+        boom: () => {
+          throw new Error("x");
+        },
+        note: (s: string) => log.push(s),
+      }),
+    ).toThrow("x");
     expect(log).toEqual(["finally"]);
   });
 
@@ -267,21 +313,29 @@ try{% set y = check(x) %}
   });
 
   test("apply's output is not escaped again, but expressions inside it are", () => {
-    expect(render("{% apply f %}<i>{{ x }}</i>{% end %}", { f: (s: string) => `[${s}]`, x: "<" })).toBe("[<i>&lt;</i>]");
+    expect(render("{% apply f %}<i>{{ x }}</i>{% end %}", { f: (s: string) => `[${s}]`, x: "<" })).toBe(
+      "[<i>&lt;</i>]",
+    );
   });
 
   test("the applied block sees and sets the caller's variables", () => {
-    expect(render("{% set a = 1 %}{% apply f %}{{ a }}{% set a = 2 %}{% end %}{{ a }}", { f: (s: string) => s })).toBe("12");
+    expect(render("{% set a = 1 %}{% apply f %}{{ a }}{% set a = 2 %}{% end %}{{ a }}", { f: (s: string) => s })).toBe(
+      "12",
+    );
   });
 
   test("linkify is in the default namespace", () => {
-    expect(render("{% raw linkify(text) %}", { text: "see http://a.com" })).toBe('see <a href="http://a.com">http://a.com</a>');
+    expect(render("{% raw linkify(text) %}", { text: "see http://a.com" })).toBe(
+      'see <a href="http://a.com">http://a.com</a>',
+    );
   });
 
   test("the default namespace has escape, xhtml_escape, url_escape, json_encode and squeeze", () => {
-    expect(render("{% autoescape None %}{{ escape('<') }} {{ xhtml_escape('&') }} {{ url_escape('a b/') }} {{ json_encode({a: 1}) }} {{ squeeze(' a  b ') }}")).toBe(
-      '&lt; &amp; a+b%2F {"a": 1} a b',
-    );
+    expect(
+      render(
+        "{% autoescape None %}{{ escape('<') }} {{ xhtml_escape('&') }} {{ url_escape('a b/') }} {{ json_encode({a: 1}) }} {{ squeeze(' a  b ') }}",
+      ),
+    ).toBe('&lt; &amp; a+b%2F {"a": 1} a b');
   });
 });
 
@@ -292,7 +346,10 @@ describe("Template: namespaces", () => {
   });
 
   test("generate's arguments override the loader namespace, which overrides the defaults", () => {
-    const loader = new DictLoader({ "t.html": "{{ a }}{{ b }}{% raw squeeze('x') %}" }, { namespace: { a: "ns", b: "ns", squeeze: () => "mine" } });
+    const loader = new DictLoader(
+      { "t.html": "{{ a }}{{ b }}{% raw squeeze('x') %}" },
+      { namespace: { a: "ns", b: "ns", squeeze: () => "mine" } },
+    );
     expect(render(loader.load("t.html"), { b: "kw" })).toBe("nskwmine");
   });
 
@@ -354,8 +411,10 @@ describe("Template: include, extends and blocks", () => {
 
   test("extends replaces the parent's blocks with the child's", () => {
     const loader = new DictLoader({
-      "base.html": "<title>{% block title %}default title{% end %}</title>\n<body>{% block body %}default body{% end %}</body>\n",
-      "page.html": '{% extends "base.html" %}\n{% block title %}page title{% end %}\n{% block body %}page body{% end %}\n',
+      "base.html":
+        "<title>{% block title %}default title{% end %}</title>\n<body>{% block body %}default body{% end %}</body>\n",
+      "page.html":
+        '{% extends "base.html" %}\n{% block title %}page title{% end %}\n{% block body %}page body{% end %}\n',
     });
     expect(render(loader.load("page.html"))).toBe("<title>page title</title>\n<body>page body</body>\n");
   });
@@ -378,8 +437,10 @@ describe("Template: include, extends and blocks", () => {
 
   test("extends works over several levels, the most derived block winning", () => {
     const loader = new DictLoader({
-      "base.html": "{% block head %}base head{% end %}|{% block body %}base body{% end %}|{% block foot %}base foot{% end %}",
-      "layout.html": '{% extends "base.html" %}{% block body %}layout body{% end %}{% block foot %}layout foot{% end %}',
+      "base.html":
+        "{% block head %}base head{% end %}|{% block body %}base body{% end %}|{% block foot %}base foot{% end %}",
+      "layout.html":
+        '{% extends "base.html" %}{% block body %}layout body{% end %}{% block foot %}layout foot{% end %}',
       "page.html": '{% extends "layout.html" %}{% block foot %}page foot {{ n }}{% end %}',
     });
     expect(render(loader.load("page.html"), { n: 1 })).toBe("base head|layout body|page foot 1");
@@ -428,7 +489,13 @@ describe("runtime errors name the template and line (StackTraceTest)", () => {
   test("an error in an expression", () => {
     const loader = new DictLoader({ "test.html": "one\ntwo{{ boom() }}\nthree\n" });
     const original = new TypeError("bang");
-    const err = thrown(() => loader.load("test.html").generate({ boom: () => { throw original; } }));
+    const err = thrown(() =>
+      loader.load("test.html").generate({
+        boom: () => {
+          throw original;
+        },
+      }),
+    );
     expect(err).toBeInstanceOf(TypeError);
     expect(err.message).toBe("bang (at test.html:2)");
     expect(err.cause).toBe(original);
@@ -442,18 +509,20 @@ describe("runtime errors name the template and line (StackTraceTest)", () => {
   });
 
   test("an error in an elif and a while condition points at that line", () => {
-    const bad = () => { throw new Error("bad"); };
-    expect(thrown(() => render(new Template("{% if false %}\n{% elif bad() %}{% end %}", { name: "e.html" }), { bad })).message).toBe(
-      "bad (at e.html:2)",
-    );
-    expect(thrown(() => render(new Template("\n\n{% while bad() %}{% end %}", { name: "w.html" }), { bad })).message).toBe(
-      "bad (at w.html:3)",
-    );
+    const bad = () => {
+      throw new Error("bad");
+    };
+    expect(
+      thrown(() => render(new Template("{% if false %}\n{% elif bad() %}{% end %}", { name: "e.html" }), { bad }))
+        .message,
+    ).toBe("bad (at e.html:2)");
+    expect(
+      thrown(() => render(new Template("\n\n{% while bad() %}{% end %}", { name: "w.html" }), { bad })).message,
+    ).toBe("bad (at w.html:3)");
   });
 
   test("an error in a template rendered by a module names both templates", () => {
-    let loader: DictLoader;
-    loader = new DictLoader(
+    const loader: DictLoader = new DictLoader(
       { "base.html": "{% module Template('sub.html') %}", "sub.html": "{{ null.x }}" },
       { namespace: { modules: { Template: (name: string) => loader.load(name).generate() } } },
     );
@@ -485,8 +554,14 @@ describe("runtime errors name the template and line (StackTraceTest)", () => {
   });
 
   test("an error through several includes lists them innermost first", () => {
-    const loader = new DictLoader({ "a.html": "{% include 'b.html' %}", "b.html": "{% include 'c.html' %}", "c.html": "{{ null.x }}" });
-    expect(thrown(() => loader.load("a.html").generate()).message).toMatch(/\(at c\.html:1 via b\.html:1, a\.html:1\)$/);
+    const loader = new DictLoader({
+      "a.html": "{% include 'b.html' %}",
+      "b.html": "{% include 'c.html' %}",
+      "c.html": "{{ null.x }}",
+    });
+    expect(thrown(() => loader.load("a.html").generate()).message).toMatch(
+      /\(at c\.html:1 via b\.html:1, a\.html:1\)$/,
+    );
   });
 
   test("a custom Error subclass keeps its class and fields", () => {
@@ -497,7 +572,13 @@ describe("runtime errors name the template and line (StackTraceTest)", () => {
       }
     }
     const original = new HTTPishError(404);
-    const err = thrown(() => render(new Template("{{ fail() }}", { name: "h.html" }), { fail: () => { throw original; } }));
+    const err = thrown(() =>
+      render(new Template("{{ fail() }}", { name: "h.html" }), {
+        fail: () => {
+          throw original;
+        },
+      }),
+    );
     expect(err).toBeInstanceOf(HTTPishError);
     expect(err.status_code).toBe(404);
     expect(err.message).toBe("HTTP 404 (at h.html:1)");
@@ -506,7 +587,13 @@ describe("runtime errors name the template and line (StackTraceTest)", () => {
   });
 
   test("a thrown non-Error becomes an Error with the value as cause", () => {
-    const err = thrown(() => render(new Template("{{ fail() }}", { name: "s.html" }), { fail: () => { throw "oops"; } }));
+    const err = thrown(() =>
+      render(new Template("{{ fail() }}", { name: "s.html" }), {
+        fail: () => {
+          throw "oops";
+        },
+      }),
+    );
     expect(err).toBeInstanceOf(Error);
     expect(err.message).toBe("oops (at s.html:1)");
     expect(err.cause).toBe("oops");
@@ -514,7 +601,14 @@ describe("runtime errors name the template and line (StackTraceTest)", () => {
 
   test("an error caught by {% try %} reaches the template unchanged", () => {
     const original = new Error("raw");
-    expect(render("{% try %}{{ f() }}{% except e %}{{ e === original }}{% end %}", { f: () => { throw original; }, original })).toBe("true");
+    expect(
+      render("{% try %}{{ f() }}{% except e %}{{ e === original }}{% end %}", {
+        f: () => {
+          throw original;
+        },
+        original,
+      }),
+    ).toBe("true");
   });
 });
 
@@ -545,7 +639,10 @@ describe("ParseError", () => {
     ["{% if a %}{% else %}{% elif b %}{% end %}", "{% elif %} after {% else %} at page.html:1"],
     ["{% try %}{% else %}{% end %}", "{% else %} in a try block needs an {% except %} before it at page.html:1"],
     ["{% try %}x{% end %}", "try block needs an {% except %} or a {% finally %} at page.html:1"],
-    ["{% try %}{% except %}{% except TypeError as e %}{% end %}", "a catch-all {% except %} must be the last one at page.html:1"],
+    [
+      "{% try %}{% except %}{% except TypeError as e %}{% end %}",
+      "a catch-all {% except %} must be the last one at page.html:1",
+    ],
     ["{% break %}", "{% break %} outside a for or while loop at page.html:1"],
     ["{{ }}", "Empty expression at page.html:1"],
     ["{% %}", "Empty block tag ({% %}) at page.html:1"],
@@ -556,7 +653,10 @@ describe("ParseError", () => {
     ["{% apply %}{% end %}", "apply missing method name at page.html:1"],
     ["{% set %}", "set missing statement at page.html:1"],
     ["{% for x %}{% end %}", "for expects a target and an iterable: {% for x in items %} at page.html:1"],
-    ["{% if true %}{% extends 'b.html' %}{% end %}", "{% extends %} must be at the top level of the template at page.html:1"],
+    [
+      "{% if true %}{% extends 'b.html' %}{% end %}",
+      "{% extends %} must be at the top level of the template at page.html:1",
+    ],
   ])("%p -> %p", (source, message) => {
     const loader = new DictLoader({ "page.html": source, "b.html": "" });
     const err = thrown(() => loader.load("page.html"));
@@ -584,13 +684,20 @@ describe("ParseError", () => {
   });
 
   test("a JavaScript syntax error in a directive is a ParseError with file and line", () => {
-    expect(thrown(() => new Template("\n{% if a b %}{% end %}", { name: "x.html" })).message).toMatch(/if condition `a b` at x\.html:2$/);
-    expect(thrown(() => new Template("{% set x = = 1 %}", { name: "x.html" })).message).toMatch(/set statement .* at x\.html:1$/);
+    expect(thrown(() => new Template("\n{% if a b %}{% end %}", { name: "x.html" })).message).toMatch(
+      /if condition `a b` at x\.html:2$/,
+    );
+    expect(thrown(() => new Template("{% set x = = 1 %}", { name: "x.html" })).message).toMatch(
+      /set statement .* at x\.html:1$/,
+    );
     expect(thrown(() => new Template("\n\n{% for x in [1, %}{% end %}", { name: "x.html" })).lineno).toBe(3);
   });
 
   test("a syntax error in a child's block names the child", () => {
-    const loader = new DictLoader({ "base.html": "{% block a %}{% end %}", "page.html": "{% extends 'base.html' %}\n{% block a %}{{ ) }}{% end %}" });
+    const loader = new DictLoader({
+      "base.html": "{% block a %}{% end %}",
+      "page.html": "{% extends 'base.html' %}\n{% block a %}{{ ) }}{% end %}",
+    });
     const err = thrown(() => loader.load("page.html"));
     expect([err.filename, err.lineno]).toEqual(["page.html", 2]);
   });
@@ -605,7 +712,8 @@ describe("autoescape (AutoEscapeTest)", () => {
     "escaped.html": "{% autoescape xhtml_escape %}{{ name }}",
     "unescaped.html": "{% autoescape None %}{{ name }}",
     "default.html": "{{ name }}",
-    "include.html": "escaped: {% include 'escaped.html' %}\nunescaped: {% include 'unescaped.html' %}\ndefault: {% include 'default.html' %}\n",
+    "include.html":
+      "escaped: {% include 'escaped.html' %}\nunescaped: {% include 'unescaped.html' %}\ndefault: {% include 'default.html' %}\n",
     "escaped_block.html": "{% autoescape xhtml_escape %}{% block name %}base: {{ name }}{% end %}",
     "unescaped_block.html": "{% autoescape None %}{% block name %}base: {{ name }}{% end %}",
     "escaped_extends_unescaped.html": '{% autoescape xhtml_escape %}{% extends "unescaped_block.html" %}',
@@ -691,7 +799,9 @@ describe("autoescape (AutoEscapeTest)", () => {
 
 describe("template injection is defeated by autoescape", () => {
   test("a <script> in a value is escaped", () => {
-    expect(render("<p>{{ bio }}</p>", { bio: "<script>alert(1)</script>" })).toBe("<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>");
+    expect(render("<p>{{ bio }}</p>", { bio: "<script>alert(1)</script>" })).toBe(
+      "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>",
+    );
   });
 
   test("quotes cannot break out of an attribute", () => {
@@ -708,7 +818,9 @@ describe("template injection is defeated by autoescape", () => {
   });
 
   test("JavaScript inside a value is data, not code", () => {
-    expect(render("{{ v }}", { v: "${process.exit(1)}`); process.exit(1); (`" })).toBe("${process.exit(1)}`); process.exit(1); (`");
+    expect(render("{{ v }}", { v: "${process.exit(1)}`); process.exit(1); (`" })).toBe(
+      "${process.exit(1)}`); process.exit(1); (`",
+    );
   });
 
   test("json_encode keeps a </script> in a value from closing the script element", () => {
@@ -761,7 +873,8 @@ describe("whitespace", () => {
 
   test("the whitespace directive changes the mode for the rest of the file", () => {
     const loader = new DictLoader({
-      "foo.html": "{% whitespace oneline %}\n    {% for i in [0, 1, 2] %}\n        {{ i }}\n    {% end %}\n{% whitespace all %}\n    pre\tformatted\n",
+      "foo.html":
+        "{% whitespace oneline %}\n    {% for i in [0, 1, 2] %}\n        {{ i }}\n    {% end %}\n{% whitespace all %}\n    pre\tformatted\n",
     });
     expect(render(loader.load("foo.html"))).toBe("  0  1  2  \n    pre\tformatted\n");
   });
@@ -787,7 +900,10 @@ describe("Loader over a directory (TemplateLoaderTest)", () => {
     mkdirSync(join(root, "templates", "sub"));
     writeFileSync(join(root, "secret.txt"), "top secret");
     writeFileSync(join(root, "templates", "base.html"), "<h1>{% block title %}Base{% end %}</h1>");
-    writeFileSync(join(root, "templates", "sub", "page.html"), '{% extends "../base.html" %}{% block title %}{% include "part.html" %}{% end %}');
+    writeFileSync(
+      join(root, "templates", "sub", "page.html"),
+      '{% extends "../base.html" %}{% block title %}{% include "part.html" %}{% end %}',
+    );
     writeFileSync(join(root, "templates", "sub", "part.html"), "Part {{ n }}");
   });
 
@@ -918,8 +1034,16 @@ describe("linkify", () => {
     ],
     ["http://foo.com/blah_blah", {}, '<a href="http://foo.com/blah_blah">http://foo.com/blah_blah</a>'],
     ["http://foo.com/blah_blah/", {}, '<a href="http://foo.com/blah_blah/">http://foo.com/blah_blah/</a>'],
-    ["(Something like http://foo.com/blah_blah)", {}, '(Something like <a href="http://foo.com/blah_blah">http://foo.com/blah_blah</a>)'],
-    ["http://foo.com/blah_blah_(wikipedia)", {}, '<a href="http://foo.com/blah_blah_(wikipedia)">http://foo.com/blah_blah_(wikipedia)</a>'],
+    [
+      "(Something like http://foo.com/blah_blah)",
+      {},
+      '(Something like <a href="http://foo.com/blah_blah">http://foo.com/blah_blah</a>)',
+    ],
+    [
+      "http://foo.com/blah_blah_(wikipedia)",
+      {},
+      '<a href="http://foo.com/blah_blah_(wikipedia)">http://foo.com/blah_blah_(wikipedia)</a>',
+    ],
     [
       "http://foo.com/blah_(blah)_(wikipedia)_blah",
       {},
@@ -948,8 +1072,16 @@ describe("linkify", () => {
       '<a href="http://userid:password@example.com:8080">http://userid:password@example.com:8080</a>',
     ],
     ["http://userid@example.com", {}, '<a href="http://userid@example.com">http://userid@example.com</a>'],
-    ["http://userid@example.com:8080", {}, '<a href="http://userid@example.com:8080">http://userid@example.com:8080</a>'],
-    ["http://userid:password@example.com", {}, '<a href="http://userid:password@example.com">http://userid:password@example.com</a>'],
+    [
+      "http://userid@example.com:8080",
+      {},
+      '<a href="http://userid@example.com:8080">http://userid@example.com:8080</a>',
+    ],
+    [
+      "http://userid:password@example.com",
+      {},
+      '<a href="http://userid:password@example.com">http://userid:password@example.com</a>',
+    ],
     [
       "message://%3c330e7f8409726r6a4ba78dkf1fd71420c1bf6ff@mail.gmail.com%3e",
       { permitted_protocols: ["http", "message"] },
@@ -972,7 +1104,11 @@ describe("linkify", () => {
       'A <a href="http://reallylongdomainnamethatwillbetoolong.com/hi"' +
         ' title="http://reallylongdomainnamethatwillbetoolong.com/hi">http://reallylongdomainnametha...</a>!',
     ],
-    ["A file:///passwords.txt and http://web.com link", {}, 'A file:///passwords.txt and <a href="http://web.com">http://web.com</a> link'],
+    [
+      "A file:///passwords.txt and http://web.com link",
+      {},
+      'A file:///passwords.txt and <a href="http://web.com">http://web.com</a> link',
+    ],
     [
       "A file:///passwords.txt and http://web.com link",
       { permitted_protocols: ["file"] },
@@ -1004,7 +1140,9 @@ describe("linkify", () => {
   });
 
   test("takes Tornado's positional arguments too", () => {
-    expect(linkify("www.a.com", false, 'rel="x"', false, ["http"])).toBe('<a href="http://www.a.com" rel="x">www.a.com</a>');
+    expect(linkify("www.a.com", false, 'rel="x"', false, ["http"])).toBe(
+      '<a href="http://www.a.com" rel="x">www.a.com</a>',
+    );
     expect(linkify("www.a.com", false, "", true)).toBe("www.a.com");
   });
 

@@ -25,7 +25,12 @@ describe("routes", () => {
       ["/four", Init, { greeting: "four" }, "four"],
       web.url("/url", Init, { greeting: "url" }, "url"),
     ]);
-    for (const [path, text] of [["/two", "none"], ["/three", "three"], ["/four", "four"], ["/url", "url"]]) {
+    for (const [path, text] of [
+      ["/two", "none"],
+      ["/three", "three"],
+      ["/four", "four"],
+      ["/url", "url"],
+    ]) {
       expect((await server.fetch(path)).text).toBe(text);
     }
   });
@@ -49,7 +54,11 @@ describe("routes", () => {
       ["/py/(?P<first>\\w+)/(?P<second>\\w+)", Args],
       [/^\/js\/(?<first>\w+)$/, Args],
     ]);
-    expect((await server.fetch("/py/a/b")).json()).toEqual({ args: [{ first: "a", second: "b" }], path_args: [], path_kwargs: { first: "a", second: "b" } });
+    expect((await server.fetch("/py/a/b")).json()).toEqual({
+      args: [{ first: "a", second: "b" }],
+      path_args: [],
+      path_kwargs: { first: "a", second: "b" },
+    });
     expect((await server.fetch("/js/z")).json().args).toEqual([{ first: "z" }]);
   });
 
@@ -70,7 +79,10 @@ describe("routes", () => {
         this.write("first");
       }
     }
-    const server = await serve([["/(.*)", First], ["/x", Args]]);
+    const server = await serve([
+      ["/(.*)", First],
+      ["/x", Args],
+    ]);
     expect((await server.fetch("/x")).text).toBe("first");
   });
 });
@@ -82,11 +94,19 @@ describe("configuration errors", () => {
 
   test("a handler that is not a RequestHandler subclass is named", () => {
     class NotAHandler {}
-    expect(() => new web.Application([["/x", NotAHandler as unknown as web.RequestHandlerClass]])).toThrow(/Handler for \/x must be a RequestHandler subclass, got NotAHandler/);
+    expect(() => new web.Application([["/x", NotAHandler as unknown as web.RequestHandlerClass]])).toThrow(
+      /Handler for \/x must be a RequestHandler subclass, got NotAHandler/,
+    );
   });
 
   test("a duplicate route name is refused", () => {
-    expect(() => new web.Application([["/a", Args, {}, "same"], ["/b", Args, {}, "same"]])).toThrow(/Duplicate route name "same"/);
+    expect(
+      () =>
+        new web.Application([
+          ["/a", Args, {}, "same"],
+          ["/b", Args, {}, "same"],
+        ]),
+    ).toThrow(/Duplicate route name "same"/);
   });
 
   test("a malformed route is refused", () => {
@@ -120,7 +140,10 @@ describe("reverse_url", () => {
         this.write(this.reverse_url("user", 7, "x"));
       }
     }
-    const server = await serve([["/", Linker], ["/user/(\\d+)/(\\w+)", Args, {}, "user"]]);
+    const server = await serve([
+      ["/", Linker],
+      ["/user/(\\d+)/(\\w+)", Args, {}, "user"],
+    ]);
     expect((await server.fetch("/")).text).toBe("/user/7/x");
   });
 });
@@ -138,7 +161,10 @@ describe("hosts", () => {
 
   test("add_handlers routes serve only their host, before the wildcard routes", async () => {
     const app = new web.Application([["/", Named, { label: "wildcard" }]]);
-    app.add_handlers("www\\.example\\.com", [["/", Named, { label: "www" }], ["/only", Named, { label: "only" }]]);
+    app.add_handlers("www\\.example\\.com", [
+      ["/", Named, { label: "www" }],
+      ["/only", Named, { label: "only" }],
+    ]);
     const server = await testing.start_server(app);
     try {
       expect((await server.fetch("/", { headers: { Host: "www.example.com:80" } })).text).toBe("www");
@@ -175,16 +201,29 @@ describe("settings", () => {
 
   test("debug sets serve_traceback, template reloading, no static hash cache and autoreload, and leaves explicit settings alone", () => {
     const settings = new web.Application([], { debug: true }).settings;
-    expect(settings).toMatchObject({ serve_traceback: true, compiled_template_cache: false, static_hash_cache: false, autoreload: true });
+    expect(settings).toMatchObject({
+      serve_traceback: true,
+      compiled_template_cache: false,
+      static_hash_cache: false,
+      autoreload: true,
+    });
     expect(new web.Application([], { debug: true }).settings.serve_traceback).toBe(true);
     expect(new web.Application([], { debug: true, serve_traceback: false }).settings.serve_traceback).toBe(false);
   });
 
   test("in debug mode a 404 says the path with or without a trailing slash has a route", async () => {
-    const server = await serve([["/ws/geri", Args], ["/dir/", Args]], { debug: true });
+    const server = await serve(
+      [
+        ["/ws/geri", Args],
+        ["/dir/", Args],
+      ],
+      { debug: true },
+    );
     const missingSlash = await server.fetch("/ws/geri/");
     expect(missingSlash.code).toBe(404);
-    expect(missingSlash.text).toContain("No route matches <code>/ws/geri/</code>, but one matches <code>/ws/geri</code>");
+    expect(missingSlash.text).toContain(
+      "No route matches <code>/ws/geri/</code>, but one matches <code>/ws/geri</code>",
+    );
     expect((await server.fetch("/dir")).text).toContain("but one matches <code>/dir/</code>");
     const elsewhere = await server.fetch("/elsewhere");
     expect(elsewhere.code).toBe(404);
@@ -193,7 +232,9 @@ describe("settings", () => {
 
   test("outside debug mode the 404 page stays Tornado's", async () => {
     const server = await serve([["/ws/geri", Args]]);
-    expect((await server.fetch("/ws/geri/")).text).toBe("<html><title>404: Not Found</title><body>404: Not Found</body></html>");
+    expect((await server.fetch("/ws/geri/")).text).toBe(
+      "<html><title>404: Not Found</title><body>404: Not Found</body></html>",
+    );
   });
 
   test("default_handler_class answers unmatched requests with its args", async () => {
@@ -207,7 +248,10 @@ describe("settings", () => {
         this.finish({ error: this.message });
       }
     }
-    const server = await serve([], { default_handler_class: Custom404, default_handler_args: { message: "nothing here" } });
+    const server = await serve([], {
+      default_handler_class: Custom404,
+      default_handler_args: { message: "nothing here" },
+    });
     const response = await server.fetch("/missing", { method: "POST", body: "" });
     expect(response.code).toBe(404);
     expect(response.json()).toEqual({ error: "nothing here" });
@@ -221,7 +265,9 @@ describe("settings", () => {
       }
     }
     const expectation = new testing.ExpectLog(log.access_log, /.*/, { required: false });
-    const server = await serve([["/", Hello]], { log_function: (handler) => seen.push(`${handler.get_status()} ${handler.request.path}`) });
+    const server = await serve([["/", Hello]], {
+      log_function: (handler) => seen.push(`${handler.get_status()} ${handler.request.path}`),
+    });
     await server.fetch("/");
     expectation.finish();
     expect(seen).toEqual(["200 /"]);
@@ -253,7 +299,9 @@ describe("access log", () => {
     }
     expect(records).toHaveLength(1);
     expect(records[0].levelno).toBe(level);
-    expect(records[0].message).toMatch(new RegExp(`^${code} GET /${code}\\?x=1 \\(127\\.0\\.0\\.1\\) \\d+\\.\\d{2}ms$`));
+    expect(records[0].message).toMatch(
+      new RegExp(`^${code} GET /${code}\\?x=1 \\(127\\.0\\.0\\.1\\) \\d+\\.\\d{2}ms$`),
+    );
   });
 });
 

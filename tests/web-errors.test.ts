@@ -2,7 +2,8 @@ import { web, log, testing } from "../src";
 import { serve } from "./support/serve";
 import { exchangeUntilClose, splitResponse } from "./support/wire";
 
-const page = (code: number, reason: string) => `<html><title>${code}: ${reason}</title><body>${code}: ${reason}</body></html>`;
+const page = (code: number, reason: string) =>
+  `<html><title>${code}: ${reason}</title><body>${code}: ${reason}</body></html>`;
 
 describe("unimplemented methods", () => {
   class Empty extends web.RequestHandler {}
@@ -12,13 +13,19 @@ describe("unimplemented methods", () => {
     }
   }
 
-  test.each(["GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS"])("%s on a handler without it gives 405 and no Allow header", async (method) => {
-    const server = await serve([["/", Empty]]);
-    const response = await server.fetch("/", { method, body: method === "POST" || method === "PUT" || method === "PATCH" ? "" : undefined });
-    expect(response.code).toBe(405);
-    expect(response.headers.get("Allow")).toBeUndefined();
-    expect(response.text).toBe(method === "HEAD" ? "" : page(405, "Method Not Allowed"));
-  });
+  test.each(["GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS"])(
+    "%s on a handler without it gives 405 and no Allow header",
+    async (method) => {
+      const server = await serve([["/", Empty]]);
+      const response = await server.fetch("/", {
+        method,
+        body: method === "POST" || method === "PUT" || method === "PATCH" ? "" : undefined,
+      });
+      expect(response.code).toBe(405);
+      expect(response.headers.get("Allow")).toBeUndefined();
+      expect(response.text).toBe(method === "HEAD" ? "" : page(405, "Method Not Allowed"));
+    },
+  );
 
   test("HEAD is not mapped to GET: 405 with the page's length and no body", async () => {
     const server = await serve([["/", GetOnly]]);
@@ -72,7 +79,9 @@ describe("exceptions", () => {
 
   test("an exception gives 500, the generic page and a logged stack, never the stack to the client", async () => {
     const server = await serve([["/(\\w+)", Failing]]);
-    const response = await testing.ExpectLog.around(log.app_log, /Uncaught exception GET \/zero \(127\.0\.0\.1\)/, () => server.fetch("/zero"));
+    const response = await testing.ExpectLog.around(log.app_log, /Uncaught exception GET \/zero \(127\.0\.0\.1\)/, () =>
+      server.fetch("/zero"),
+    );
     expect(response.code).toBe(500);
     expect(response.text).toBe(page(500, "Internal Server Error"));
     expect(response.text).not.toContain("division by zero");
@@ -115,7 +124,11 @@ describe("exceptions", () => {
 
   test("an HTTPError's log message is %-formatted into a warning, not sent", async () => {
     const server = await serve([["/(\\w+)", Failing]]);
-    const response = await testing.ExpectLog.around(log.gen_log, /^403 GET \/logged \(127\.0\.0\.1\): no access for bob$/, () => server.fetch("/logged"));
+    const response = await testing.ExpectLog.around(
+      log.gen_log,
+      /^403 GET \/logged \(127\.0\.0\.1\): no access for bob$/,
+      () => server.fetch("/logged"),
+    );
     expect(response.text).toBe(page(403, "Forbidden"));
   });
 
@@ -137,7 +150,9 @@ describe("exceptions", () => {
     const response = await testing.ExpectLog.around(log.app_log, /Uncaught exception/, () => server.fetch("/zero"));
     expect(response.code).toBe(500);
     expect(response.headers.get("Content-Type")).toBe("text/html; charset=UTF-8");
-    expect(response.text).toMatch(/^<html><title>500: Internal Server Error<\/title><body><h1>500: Internal Server Error<\/h1><pre>Error: division by zero\n/);
+    expect(response.text).toMatch(
+      /^<html><title>500: Internal Server Error<\/title><body><h1>500: Internal Server Error<\/h1><pre>Error: division by zero\n/,
+    );
     expect(response.text).toContain("at Failing.get");
   });
 
@@ -194,7 +209,9 @@ describe("send_error and write_error", () => {
       }
     }
     const server = await serve([["/", Broken]]);
-    const response = await testing.ExpectLog.around(log.app_log, /Uncaught exception in write_error/, () => server.fetch("/"));
+    const response = await testing.ExpectLog.around(log.app_log, /Uncaught exception in write_error/, () =>
+      server.fetch("/"),
+    );
     expect(response.code).toBe(500);
     expect(response.body.length).toBe(0);
   });
@@ -209,7 +226,9 @@ describe("send_error and write_error", () => {
     }
     const server = await serve([["/", Late]]);
     const raw = await testing.ExpectLog.around(log.gen_log, /Cannot send error response after headers written/, () =>
-      testing.ExpectLog.around(log.app_log, /Uncaught exception/, () => exchangeUntilClose(server.port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")),
+      testing.ExpectLog.around(log.app_log, /Uncaught exception/, () =>
+        exchangeUntilClose(server.port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+      ),
     );
     const { statusLine, body } = splitResponse(raw);
     expect(statusLine).toBe("HTTP/1.1 200 OK");
@@ -265,18 +284,23 @@ describe("ETag", () => {
     expect(response.headers.get("Etag")).toBe('"aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d"');
   });
 
-  test.each(['"aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d"', 'W/"aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d"', "*", '"other", "aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d"'])(
-    "If-None-Match %s gives 304 without body or Content-Length",
-    async (tag) => {
-      const server = await serve([["/(\\w+)", Cached]]);
-      const raw = await exchangeUntilClose(server.port, `GET /auto HTTP/1.1\r\nHost: x\r\nIf-None-Match: ${tag}\r\nConnection: close\r\n\r\n`);
-      const { statusLine, headerLines, body } = splitResponse(raw);
-      expect(statusLine).toBe("HTTP/1.1 304 Not Modified");
-      expect(headerLines).toContain('Etag: "aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d"');
-      expect(headerLines.some((l) => /^(Content-Length|Content-Type|Transfer-Encoding):/.test(l))).toBe(false);
-      expect(body).toBe("");
-    },
-  );
+  test.each([
+    '"aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d"',
+    'W/"aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d"',
+    "*",
+    '"other", "aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d"',
+  ])("If-None-Match %s gives 304 without body or Content-Length", async (tag) => {
+    const server = await serve([["/(\\w+)", Cached]]);
+    const raw = await exchangeUntilClose(
+      server.port,
+      `GET /auto HTTP/1.1\r\nHost: x\r\nIf-None-Match: ${tag}\r\nConnection: close\r\n\r\n`,
+    );
+    const { statusLine, headerLines, body } = splitResponse(raw);
+    expect(statusLine).toBe("HTTP/1.1 304 Not Modified");
+    expect(headerLines).toContain('Etag: "aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d"');
+    expect(headerLines.some((l) => /^(Content-Length|Content-Type|Transfer-Encoding):/.test(l))).toBe(false);
+    expect(body).toBe("");
+  });
 
   test("an Etag header set by the handler is sent as is and not checked, as in Tornado", async () => {
     const server = await serve([["/(\\w+)", Cached]]);

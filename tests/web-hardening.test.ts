@@ -43,23 +43,31 @@ describe("an exception while the headers are built gets a real error response", 
     }
   }
 
-  test.each(["finish", "flush"])("a header value Node refuses, at %s: 500 with the error page and a matching access log line", async (kind) => {
-    const server = await serve([["/(finish|flush)", BadHeaders]]);
-    const socket = await openSocket(server.port);
-    socket.write(GET(`/${kind}`));
-    const raw = await testing.ExpectLog.around(log.access_log, new RegExp(`^500 GET /${kind} \\(127\\.0\\.0\\.1\\)`), () =>
-      testing.ExpectLog.around(log.app_log, new RegExp(`Uncaught exception GET /${kind}`), () => readResponse(socket)),
-    );
-    const { statusLine, headerLines, body } = splitResponse(raw);
-    expect(statusLine).toBe("HTTP/1.1 500 Internal Server Error");
-    expect(headerLines).toContain(`Content-Length: ${PAGE_500.length}`);
-    expect(headerLines.some((line) => line.startsWith("X-Bad"))).toBe(false);
-    expect(body).toBe(PAGE_500);
-    // The connection is still good for the next request.
-    socket.write(GET("/finish"));
-    await testing.ExpectLog.around(log.app_log, /Uncaught exception/, () => readResponse(socket));
-    socket.destroy();
-  });
+  test.each(["finish", "flush"])(
+    "a header value Node refuses, at %s: 500 with the error page and a matching access log line",
+    async (kind) => {
+      const server = await serve([["/(finish|flush)", BadHeaders]]);
+      const socket = await openSocket(server.port);
+      socket.write(GET(`/${kind}`));
+      const raw = await testing.ExpectLog.around(
+        log.access_log,
+        new RegExp(`^500 GET /${kind} \\(127\\.0\\.0\\.1\\)`),
+        () =>
+          testing.ExpectLog.around(log.app_log, new RegExp(`Uncaught exception GET /${kind}`), () =>
+            readResponse(socket),
+          ),
+      );
+      const { statusLine, headerLines, body } = splitResponse(raw);
+      expect(statusLine).toBe("HTTP/1.1 500 Internal Server Error");
+      expect(headerLines).toContain(`Content-Length: ${PAGE_500.length}`);
+      expect(headerLines.some((line) => line.startsWith("X-Bad"))).toBe(false);
+      expect(body).toBe(PAGE_500);
+      // The connection is still good for the next request.
+      socket.write(GET("/finish"));
+      await testing.ExpectLog.around(log.app_log, /Uncaught exception/, () => readResponse(socket));
+      socket.destroy();
+    },
+  );
 
   test("a cookie value above U+00FF fails at set_cookie, naming the cookie: 500, never a blank 200", async () => {
     let message = "";
@@ -75,7 +83,9 @@ describe("an exception while the headers are built gets a real error response", 
     }
     const server = await serve([["/", Euro]]);
     const raw = await testing.ExpectLog.around(log.access_log, /^500 GET \/ /, () =>
-      testing.ExpectLog.around(log.app_log, /Uncaught exception GET \//, () => exchangeUntilClose(server.port, GET("/").replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n"))),
+      testing.ExpectLog.around(log.app_log, /Uncaught exception GET \//, () =>
+        exchangeUntilClose(server.port, GET("/").replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n")),
+      ),
     );
     expect(splitResponse(raw).statusLine).toBe("HTTP/1.1 500 Internal Server Error");
     expect(splitResponse(raw).body).toBe(PAGE_500);
@@ -91,7 +101,9 @@ describe("an exception while the headers are built gets a real error response", 
     }
     const server = await serve([["/", Hopeless]]);
     const raw = await testing.ExpectLog.around(log.app_log, /Exception in exception handler/, () =>
-      testing.ExpectLog.around(log.app_log, /Uncaught exception GET \//, () => exchangeUntilClose(server.port, GET("/"))),
+      testing.ExpectLog.around(log.app_log, /Uncaught exception GET \//, () =>
+        exchangeUntilClose(server.port, GET("/")),
+      ),
     );
     expect(splitResponse(raw).statusLine).toBe("HTTP/1.1 500 Internal Server Error");
     expect(splitResponse(raw).body).toBe(PAGE_500);
@@ -119,61 +131,76 @@ describe("an exception after the headers went out closes the connection", () => 
     }
     const server = await serve([["/", Late]]);
     const raw = await testing.ExpectLog.around(log.gen_log, /Cannot send error response after headers written/, () =>
-      testing.ExpectLog.around(log.app_log, /Uncaught exception GET \//, () => exchangeUntilClose(server.port, GET("/") + GET("/"))),
+      testing.ExpectLog.around(log.app_log, /Uncaught exception GET \//, () =>
+        exchangeUntilClose(server.port, GET("/") + GET("/")),
+      ),
     );
     expect(raw.match(/HTTP\/1\.1 /g)).toHaveLength(1);
     expect(splitResponse(raw).body).toBe("6\r\nfirst;\r\n");
   });
 
-  test.each(["throw", "reject"] as const)("a connection write that fails (%s) after the headers: closed connection and a log line", async (failure) => {
-    class Writer extends web.RequestHandler {
-      async get() {
-        this.write("a");
-        await this.flush();
-        breakConnection(this, "write", failure);
-        this.write("b");
-        await this.flush();
-        this.write("c");
+  test.each(["throw", "reject"] as const)(
+    "a connection write that fails (%s) after the headers: closed connection and a log line",
+    async (failure) => {
+      class Writer extends web.RequestHandler {
+        async get() {
+          this.write("a");
+          await this.flush();
+          breakConnection(this, "write", failure);
+          this.write("b");
+          await this.flush();
+          this.write("c");
+        }
       }
-    }
-    const server = await serve([["/", Writer]]);
-    const logged = failure === "throw" ? /Uncaught exception GET \// : /Could not send the response to GET \/ \(127\.0\.0\.1\)/;
-    const raw = await testing.ExpectLog.around(log.app_log, logged, () => exchangeUntilClose(server.port, GET("/")), { required: true });
-    await settle();
-    expect(splitResponse(raw).body).toBe("1\r\na\r\n");
-  });
+      const server = await serve([["/", Writer]]);
+      const logged =
+        failure === "throw" ? /Uncaught exception GET \// : /Could not send the response to GET \/ \(127\.0\.0\.1\)/;
+      const raw = await testing.ExpectLog.around(log.app_log, logged, () => exchangeUntilClose(server.port, GET("/")), {
+        required: true,
+      });
+      await settle();
+      expect(splitResponse(raw).body).toBe("1\r\na\r\n");
+    },
+  );
 
   test.each([
     ["throw", false],
     ["reject", false],
     ["reject", true],
-  ] as const)("a connection finish that fails (%s, gzip %s): closed connection, logged, access-logged once", async (failure, gzip) => {
-    let finished = 0;
-    class Finisher extends web.RequestHandler {
-      get() {
-        breakConnection(this, "finish", failure);
-        this.write("whole body");
+  ] as const)(
+    "a connection finish that fails (%s, gzip %s): closed connection, logged, access-logged once",
+    async (failure, gzip) => {
+      let finished = 0;
+      class Finisher extends web.RequestHandler {
+        get() {
+          breakConnection(this, "finish", failure);
+          this.write("whole body");
+        }
+        override on_finish() {
+          finished++;
+        }
       }
-      override on_finish() {
-        finished++;
-      }
-    }
-    // With gzip the finish runs at the end of the transform chain, whose catch must take it.
-    const server = await serve([["/", Finisher]], { compress_response: gzip });
-    const socket = await openSocket(server.port);
-    socket.write(GET("/"));
-    await testing.ExpectLog.around(log.access_log, /^200 GET \/ /, () =>
-      testing.ExpectLog.around(log.app_log, /Could not send the response to GET \//, () => waitForClose(socket)),
-    );
-    await settle();
-    expect(finished).toBe(1);
-  });
+      // With gzip the finish runs at the end of the transform chain, whose catch must take it.
+      const server = await serve([["/", Finisher]], { compress_response: gzip });
+      const socket = await openSocket(server.port);
+      socket.write(GET("/"));
+      await testing.ExpectLog.around(log.access_log, /^200 GET \/ /, () =>
+        testing.ExpectLog.around(log.app_log, /Could not send the response to GET \//, () => waitForClose(socket)),
+      );
+      await settle();
+      expect(finished).toBe(1);
+    },
+  );
 });
 
 describe("output transforms that fail never leave a rejection unhandled", () => {
   class Throwing implements web.OutputTransform {
     constructor(readonly request: { uri: string }) {}
-    transform_first_chunk(status: number, headers: import("../src/httputil/headers").HTTPHeaders, chunk: Buffer): [number, Buffer | Promise<Buffer>] {
+    transform_first_chunk(
+      status: number,
+      headers: import("../src/httputil/headers").HTTPHeaders,
+      chunk: Buffer,
+    ): [number, Buffer | Promise<Buffer>] {
       if (this.request.uri.includes("first-throw")) throw new Error("transform threw");
       if (this.request.uri.includes("first-reject")) return [status, Promise.reject(new Error("transform rejected"))];
       return [status, chunk];
@@ -198,22 +225,29 @@ describe("output transforms that fail never leave a rejection unhandled", () => 
     return application;
   }
 
-  test.each(["first-throw", "first-reject"])("a first chunk that fails (%s): the headers never went out, so a bare 500", async (kind) => {
-    const server = await testing.start_server(app());
-    try {
-      const raw = await testing.ExpectLog.around(log.app_log, /Could not send the response to GET \//, () => exchangeUntilClose(server.port, GET(`/${kind}`)));
-      await settle();
-      expect(splitResponse(raw).statusLine).toBe("HTTP/1.1 500 Internal Server Error");
-      expect(splitResponse(raw).body).toBe(PAGE_500);
-    } finally {
-      await server.close();
-    }
-  });
+  test.each(["first-throw", "first-reject"])(
+    "a first chunk that fails (%s): the headers never went out, so a bare 500",
+    async (kind) => {
+      const server = await testing.start_server(app());
+      try {
+        const raw = await testing.ExpectLog.around(log.app_log, /Could not send the response to GET \//, () =>
+          exchangeUntilClose(server.port, GET(`/${kind}`)),
+        );
+        await settle();
+        expect(splitResponse(raw).statusLine).toBe("HTTP/1.1 500 Internal Server Error");
+        expect(splitResponse(raw).body).toBe(PAGE_500);
+      } finally {
+        await server.close();
+      }
+    },
+  );
 
   test("a later chunk that fails: the connection is closed, the chunked body never terminated", async () => {
     const server = await testing.start_server(app());
     try {
-      const raw = await testing.ExpectLog.around(log.app_log, /Could not send the response to GET \/later/, () => exchangeUntilClose(server.port, GET("/later")));
+      const raw = await testing.ExpectLog.around(log.app_log, /Could not send the response to GET \/later/, () =>
+        exchangeUntilClose(server.port, GET("/later")),
+      );
       await settle();
       expect(splitResponse(raw).statusLine).toBe("HTTP/1.1 200 OK");
       expect(raw).not.toContain("0\r\n\r\n");
@@ -233,25 +267,28 @@ describe("set_cookie validates at the call", () => {
     ["a path above U+00FF", "n", "v", { path: "/\u20ac" }, /attribute path for cookie 'n'.*U\+00FF/],
     ["a max_age of NaN", "n", "v", { max_age: NaN }, /max_age=NaN/],
     ["an invalid expiry Date", "n", "v", { expires: new Date(NaN) }, /expires.*invalid Date/],
-  ] as Array<[string, string, string, web.CookieOptions, RegExp]>)("%s throws a CookieError naming it, before any output", async (_what, name, value, options, expected) => {
-    let thrown: unknown = null;
-    class Setter extends web.RequestHandler {
-      get() {
-        try {
-          this.set_cookie(name, value, options);
-        } catch (err) {
-          thrown = err;
+  ] as Array<[string, string, string, web.CookieOptions, RegExp]>)(
+    "%s throws a CookieError naming it, before any output",
+    async (_what, name, value, options, expected) => {
+      let thrown: unknown = null;
+      class Setter extends web.RequestHandler {
+        get() {
+          try {
+            this.set_cookie(name, value, options);
+          } catch (err) {
+            thrown = err;
+          }
+          this.write("ok");
         }
-        this.write("ok");
       }
-    }
-    const server = await serve([["/", Setter]]);
-    const response = await server.fetch("/");
-    expect(response.code).toBe(200);
-    expect(response.headers.get("Set-Cookie")).toBeUndefined();
-    expect((thrown as Error).name).toBe("CookieError");
-    expect((thrown as Error).message).toMatch(expected);
-  });
+      const server = await serve([["/", Setter]]);
+      const response = await server.fetch("/");
+      expect(response.code).toBe(200);
+      expect(response.headers.get("Set-Cookie")).toBeUndefined();
+      expect((thrown as Error).name).toBe("CookieError");
+      expect((thrown as Error).message).toMatch(expected);
+    },
+  );
 });
 
 describe("SUPPORTED_METHODS", () => {
@@ -331,7 +368,10 @@ describe("get_current_user returning a promise", () => {
       }
     }
     const server = await serve([["/", Decorated]], { login_url: "/login" });
-    expect((await server.fetch("/", { headers: { Cookie: "user=ann" } })).json()).toEqual({ prepare: "ann", now: "ann" });
+    expect((await server.fetch("/", { headers: { Cookie: "user=ann" } })).json()).toEqual({
+      prepare: "ann",
+      now: "ann",
+    });
     const anonymous = await server.fetch("/", { follow_redirects: false });
     expect(anonymous.code).toBe(302);
   });
@@ -339,7 +379,7 @@ describe("get_current_user returning a promise", () => {
 
 describe("If-None-Match runs in linear time", () => {
   test.each([
-    ["W/\" repeated", (size: number) => 'W/"'.repeat(Math.floor(size / 3))],
+    ['W/" repeated', (size: number) => 'W/"'.repeat(Math.floor(size / 3))],
     ["quotes and commas", (size: number) => '"",'.repeat(Math.floor(size / 3))],
     ["an unterminated tag", (size: number) => '"' + "a".repeat(size - 1)],
     ["W/ repeated", (size: number) => "W/".repeat(size / 2)],

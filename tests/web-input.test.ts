@@ -66,7 +66,11 @@ describe("arguments", () => {
       }
     }
     const server = await serve([["/", Required]]);
-    const response = await testing.ExpectLog.around(log.gen_log, /^400 GET \/ \(127\.0\.0\.1\): Missing argument needed$/, () => server.fetch("/"));
+    const response = await testing.ExpectLog.around(
+      log.gen_log,
+      /^400 GET \/ \(127\.0\.0\.1\): Missing argument needed$/,
+      () => server.fetch("/"),
+    );
     expect(response.code).toBe(400);
     expect(response.text).toBe("<html><title>400: Bad Request</title><body>400: Bad Request</body></html>");
   });
@@ -80,7 +84,9 @@ describe("arguments", () => {
 
   test("invalid UTF-8 in an argument gives 400", async () => {
     const server = await serve([["/", Echo]]);
-    const response = await testing.ExpectLog.around(log.gen_log, /Invalid unicode in foo/, () => server.fetch("/?foo=%FF"));
+    const response = await testing.ExpectLog.around(log.gen_log, /Invalid unicode in foo/, () =>
+      server.fetch("/?foo=%FF"),
+    );
     expect(response.code).toBe(400);
   });
 
@@ -88,7 +94,13 @@ describe("arguments", () => {
     class Upload extends web.RequestHandler {
       post() {
         const file = this.request.files.upload[0];
-        this.write({ title: this.get_argument("title"), filename: file.filename, type: file.content_type, size: file.body.length, text: file.body.toString() });
+        this.write({
+          title: this.get_argument("title"),
+          filename: file.filename,
+          type: file.content_type,
+          size: file.body.length,
+          text: file.body.toString(),
+        });
       }
     }
     const boundary = "----tornadoTestBoundary";
@@ -106,21 +118,39 @@ describe("arguments", () => {
       "",
     ].join("\r\n");
     const server = await serve([["/", Upload]]);
-    const response = await server.fetch("/", { method: "POST", headers: { "Content-Type": `multipart/form-data; boundary=${boundary}` }, body });
-    expect(response.json()).toEqual({ title: "My file", filename: "hello.txt", type: "text/plain", size: 11, text: "hello, file" });
+    const response = await server.fetch("/", {
+      method: "POST",
+      headers: { "Content-Type": `multipart/form-data; boundary=${boundary}` },
+      body,
+    });
+    expect(response.json()).toEqual({
+      title: "My file",
+      filename: "hello.txt",
+      type: "text/plain",
+      size: 11,
+      text: "hello, file",
+    });
   });
 
   test("a malformed multipart body gives 400", async () => {
     const server = await serve([["/", Echo]]);
     const response = await testing.ExpectLog.around(log.gen_log, /Invalid body/, () =>
-      server.fetch("/", { method: "POST", headers: { "Content-Type": "multipart/form-data; boundary=abc" }, body: "--abc\r\nno headers end" }),
+      server.fetch("/", {
+        method: "POST",
+        headers: { "Content-Type": "multipart/form-data; boundary=abc" },
+        body: "--abc\r\nno headers end",
+      }),
     );
     expect(response.code).toBe(400);
   });
 
   test("a JSON body is not parsed into arguments, as in Tornado", async () => {
     const server = await serve([["/", Echo]]);
-    const response = await server.fetch("/", { method: "POST", headers: { "Content-Type": "application/json" }, body: '{"foo": "x"}' });
+    const response = await server.fetch("/", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: '{"foo": "x"}',
+    });
     expect(response.json().argument).toBeNull();
   });
 });
@@ -148,7 +178,11 @@ describe("request", () => {
       }
     }
     const server = await serve([["/inspect", Inspect]]);
-    const response = await server.fetch("/inspect?a=1", { method: "POST", headers: { "X-Custom": "yes" }, body: "payload" });
+    const response = await server.fetch("/inspect?a=1", {
+      method: "POST",
+      headers: { "X-Custom": "yes" },
+      body: "payload",
+    });
     expect(response.json()).toEqual({
       method: "POST",
       uri: "/inspect?a=1",
@@ -171,7 +205,11 @@ describe("cookies", () => {
   class Cookies extends web.RequestHandler {
     get(kind: string) {
       if (kind === "read") {
-        this.write({ foo: this.get_cookie("foo"), missing: this.get_cookie("missing", "default"), morsel: this.cookies.foo?.value ?? null });
+        this.write({
+          foo: this.get_cookie("foo"),
+          missing: this.get_cookie("missing", "default"),
+          morsel: this.cookies.foo?.value ?? null,
+        });
       }
       if (kind === "set") {
         this.set_cookie("str", "asdf");
@@ -193,7 +231,11 @@ describe("cookies", () => {
     }
   }
 
-  async function setCookies(server: testing.TestServer, path: string, headers: Record<string, string> = {}): Promise<string[]> {
+  async function setCookies(
+    server: testing.TestServer,
+    path: string,
+    headers: Record<string, string> = {},
+  ): Promise<string[]> {
     const response = await server.fetch(path, { headers });
     return response.headers.get_list("Set-Cookie");
   }

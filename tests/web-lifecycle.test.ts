@@ -161,7 +161,11 @@ describe("handler lifecycle", () => {
         const first = this.current_user;
         const second = this.current_user;
         if (this.get_argument("override", null)) this.current_user = "assigned";
-        this.write({ first: first as string | null, second: second as string | null, now: this.current_user as string | null });
+        this.write({
+          first: first as string | null,
+          second: second as string | null,
+          now: this.current_user as string | null,
+        });
       }
     }
     const server = await serve([["/", User]]);
@@ -178,7 +182,9 @@ describe("handler lifecycle", () => {
     }
     const server = await serve([["/", Needs]], { serve_traceback: true });
     const response = await testing.ExpectLog.around(log.app_log, /Uncaught exception/, () => server.fetch("/"));
-    expect(response.text).toContain("You must define the &#x27;cookie_secret&#x27; setting in your application to use secure cookies");
+    expect(response.text).toContain(
+      "You must define the &#x27;cookie_secret&#x27; setting in your application to use secure cookies",
+    );
   });
 
   test("the server keeps serving other connections while one handler waits", async () => {

@@ -21,7 +21,9 @@ describe("default response", () => {
     expect(headerLines).toContain("Content-Type: text/html; charset=UTF-8");
     expect(headerLines).toContain("Content-Length: 12");
     expect(headerLines.find((l) => l.startsWith("Server:"))).toMatch(/^Server: TornadoServer\/\d/);
-    expect(headerLines.find((l) => l.startsWith("Date:"))).toMatch(/^Date: \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+    expect(headerLines.find((l) => l.startsWith("Date:"))).toMatch(
+      /^Date: \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/,
+    );
     expect(body).toBe("Hello, world");
   });
 
@@ -79,7 +81,9 @@ describe("write", () => {
     const response = await server.fetch("/array");
     expectation.finish();
     expect(response.code).toBe(500);
-    expect(response.text).toBe("<html><title>500: Internal Server Error</title><body>500: Internal Server Error</body></html>");
+    expect(response.text).toBe(
+      "<html><title>500: Internal Server Error</title><body>500: Internal Server Error</body></html>",
+    );
   });
 
   test("write() after finish() throws a clear error", async () => {
@@ -204,23 +208,26 @@ describe("headers", () => {
     expect(headerLines).toContain("X-Date: Wed, 25 Nov 2026 19:54:35 GMT");
   });
 
-  test.each(["bad\r\nX-Injected: 1", "bad\nvalue", "nul\x00"])("a header value with control characters (%j) is refused", async (value) => {
-    let thrown: unknown;
-    class Unsafe extends web.RequestHandler {
-      get() {
-        try {
-          this.set_header("X-Test", value);
-        } catch (err) {
-          thrown = err;
+  test.each(["bad\r\nX-Injected: 1", "bad\nvalue", "nul\x00"])(
+    "a header value with control characters (%j) is refused",
+    async (value) => {
+      let thrown: unknown;
+      class Unsafe extends web.RequestHandler {
+        get() {
+          try {
+            this.set_header("X-Test", value);
+          } catch (err) {
+            thrown = err;
+          }
+          this.write("ok");
         }
-        this.write("ok");
       }
-    }
-    const server = await serve([["/", Unsafe]]);
-    const response = await server.fetch("/");
-    expect(response.headers.get("X-Test")).toBeUndefined();
-    expect(String(thrown)).toContain("Unsafe header value");
-  });
+      const server = await serve([["/", Unsafe]]);
+      const response = await server.fetch("/");
+      expect(response.headers.get("X-Test")).toBeUndefined();
+      expect(String(thrown)).toContain("Unsafe header value");
+    },
+  );
 
   test("clear() resets headers and body to the defaults plus set_default_headers", async () => {
     class Clearing extends web.RequestHandler {
@@ -269,12 +276,18 @@ describe("verbs", () => {
     }
   }
 
-  test.each(["GET", "POST", "DELETE", "PATCH", "PUT", "OPTIONS"])("%s reaches the method of that name", async (method) => {
-    const server = await serve([["/", AllVerbs]]);
-    const response = await server.fetch("/", { method, body: ["POST", "PUT", "PATCH"].includes(method) ? "" : undefined });
-    expect(response.code).toBe(200);
-    expect(response.text).toBe(method);
-  });
+  test.each(["GET", "POST", "DELETE", "PATCH", "PUT", "OPTIONS"])(
+    "%s reaches the method of that name",
+    async (method) => {
+      const server = await serve([["/", AllVerbs]]);
+      const response = await server.fetch("/", {
+        method,
+        body: ["POST", "PUT", "PATCH"].includes(method) ? "" : undefined,
+      });
+      expect(response.code).toBe(200);
+      expect(response.text).toBe(method);
+    },
+  );
 
   test("HEAD computes Content-Length and Etag from what the handler wrote, then drops the body", async () => {
     const server = await serve([["/", AllVerbs]]);

@@ -70,7 +70,9 @@ describe("signed cookies", () => {
   test("Tornado's older names set_secure_cookie / get_secure_cookie work", async () => {
     const server = await serve(routes, { cookie_secret: SECRET });
     const [cookie] = (await server.fetch("/set_old_name")).headers.get_list("Set-Cookie");
-    expect((await server.fetch("/get_old_name", { headers: { Cookie: cookieHeader([cookie]) } })).json()).toEqual({ value: "user=old" });
+    expect((await server.fetch("/get_old_name", { headers: { Cookie: cookieHeader([cookie]) } })).json()).toEqual({
+      value: "user=old",
+    });
   });
 
   test("a {version: secret} cookie_secret signs with key_version and reports it", async () => {
@@ -128,10 +130,18 @@ describe("XSRF", () => {
   test("a token in the body, the X-Xsrftoken or the X-Csrftoken header matching the cookie passes", async () => {
     const server = await serve(routes, settings);
     const { token, cookie } = await tokenAndCookie(server);
-    const body = await server.fetch("/", { method: "POST", headers: { ...form, Cookie: cookie }, body: `_xsrf=${encodeURIComponent(token)}` });
+    const body = await server.fetch("/", {
+      method: "POST",
+      headers: { ...form, Cookie: cookie },
+      body: `_xsrf=${encodeURIComponent(token)}`,
+    });
     expect(body.text).toBe("posted");
     for (const header of ["X-Xsrftoken", "X-Csrftoken"]) {
-      const response = await server.fetch("/", { method: "POST", headers: { Cookie: cookie, [header]: token }, body: "" });
+      const response = await server.fetch("/", {
+        method: "POST",
+        headers: { Cookie: cookie, [header]: token },
+        body: "",
+      });
       expect(response.code).toBe(200);
     }
   });
@@ -166,13 +176,21 @@ describe("XSRF", () => {
     expect(again.headers.get_list("Set-Cookie")).toEqual([]);
     const second = /value="([^"]+)"/.exec(again.text)![1];
     expect(second).not.toBe(token);
-    const response = await server.fetch("/", { method: "POST", headers: { Cookie: cookie, "X-Xsrftoken": second }, body: "" });
+    const response = await server.fetch("/", {
+      method: "POST",
+      headers: { Cookie: cookie, "X-Xsrftoken": second },
+      body: "",
+    });
     expect(response.code).toBe(200);
   });
 
   test("tokens masked by Python Tornado match each other here", async () => {
     const server = await serve(routes, settings);
-    const response = await server.fetch("/", { method: "POST", headers: { Cookie: `_xsrf=${PYTHON_TOKENS[0]}`, "X-Xsrftoken": PYTHON_TOKENS[1] }, body: "" });
+    const response = await server.fetch("/", {
+      method: "POST",
+      headers: { Cookie: `_xsrf=${PYTHON_TOKENS[0]}`, "X-Xsrftoken": PYTHON_TOKENS[1] },
+      body: "",
+    });
     expect(response.code).toBe(200);
   });
 
@@ -226,7 +244,11 @@ describe("users and authenticated", () => {
     }
   }
 
-  const routes: web.Route[] = [["/login", Login], ["/private", Private], ["/async_user", AsyncUser]];
+  const routes: web.Route[] = [
+    ["/login", Login],
+    ["/private", Private],
+    ["/async_user", AsyncUser],
+  ];
 
   test("a GET without a user is redirected to login_url with next", async () => {
     const server = await serve(routes, { login_url: "/login" });
@@ -238,7 +260,9 @@ describe("users and authenticated", () => {
   test("an absolute login_url gets the full URL as next", async () => {
     const server = await serve(routes, { login_url: "http://auth.example/login" });
     const response = await server.fetch("/private", { follow_redirects: false });
-    expect(response.headers.get("Location")).toBe(`http://auth.example/login?next=${encodeURIComponent(`http://127.0.0.1:${server.port}/private`)}`);
+    expect(response.headers.get("Location")).toBe(
+      `http://auth.example/login?next=${encodeURIComponent(`http://127.0.0.1:${server.port}/private`)}`,
+    );
   });
 
   test("a POST without a user gets 403", async () => {
@@ -249,12 +273,17 @@ describe("users and authenticated", () => {
   test("a logged-in user passes, sync and async", async () => {
     const server = await serve(routes, { login_url: "/login" });
     expect((await server.fetch("/private", { headers: { Cookie: "user=ann" } })).text).toBe("hello ann");
-    expect((await server.fetch("/private", { method: "POST", headers: { Cookie: "user=ann" }, body: "" })).text).toBe("posted by ann");
+    expect((await server.fetch("/private", { method: "POST", headers: { Cookie: "user=ann" }, body: "" })).text).toBe(
+      "posted by ann",
+    );
   });
 
   test("an async get_current_user is awaited before prepare", async () => {
     const server = await serve(routes);
-    expect((await server.fetch("/async_user", { headers: { Cookie: "user=ann" } })).json()).toEqual({ prepare: "ann", now: "ann" });
+    expect((await server.fetch("/async_user", { headers: { Cookie: "user=ann" } })).json()).toEqual({
+      prepare: "ann",
+      now: "ann",
+    });
   });
 
   test("without login_url, authenticated fails naming the setting", async () => {

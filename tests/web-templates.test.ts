@@ -33,7 +33,7 @@ describe("render", () => {
     expect(response.code).toBe(200);
     expect(response.headers.get("Content-Type")).toBe("text/html; charset=UTF-8");
     expect(response.text).toContain("<title>Hello Ayşe</title>");
-    expect(response.text).toContain("<p>Ayşe</p><p>/page</p><p>200</p><a href=\"/x\">link</a>");
+    expect(response.text).toContain('<p>Ayşe</p><p>/page</p><p>200</p><a href="/x">link</a>');
   });
 
   test("output is escaped by default: markup in arguments arrives as text", async () => {
@@ -51,7 +51,9 @@ describe("render", () => {
 
   test("xsrf_form_html and current_user are in the namespace", async () => {
     const server = await serve(routes, { template_path: TEMPLATES, xsrf_cookies: true });
-    expect((await server.fetch("/form")).text).toMatch(/<form method="post"><input type="hidden" name="_xsrf" value="2\|/);
+    expect((await server.fetch("/form")).text).toMatch(
+      /<form method="post"><input type="hidden" name="_xsrf" value="2\|/,
+    );
     expect((await server.fetch("/user", { headers: { Cookie: "user=ann" } })).text.trim()).toBe("user=ann");
   });
 
@@ -145,7 +147,9 @@ describe("built-in modules and users in templates", () => {
   test("{% module xsrf_form_html() %} and {% module linkify(...) %} work as Tornado's built-in modules", async () => {
     const server = await serve([["/", Modules]]);
     const text = (await server.fetch("/")).text;
-    expect(text).toMatch(/^<input type="hidden" name="_xsrf" value="2\|[^"]+"\/>\|see <a href="http:\/\/example\.com">http:\/\/example\.com<\/a>$/);
+    expect(text).toMatch(
+      /^<input type="hidden" name="_xsrf" value="2\|[^"]+"\/>\|see <a href="http:\/\/example\.com">http:\/\/example\.com<\/a>$/,
+    );
   });
 
   test("a get_current_user returning a promise without being async is awaited, never taken for a user", async () => {

@@ -31,16 +31,20 @@ function tcpOf(client: RecordingClient): Socket {
 
 /** The server side's TCP socket of the next upgrade on `server`. */
 function nextUpgradeSocket(server: testing.TestServer): Promise<Socket> {
-  return new Promise((resolve) => server.http_server.server.once("upgrade", (_req: unknown, socket: Socket) => resolve(socket)));
+  return new Promise((resolve) =>
+    server.http_server.server.once("upgrade", (_req: unknown, socket: Socket) => resolve(socket)),
+  );
 }
 
 /** A plain GET round trip to the server, with its own connection. */
 function roundTrip(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    http.get({ host: "127.0.0.1", port, path: "/page", agent: false }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode!));
-    }).on("error", reject);
+    http
+      .get({ host: "127.0.0.1", port, path: "/page", agent: false }, (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode!));
+      })
+      .on("error", reject);
   });
 }
 
@@ -94,13 +98,17 @@ describe("flow control", () => {
     }
   }
 
-
   const LISTENED = ["drain", "close", "end", "error", "finish"] as const;
   function listenerCounts(socket: Socket): number[] {
     return LISTENED.map((event) => socket.listenerCount(event));
   }
 
-  async function fiftyWaitingWrites(): Promise<{ client: RecordingClient; writes: Array<Promise<void>>; warnings: Error[]; stop: () => void }> {
+  async function fiftyWaitingWrites(): Promise<{
+    client: RecordingClient;
+    writes: Array<Promise<void>>;
+    warnings: Error[];
+    stop: () => void;
+  }> {
     const server = await serve([["/writer", Writer]], { websocket_max_write_buffer_size: 1 << 30 });
     const serverSocket = nextUpgradeSocket(server);
     const client = await open(`ws://127.0.0.1:${server.port}/writer`);
@@ -136,7 +144,9 @@ describe("flow control", () => {
     try {
       client.socket.terminate();
       const outcomes = await Promise.allSettled(writes);
-      expect(outcomes.every((o) => o.status === "rejected" && o.reason instanceof websocket.WebSocketClosedError)).toBe(true);
+      expect(outcomes.every((o) => o.status === "rejected" && o.reason instanceof websocket.WebSocketClosedError)).toBe(
+        true,
+      );
       expect(warnings).toEqual([]);
     } finally {
       stop();
@@ -198,7 +208,10 @@ describe("reading pauses while a hook waits", () => {
         if (seen.length === COUNT) all.fire();
       }
     }
-    const server = await serve([["/slow", SlowOpen], ["/page", Page]]);
+    const server = await serve([
+      ["/slow", SlowOpen],
+      ["/page", Page],
+    ]);
     const client = await open(`ws://127.0.0.1:${server.port}/slow`);
     await sendAll(client);
     // A round trip on another connection: the server's loop has polled its sockets since.
@@ -228,7 +241,10 @@ describe("reading pauses while a hook waits", () => {
         return new Promise<void>((resolve) => (release = resolve)).then(() => void (waiting = false));
       }
     }
-    const server = await serve([["/slow", SlowMessage], ["/page", Page]]);
+    const server = await serve([
+      ["/slow", SlowMessage],
+      ["/page", Page],
+    ]);
     const client = await open(`ws://127.0.0.1:${server.port}/slow`);
     await sendAll(client);
     expect(await roundTrip(server.port)).toBe(200);
@@ -396,7 +412,13 @@ describe("handshake headers parse in linear time", () => {
   });
 
   test("Sec-WebSocket-Protocol and Connection lists: spaces, commas, and both", () => {
-    for (const build of [repeat(" "), repeat(","), repeat(" ,"), repeat("a , "), (size: number) => " ".repeat(size) + "a"]) {
+    for (const build of [
+      repeat(" "),
+      repeat(","),
+      repeat(" ,"),
+      repeat("a , "),
+      (size: number) => " ".repeat(size) + "a",
+    ]) {
       expectLinear(build, headerList);
       expectLinear(build, (value) => hasToken(value, "upgrade"));
     }
@@ -407,7 +429,9 @@ describe("handshake headers parse in linear time", () => {
 
   test("ws's own parsers of Sec-WebSocket-Extensions and Sec-WebSocket-Protocol", () => {
     // Not in ws's exports map: loaded by path.
-    const wsLib = (name: string) => require(join(dirname(require.resolve("ws")), "lib", name)) as { parse: (header: string) => unknown };
+    const wsLib = (name: string) =>
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require(join(dirname(require.resolve("ws")), "lib", name)) as { parse: (header: string) => unknown };
     const extension = wsLib("extension.js");
     const subprotocol = wsLib("subprotocol.js");
     const attempt = (parse: (header: string) => unknown) => (header: string) => {
@@ -417,7 +441,14 @@ describe("handshake headers parse in linear time", () => {
         return null;
       }
     };
-    for (const build of [repeat(" "), repeat("a;"), repeat("a=1;"), repeat('a="b'), (size: number) => "permessage-deflate" + "; a".repeat(size / 3), repeat("a, ")]) {
+    for (const build of [
+      repeat(" "),
+      repeat("a;"),
+      repeat("a=1;"),
+      repeat('a="b'),
+      (size: number) => "permessage-deflate" + "; a".repeat(size / 3),
+      repeat("a, "),
+    ]) {
       expectLinear(build, attempt(extension.parse));
     }
     for (const build of [repeat(" "), repeat("a,"), (size: number) => "a" + " ".repeat(size)]) {
@@ -437,7 +468,14 @@ describe("handshake headers parse in linear time", () => {
         return {};
       }
     }
-    const server = await serve([["/ws", Chooser], ["/page", Page]], {}, { max_header_size: 256 * 1024 });
+    const server = await serve(
+      [
+        ["/ws", Chooser],
+        ["/page", Page],
+      ],
+      {},
+      { max_header_size: 256 * 1024 },
+    );
     const pad = (unit: string) => unit.repeat(Math.floor(60_000 / unit.length));
     const socket = await openSocket(server.port);
     socket.write(
@@ -462,7 +500,10 @@ describe("failures in hooks never become unhandled rejections", () => {
         throw new Error("async failure");
       }
     }
-    const server = await serve([["/r", Rejecting], ["/page", Page]]);
+    const server = await serve([
+      ["/r", Rejecting],
+      ["/page", Page],
+    ]);
     const client = await open(`ws://127.0.0.1:${server.port}/r`);
     const info = await testing.ExpectLog.around(log.app_log, /^Uncaught exception in on_message GET \/r/, () => {
       client.socket.send("x");
@@ -480,7 +521,9 @@ describe("failures in hooks never become unhandled rejections", () => {
       }
     }
     const server = await serve([["/r", RejectingOpen]]);
-    const info = await testing.ExpectLog.around(log.app_log, /^Uncaught exception in open GET \/r/, async () => (await open(`ws://127.0.0.1:${server.port}/r`)).closeInfo());
+    const info = await testing.ExpectLog.around(log.app_log, /^Uncaught exception in open GET \/r/, async () =>
+      (await open(`ws://127.0.0.1:${server.port}/r`)).closeInfo(),
+    );
     expect(info.code).toBe(1011);
   });
 

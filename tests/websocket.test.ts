@@ -188,7 +188,9 @@ const routes: web.Route[] = [
   ["/page", Page],
 ];
 
-async function start(settings: web.Settings = {}): Promise<{ server: testing.TestServer; url: (path: string) => string }> {
+async function start(
+  settings: web.Settings = {},
+): Promise<{ server: testing.TestServer; url: (path: string) => string }> {
   const server = await serve(routes, settings);
   return { server, url: (path: string) => `ws://127.0.0.1:${server.port}${path}` };
 }
@@ -257,7 +259,6 @@ describe("flow control", () => {
     }
   }
 
-
   test("write_message resolves at once while the socket keeps up, then waits for a client that stops reading", async () => {
     const server = await serve([["/writer", Writer]]);
     const client = await open(`ws://127.0.0.1:${server.port}/writer`);
@@ -292,11 +293,17 @@ describe("memory", () => {
     class HeaderReader extends websocket.WebSocketHandler {
       on_message(name: string) {
         const headers = this.request.headers;
-        this.write_message({ value: headers.get(name) ?? null, has: headers.has(name), cookie: this.get_cookie("flavour") });
+        this.write_message({
+          value: headers.get(name) ?? null,
+          has: headers.has(name),
+          cookie: this.get_cookie("flavour"),
+        });
       }
     }
     const server = await serve([["/headers", HeaderReader]]);
-    const client = await open(`ws://127.0.0.1:${server.port}/headers`, undefined, { headers: { Cookie: "flavour=mint", "X-Custom": "a, b" } });
+    const client = await open(`ws://127.0.0.1:${server.port}/headers`, undefined, {
+      headers: { Cookie: "flavour=mint", "X-Custom": "a, b" },
+    });
     client.socket.send("x-custom");
     expect(JSON.parse(String(await client.nth(1)))).toEqual({ value: "a, b", has: true, cookie: "mint" });
     client.socket.send("X-Missing");
@@ -382,7 +389,9 @@ describe("ping and pong", () => {
   test("ping(data) reaches the client; a client ping reaches on_ping; the client's pong reaches on_pong", async () => {
     const { url } = await start();
     const client = await open(url("/ping"));
-    const pinged = new Promise<string>((resolve) => client.socket.once("ping", (data: Buffer) => resolve(data.toString())));
+    const pinged = new Promise<string>((resolve) =>
+      client.socket.once("ping", (data: Buffer) => resolve(data.toString())),
+    );
     client.socket.send("ping me");
     expect(await pinged).toBe("hello");
     client.socket.ping("from client");
@@ -441,7 +450,9 @@ describe("handshake options", () => {
   test("headers from set_default_headers and prepare, and Server, are on the 101; cookies and current_user work before the upgrade", async () => {
     const { url } = await start();
     const socket = new WebSocket(url("/guarded"), { headers: { Cookie: "user=ayse" } });
-    const upgradeHeaders = new Promise<Record<string, unknown>>((resolve) => socket.once("upgrade", (res) => resolve(res.headers)));
+    const upgradeHeaders = new Promise<Record<string, unknown>>((resolve) =>
+      socket.once("upgrade", (res) => resolve(res.headers)),
+    );
     const client = new RecordingClient(socket);
     clients.push(client);
     const headers = await upgradeHeaders;
@@ -458,7 +469,9 @@ describe("handshake options", () => {
 
   test("the upgrade is logged as 101 in the access log", async () => {
     const { url } = await start();
-    await testing.ExpectLog.around(log.access_log, /^101 GET \/echo \(127\.0\.0\.1\) \d+\.\d{2}ms$/, () => open(url("/echo")));
+    await testing.ExpectLog.around(log.access_log, /^101 GET \/echo \(127\.0\.0\.1\) \d+\.\d{2}ms$/, () =>
+      open(url("/echo")),
+    );
   });
 
   test("after the upgrade, HTTP output methods throw", async () => {
@@ -519,22 +532,31 @@ describe("limits and errors", () => {
     expect((await client.closeInfo()).code).toBe(1009);
   });
 
-  test.each(["throw", "reject"])("an exception in on_message (%s) is logged and closes that connection with 1011; others carry on", async (kind) => {
-    const { url } = await start();
-    const bystander = await open(url("/failing"));
-    const victim = await open(url("/failing"));
-    const closeInfo = await testing.ExpectLog.around(log.app_log, /Uncaught exception in on_message GET \/failing/, async () => {
-      victim.socket.send(kind);
-      return victim.closeInfo();
-    });
-    expect(closeInfo.code).toBe(1011);
-    bystander.socket.send("still here");
-    expect(await bystander.nth(1)).toBe("ok:still here");
-  });
+  test.each(["throw", "reject"])(
+    "an exception in on_message (%s) is logged and closes that connection with 1011; others carry on",
+    async (kind) => {
+      const { url } = await start();
+      const bystander = await open(url("/failing"));
+      const victim = await open(url("/failing"));
+      const closeInfo = await testing.ExpectLog.around(
+        log.app_log,
+        /Uncaught exception in on_message GET \/failing/,
+        async () => {
+          victim.socket.send(kind);
+          return victim.closeInfo();
+        },
+      );
+      expect(closeInfo.code).toBe(1011);
+      bystander.socket.send("still here");
+      expect(await bystander.nth(1)).toBe("ok:still here");
+    },
+  );
 
   test("an exception in open is logged and closes with 1011", async () => {
     const { url } = await start();
-    const closeInfo = await testing.ExpectLog.around(log.app_log, /Uncaught exception in open/, async () => (await open(url("/failing_open"))).closeInfo());
+    const closeInfo = await testing.ExpectLog.around(log.app_log, /Uncaught exception in open/, async () =>
+      (await open(url("/failing_open"))).closeInfo(),
+    );
     expect(closeInfo.code).toBe(1011);
   });
 
@@ -548,8 +570,10 @@ describe("limits and errors", () => {
       ),
       Buffer.from([0xc1, 0x80, 0, 0, 0, 0]),
     ]);
-    const raw = await testing.ExpectLog.around(log.gen_log, /WebSocket error from 127\.0\.0\.1: Invalid WebSocket frame/, () =>
-      exchangeUntilClose(server.port, handshakeWithBadFrame),
+    const raw = await testing.ExpectLog.around(
+      log.gen_log,
+      /WebSocket error from 127\.0\.0\.1: Invalid WebSocket frame/,
+      () => exchangeUntilClose(server.port, handshakeWithBadFrame),
     );
     expect(raw).toMatch(/^HTTP\/1\.1 101 Switching Protocols/);
     expect((await server.fetch("/page")).text).toBe("a page");
@@ -566,7 +590,7 @@ describe("limits and errors", () => {
 });
 
 describe("HTTP answers on a WebSocket route", () => {
-  test("a plain GET gets 400 Can \"Upgrade\" only to \"WebSocket\".", async () => {
+  test('a plain GET gets 400 Can "Upgrade" only to "WebSocket".', async () => {
     const { server } = await start();
     const response = await server.fetch("/echo");
     expect(response.code).toBe(400);
@@ -618,14 +642,17 @@ function handshake(port: number, path: string, overrides: Record<string, string 
     "Sec-WebSocket-Version": "13",
     ...overrides,
   };
-  const lines = Object.entries(headers).filter(([, v]) => v !== null).map(([k, v]) => `${k}: ${v}`);
+  const lines = Object.entries(headers)
+    .filter(([, v]) => v !== null)
+    .map(([k, v]) => `${k}: ${v}`);
   return exchangeUntilClose(port, `GET ${path} HTTP/1.1\r\n${lines.join("\r\n")}\r\n\r\n`);
 }
 
 async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs}ms; events: ${JSON.stringify(events)}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met in ${timeoutMs}ms; events: ${JSON.stringify(events)}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
@@ -635,7 +662,10 @@ describe("with websocket_connect", () => {
   afterEach(() => {
     connections.splice(0).forEach((connection) => connection.close());
   });
-  async function connectTo(url: string, options?: websocket.WebSocketConnectOptions): Promise<websocket.WebSocketClientConnection> {
+  async function connectTo(
+    url: string,
+    options?: websocket.WebSocketConnectOptions,
+  ): Promise<websocket.WebSocketClientConnection> {
     const connection = await websocket.websocket_connect(url, options);
     connections.push(connection);
     return connection;
@@ -699,8 +729,14 @@ describe("with websocket_connect", () => {
 
   test("a missing route rejects with 404; a plain page with Non-websocket response", async () => {
     const { url } = await start();
-    await expect(websocket.websocket_connect(url("/nowhere"))).rejects.toMatchObject({ code: 404, message: "HTTP 404: Not Found" });
-    await expect(websocket.websocket_connect(url("/page"))).rejects.toMatchObject({ code: 200, message: "Non-websocket response" });
+    await expect(websocket.websocket_connect(url("/nowhere"))).rejects.toMatchObject({
+      code: 404,
+      message: "HTTP 404: Not Found",
+    });
+    await expect(websocket.websocket_connect(url("/page"))).rejects.toMatchObject({
+      code: 200,
+      message: "Non-websocket response",
+    });
   });
 
   test("prepare() refusing the upgrade rejects with its status; with the cookie it connects", async () => {

@@ -63,7 +63,11 @@ describe("decode_xsrf_token reads Python Tornado's tokens", () => {
 
 describe("decode_xsrf_token", () => {
   test("a version-1 token is its hex bytes, stamped with the current time", () => {
-    expect(decode_xsrf_token("deadbeef", at(NOW))).toEqual({ version: 1, token: Buffer.from("deadbeef", "hex"), timestamp: 1234567890 });
+    expect(decode_xsrf_token("deadbeef", at(NOW))).toEqual({
+      version: 1,
+      token: Buffer.from("deadbeef", "hex"),
+      timestamp: 1234567890,
+    });
   });
 
   test("legacy text that is not hex is taken as its own UTF-8 bytes", () => {
@@ -144,7 +148,11 @@ class FakeHandler implements AuthenticatedHandler {
   ran: unknown[] | null = null;
   request: { method: string; uri: string; host: string; full_url(): string };
 
-  constructor(method: string, uri: string, public login_url = "/login") {
+  constructor(
+    method: string,
+    uri: string,
+    public login_url = "/login",
+  ) {
     this.request = {
       method,
       uri,
@@ -216,18 +224,21 @@ describe("authenticated", () => {
     expect(h.redirected).toBe("/login?service=app");
   });
 
-  test.each(["POST", "DELETE", "PUT", "PATCH", "OPTIONS"])("%s without a user throws HTTPError(403) and does not redirect", (method) => {
-    const h = new FakeHandler(method, "/relative");
-    const call = method === "POST" ? () => h.post() : method === "PUT" ? () => h.put() : () => h.delete("7");
-    expect(call).toThrow(HTTPError);
-    try {
-      call();
-    } catch (e) {
-      expect((e as HTTPError).status_code).toBe(403);
-    }
-    expect(h.redirected).toBeNull();
-    expect(h.ran).toBeNull();
-  });
+  test.each(["POST", "DELETE", "PUT", "PATCH", "OPTIONS"])(
+    "%s without a user throws HTTPError(403) and does not redirect",
+    (method) => {
+      const h = new FakeHandler(method, "/relative");
+      const call = method === "POST" ? () => h.post() : method === "PUT" ? () => h.put() : () => h.delete("7");
+      expect(call).toThrow(HTTPError);
+      try {
+        call();
+      } catch (e) {
+        expect((e as HTTPError).status_code).toBe(403);
+      }
+      expect(h.redirected).toBeNull();
+      expect(h.ran).toBeNull();
+    },
+  );
 
   test("a logged-in user passes through to a sync method, with its arguments and result", () => {
     const h = new FakeHandler("GET", "/relative");

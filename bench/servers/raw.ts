@@ -22,7 +22,9 @@ const server = createServer((req, res) => {
   } else if (args.staticDir && url.startsWith("/static/") && !url.includes("..")) {
     const file = join(args.staticDir, url.slice("/static/".length));
     res.writeHead(200, { "Content-Type": "application/octet-stream" });
-    createReadStream(file).on("error", () => res.destroy()).pipe(res);
+    createReadStream(file)
+      .on("error", () => res.destroy())
+      .pipe(res);
   } else {
     const m = USER.exec(url);
     if (m) {

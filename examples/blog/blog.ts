@@ -176,7 +176,10 @@ export class ArchiveHandler extends BaseHandler {
 export class FeedHandler extends BaseHandler {
   get() {
     const entries = this.store.latest_entries(10);
-    const updated = entries.reduce((latest, entry) => (entry.updated > latest ? entry.updated : latest), entries[0]?.updated ?? new Date());
+    const updated = entries.reduce(
+      (latest, entry) => (entry.updated > latest ? entry.updated : latest),
+      entries[0]?.updated ?? new Date(),
+    );
     this.set_header("Content-Type", "application/atom+xml");
     return this.render("feed.xml", { entries, updated, base_url: `${this.request.protocol}://${this.request.host}` });
   }
@@ -230,7 +233,8 @@ export class AuthCreateHandler extends BaseHandler {
     const email = this.get_argument("email");
     const name = this.get_argument("name");
     const password = this.get_argument("password");
-    if (email === "" || name === "" || password === "") throw new web.HTTPError(400, "email, name and password are required");
+    if (email === "" || name === "" || password === "")
+      throw new web.HTTPError(400, "email, name and password are required");
     const hashed_password = await hash_password(password);
     // Another request may have made the account while this one was hashing.
     if (this.store.any_author_exists()) throw new web.HTTPError(400, "author already created");
@@ -308,7 +312,6 @@ export class Application extends web.Application {
     );
   }
 }
-
 
 /** A secret anyone can read in this file: fine on your own machine, never on a server. */
 const DEVELOPMENT_COOKIE_SECRET = "tornado-ts blog demo: development only, pass --cookie_secret";

@@ -43,13 +43,20 @@ async function put(url: string, filenames: string[]): Promise<boolean> {
   for (const filename of filenames) {
     const target = new URL("/" + encodeURIComponent(basename(filename)), url);
     const body = await readFile(filename);
-    ok = (await report(await fetch(target, { method: "PUT", headers: { "Content-Type": contentType(filename) }, body }))) && ok;
+    ok =
+      (await report(
+        await fetch(target, { method: "PUT", headers: { "Content-Type": contentType(filename) }, body }),
+      )) && ok;
   }
   return ok;
 }
 
 async function main(args: string[]): Promise<number> {
-  const url = args.filter((arg) => arg.startsWith("--url=")).pop()?.slice("--url=".length) ?? "http://localhost:8888/post";
+  const url =
+    args
+      .filter((arg) => arg.startsWith("--url="))
+      .pop()
+      ?.slice("--url=".length) ?? "http://localhost:8888/post";
   const filenames = args.filter((arg) => !arg.startsWith("--"));
   if (filenames.length === 0) {
     console.error("Usage: file_uploader.ts [--url=URL] [--put] FILE...\nGive the files to upload.");

@@ -39,7 +39,6 @@ class Sayfa extends web.RequestHandler {
   }
 }
 
-
 const app = new web.Application([
   ["/", Sayfa],
   ["/ws/geri", Geri],

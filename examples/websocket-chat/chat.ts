@@ -114,7 +114,6 @@ export class Application extends web.Application {
   }
 }
 
-
 function main(): void {
   log.enable_pretty_logging();
   const { port, address } = exampleArgs();

@@ -235,7 +235,12 @@ function endsWithCrlf(part: Buffer): boolean {
   return part[part.length - 2] === 0x0d && part[part.length - 1] === 0x0a;
 }
 
-function addPart(part: Buffer, args: Record<string, Buffer[]>, files: Record<string, HTTPFile[]>, config: ParseMultipartConfig): void {
+function addPart(
+  part: Buffer,
+  args: Record<string, Buffer[]>,
+  files: Record<string, HTTPFile[]>,
+  config: ParseMultipartConfig,
+): void {
   const [headers, eoh] = readPartHeaders(part, config);
   const [disposition, params] = parseHeaderParams(headers.get("Content-Disposition", ""));
   if (disposition !== "form-data" || !endsWithCrlf(part)) throw new HTTPInputError("Invalid multipart/form-data");
@@ -250,4 +255,3 @@ function addPart(part: Buffer, args: Record<string, Buffer[]>, files: Record<str
   const content_type = headers.get("Content-Type", "application/unknown");
   listFor(files, name).push(new HTTPFile({ filename, body: value, content_type }));
 }
-

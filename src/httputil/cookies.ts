@@ -65,7 +65,17 @@ export interface CookieAttributes {
 
 const LEGAL_KEY_RE = /^[A-Za-z0-9!#$%&'*+\-.^_`|~:]+$/;
 const MUST_OCTAL_ESCAPE_RE = /[\x00-\x1f\x7f-\xff,;]/g;
-const RESERVED_ATTRIBUTE_NAMES = new Set(["expires", "path", "comment", "domain", "max-age", "secure", "httponly", "version", "samesite"]);
+const RESERVED_ATTRIBUTE_NAMES = new Set([
+  "expires",
+  "path",
+  "comment",
+  "domain",
+  "max-age",
+  "secure",
+  "httponly",
+  "version",
+  "samesite",
+]);
 const VALUE_FORBIDDEN_RE = /[\x00-\x20]/;
 const ATTRIBUTE_FORBIDDEN_RE = /[\x00-\x20;\x7f]/;
 const EXPIRES_FORBIDDEN_RE = /[\x00-\x1f;\x7f]/;
@@ -97,7 +107,10 @@ function quoteCookieValue(value: string): string {
 function checkCookie(name: string, value: string, attrs: CookieAttributes): void {
   if (VALUE_FORBIDDEN_RE.test(value)) throw new CookieError(`Invalid cookie '${name}': '${value}'`);
   const checked: Array<[string, string | null | undefined]> = [
-    ["name", name], ["domain", attrs.domain], ["path", attrs.path], ["samesite", attrs.samesite],
+    ["name", name],
+    ["domain", attrs.domain],
+    ["path", attrs.path],
+    ["samesite", attrs.samesite],
   ];
   for (const [attrName, attrValue] of checked) {
     if (typeof attrValue === "string" && ATTRIBUTE_FORBIDDEN_RE.test(attrValue)) {
@@ -107,7 +120,8 @@ function checkCookie(name: string, value: string, attrs: CookieAttributes): void
   if (typeof attrs.expires === "string" && EXPIRES_FORBIDDEN_RE.test(attrs.expires)) {
     throw new CookieError(`Invalid cookie attribute expires='${attrs.expires}' for cookie '${name}'`);
   }
-  if (RESERVED_ATTRIBUTE_NAMES.has(name.toLowerCase())) throw new CookieError(`Attempt to set a reserved key '${name}'`);
+  if (RESERVED_ATTRIBUTE_NAMES.has(name.toLowerCase()))
+    throw new CookieError(`Attempt to set a reserved key '${name}'`);
   if (!LEGAL_KEY_RE.test(name)) throw new CookieError(`Illegal key '${name}'`);
 }
 

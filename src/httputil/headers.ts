@@ -4,7 +4,8 @@
 import { HTTPInputError } from "./errors";
 
 /** What `new HTTPHeaders(init)` accepts. */
-export type HTTPHeadersInit = Record<string, string | readonly string[]> | ReadonlyArray<readonly [string, string]> | HTTPHeaders;
+export type HTTPHeadersInit =
+  Record<string, string | readonly string[]> | ReadonlyArray<readonly [string, string]> | HTTPHeaders;
 
 /** Options for `HTTPHeaders.parse` and `parse_line`. */
 export interface HeaderParseOptions {
@@ -18,16 +19,64 @@ export interface HeaderParseOptions {
 }
 
 const COMMON_HEADER_NAMES = [
-  "Accept", "Accept-Charset", "Accept-Encoding", "Accept-Language", "Accept-Ranges", "Authorization",
-  "Cache-Control", "Connection", "Content-Disposition", "Content-Encoding", "Content-Language",
-  "Content-Length", "Content-Range", "Content-Type", "Cookie", "Date", "Etag", "Expect", "Expires",
-  "Host", "If-Match", "If-Modified-Since", "If-None-Match", "If-Range", "Keep-Alive", "Last-Modified",
-  "Location", "Origin", "Pragma", "Range", "Referer", "Sec-Ch-Ua", "Sec-Ch-Ua-Mobile", "Sec-Ch-Ua-Platform",
-  "Sec-Fetch-Dest", "Sec-Fetch-Mode", "Sec-Fetch-Site", "Sec-Fetch-User", "Sec-Websocket-Accept",
-  "Sec-Websocket-Extensions", "Sec-Websocket-Key", "Sec-Websocket-Protocol", "Sec-Websocket-Version",
-  "Server", "Set-Cookie", "Transfer-Encoding", "Upgrade", "Upgrade-Insecure-Requests", "User-Agent",
-  "Vary", "Via", "X-Csrftoken", "X-Forwarded-For", "X-Forwarded-Proto", "X-Real-Ip", "X-Requested-With",
-  "X-Scheme", "X-Xsrftoken",
+  "Accept",
+  "Accept-Charset",
+  "Accept-Encoding",
+  "Accept-Language",
+  "Accept-Ranges",
+  "Authorization",
+  "Cache-Control",
+  "Connection",
+  "Content-Disposition",
+  "Content-Encoding",
+  "Content-Language",
+  "Content-Length",
+  "Content-Range",
+  "Content-Type",
+  "Cookie",
+  "Date",
+  "Etag",
+  "Expect",
+  "Expires",
+  "Host",
+  "If-Match",
+  "If-Modified-Since",
+  "If-None-Match",
+  "If-Range",
+  "Keep-Alive",
+  "Last-Modified",
+  "Location",
+  "Origin",
+  "Pragma",
+  "Range",
+  "Referer",
+  "Sec-Ch-Ua",
+  "Sec-Ch-Ua-Mobile",
+  "Sec-Ch-Ua-Platform",
+  "Sec-Fetch-Dest",
+  "Sec-Fetch-Mode",
+  "Sec-Fetch-Site",
+  "Sec-Fetch-User",
+  "Sec-Websocket-Accept",
+  "Sec-Websocket-Extensions",
+  "Sec-Websocket-Key",
+  "Sec-Websocket-Protocol",
+  "Sec-Websocket-Version",
+  "Server",
+  "Set-Cookie",
+  "Transfer-Encoding",
+  "Upgrade",
+  "Upgrade-Insecure-Requests",
+  "User-Agent",
+  "Vary",
+  "Via",
+  "X-Csrftoken",
+  "X-Forwarded-For",
+  "X-Forwarded-Proto",
+  "X-Real-Ip",
+  "X-Requested-With",
+  "X-Scheme",
+  "X-Xsrftoken",
 ];
 const MAX_CACHED_NAMES = 1000;
 const normalizedNames = new Map<string, string>();
@@ -122,7 +171,8 @@ export class HTTPHeaders implements Iterable<[string, string]> {
     if (init instanceof HTTPHeaders) {
       for (const [name, list] of init.#lists) this.#lists.set(name, list.slice());
     } else if (Array.isArray(init)) {
-      for (const [name, value] of init as ReadonlyArray<readonly [string, string]>) this.#append(normalizeName(name), value);
+      for (const [name, value] of init as ReadonlyArray<readonly [string, string]>)
+        this.#append(normalizeName(name), value);
     } else if (init !== undefined) {
       this.#appendRecord(init as Record<string, string | readonly string[]>);
     }

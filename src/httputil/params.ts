@@ -100,7 +100,8 @@ function collapseRfc2231(continuations: Continuation[]): string {
   const joined = emailQuote(continuations.map((c) => (c.encoded ? percentDecodeLatin1(c.value) : c.value)).join(""));
   if (!extended) return emailUnquote(`"${joined}"`);
   const pieces = joined.split("'");
-  const [charset, text] = pieces.length > 2 ? [pieces[0], `"${pieces.slice(2).join("'")}"`] : ["us-ascii", `"${joined}"`];
+  const [charset, text] =
+    pieces.length > 2 ? [pieces[0], `"${pieces.slice(2).join("'")}"`] : ["us-ascii", `"${joined}"`];
   return decodeCharset(rawUnicodeEscape(text), charset) ?? emailUnquote(text);
 }
 

@@ -1,6 +1,6 @@
 import { parse_qs_bytes } from "../escape";
 import { HTTPHeaders } from "./headers";
-import { HTTPFile, parse_body_arguments } from "./body";
+import { type HTTPFile, parse_body_arguments } from "./body";
 import { isMorselName, parse_cookie } from "./cookies";
 import { split_host_and_port } from "./util";
 
@@ -239,4 +239,3 @@ function parseCookies(header: string | undefined): Record<string, Morsel> {
   }
   return cookies;
 }
-

@@ -105,8 +105,31 @@ const TAB_CR_LF_RE = /[\t\r\n]/g;
 const SCHEME_RE = /^[A-Za-z][A-Za-z0-9+\-.]*:/;
 const NETLOC_END_RE = /[/?#]/;
 const USES_NETLOC = new Set([
-  "", "ftp", "http", "gopher", "nntp", "telnet", "imap", "wais", "file", "mms", "https", "shttp", "snews",
-  "prospero", "rtsp", "rtspu", "rsync", "svn", "svn+ssh", "sftp", "nfs", "git", "git+ssh", "ws", "wss",
+  "",
+  "ftp",
+  "http",
+  "gopher",
+  "nntp",
+  "telnet",
+  "imap",
+  "wais",
+  "file",
+  "mms",
+  "https",
+  "shttp",
+  "snews",
+  "prospero",
+  "rtsp",
+  "rtspu",
+  "rsync",
+  "svn",
+  "svn+ssh",
+  "sftp",
+  "nfs",
+  "git",
+  "git+ssh",
+  "ws",
+  "wss",
 ]);
 
 function splitOnce(text: string, separator: string): [string, string] {
@@ -154,7 +177,9 @@ function parseQueryPairs(query: string): Array<[string, string]> {
   return pairs;
 }
 
-function argumentPairs(args: Record<string, string | readonly string[]> | ReadonlyArray<readonly [string, string]>): Array<readonly [string, string]> {
+function argumentPairs(
+  args: Record<string, string | readonly string[]> | ReadonlyArray<readonly [string, string]>,
+): Array<readonly [string, string]> {
   if (Array.isArray(args)) return args;
   if (typeof args !== "object") {
     throw new TypeError(`'args' parameter should be an object or an array, not ${typeof args}`);
@@ -208,7 +233,6 @@ export function parse_request_start_line(line: string): RequestStartLine {
   if (!version.startsWith("HTTP/1")) throw new HTTPInputError(`Unexpected HTTP version '${version}'`);
   return { method, path, version };
 }
-
 
 /**
  * Splits `host:port` into the host and the numeric port; the port is null

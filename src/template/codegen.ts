@@ -50,7 +50,11 @@ function loadFor(loader: BaseLoader | null, directive: string, name: string, fro
     return loader.load(name, from.name);
   } catch (err) {
     if (err instanceof TemplateCycleError) {
-      throw new ParseError(`{% ${directive} "${name}" %} makes a cycle: ${err.templateName} is already being loaded`, from.name, line);
+      throw new ParseError(
+        `{% ${directive} "${name}" %} makes a cycle: ${err.templateName} is already being loaded`,
+        from.name,
+        line,
+      );
     }
     throw err;
   }
@@ -82,7 +86,12 @@ function children(node: Node): Node[][] {
 }
 
 /** Records every block in `nodes` (and in the files they include); later definitions win. */
-function findNamedBlocks(nodes: readonly Node[], owner: Template, loader: BaseLoader | null, blocks: Map<string, BlockNode>): void {
+function findNamedBlocks(
+  nodes: readonly Node[],
+  owner: Template,
+  loader: BaseLoader | null,
+  blocks: Map<string, BlockNode>,
+): void {
   for (const node of nodes) {
     if (node.kind === "block") blocks.set(node.name, node);
     if (node.kind === "include") {
@@ -380,11 +389,15 @@ class Writer {
 
   private apply(node: ApplyNode): void {
     this.block("{", () => {
-      this.block("const _tt_applied = (() => {", () => {
-        this.emit('let _tt_out = "";');
-        this.generate(node.body);
-        this.emit("return _tt_out;");
-      }, "})();");
+      this.block(
+        "const _tt_applied = (() => {",
+        () => {
+          this.emit('let _tt_out = "";');
+          this.generate(node.body);
+          this.emit("return _tt_out;");
+        },
+        "})();",
+      );
       this.locate(node.line);
       this.emit(`_tt_out += _tt_str(${this.fragment(node.fn, "apply function", node.line)}(_tt_applied));`);
     });

@@ -103,6 +103,8 @@ export interface Target {
   readonly names: readonly string[];
 }
 
+// ZWNJ and ZWJ are listed as two single characters (JavaScript allows both in names), not a joined sequence.
+// eslint-disable-next-line no-misleading-character-class
 const PATTERN_CHARS_RE = /^[\s\p{ID_Continue}$\u200c\u200d,()[\]*.]*$/u;
 const MEMBER_ACCESS_RE = /[\p{ID_Continue}$\])]\s*[[(.]/u;
 

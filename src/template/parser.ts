@@ -136,7 +136,9 @@ const INTERMEDIATE_PARENTS: Readonly<Record<string, readonly string[]>> = {
 };
 
 function describeParents(parents: readonly string[]): string {
-  return parents.length === 1 ? `an ${parents[0]}` : `an ${parents.slice(0, -1).join(", ")} or ${parents[parents.length - 1]}`;
+  return parents.length === 1
+    ? `an ${parents[0]}`
+    : `an ${parents.slice(0, -1).join(", ")} or ${parents[parents.length - 1]}`;
 }
 
 class Reader {
@@ -260,7 +262,8 @@ class Parser {
     const parents = INTERMEDIATE_PARENTS[operator];
     if (parents) {
       if (!inBlock) reader.error(`{% ${operator} %} outside ${describeParents(parents)} block`, line);
-      if (!parents.includes(inBlock)) reader.error(`{% ${operator} %} block cannot be attached to ${inBlock} block`, line);
+      if (!parents.includes(inBlock))
+        reader.error(`{% ${operator} %} block cannot be attached to ${inBlock} block`, line);
       return { operator, suffix, line };
     }
     switch (operator) {
@@ -434,7 +437,8 @@ class Parser {
       }
       ({ body, stop } = this.parse("try", inLoop));
     }
-    if (handlers.length === 0 && finalbody === null) reader.error("try block needs an {% except %} or a {% finally %}", line);
+    if (handlers.length === 0 && finalbody === null)
+      reader.error("try block needs an {% except %} or a {% finally %}", line);
     return { kind: "try", line, body: tryBody, handlers, orelse, finalbody };
   }
 

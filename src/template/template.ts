@@ -63,7 +63,9 @@ function locateSyntaxError(code: GeneratedCode, templateName: string, err: Synta
     const error = check(fragment.probe);
     if (error) {
       const source = fragment.source.length > 60 ? fragment.source.slice(0, 57) + "..." : fragment.source;
-      return new ParseError(`${error.message} in ${fragment.what} \`${source}\``, fragment.file, fragment.line, { cause: error });
+      return new ParseError(`${error.message} in ${fragment.what} \`${source}\``, fragment.file, fragment.line, {
+        cause: error,
+      });
     }
   }
   return new ParseError(`${err.message} in the generated code`, templateName, 0, { cause: err });
@@ -151,7 +153,12 @@ export class Template {
    * with ` (at name.html:LINE)`, the original kept as `cause`.
    */
   generate(kwargs: Record<string, unknown> = {}): Buffer {
-    const namespace: Record<string, unknown> = Object.assign(Object.create(null), DEFAULT_NAMESPACE, this.namespace, kwargs);
+    const namespace: Record<string, unknown> = Object.assign(
+      Object.create(null),
+      DEFAULT_NAMESPACE,
+      this.namespace,
+      kwargs,
+    );
     const keys = Object.keys(namespace);
     const key = keys.join(",");
     let execute = this.#variants.get(key);

@@ -50,13 +50,16 @@ const NO_CAPTURES: PathMatch = { path_args: [], path_kwargs: Object.freeze(Objec
 
 function describeHandler(handler: unknown): string {
   if (typeof handler === "function") return handler.name || "an anonymous function";
-  return typeof handler === "object" ? JSON.stringify(handler) ?? String(handler) : String(handler);
+  return typeof handler === "object" ? (JSON.stringify(handler) ?? String(handler)) : String(handler);
 }
 
 function checkHandlerClass(pattern: unknown, handler: unknown): RequestHandlerClass {
-  const isHandler = typeof handler === "function" && (handler === RequestHandler || handler.prototype instanceof RequestHandler);
+  const isHandler =
+    typeof handler === "function" && (handler === RequestHandler || handler.prototype instanceof RequestHandler);
   if (!isHandler) {
-    throw new TypeError(`Handler for ${String(pattern)} must be a RequestHandler subclass, got ${describeHandler(handler)}`);
+    throw new TypeError(
+      `Handler for ${String(pattern)} must be a RequestHandler subclass, got ${describeHandler(handler)}`,
+    );
   }
   return handler as RequestHandlerClass;
 }
@@ -78,9 +81,16 @@ export function url(
 function toSpec(route: Route): URLSpec<RequestHandlerClass> {
   if (route instanceof URLSpec) return url(route.regex, route.handler_class, route.kwargs, route.name);
   if (!Array.isArray(route) || route.length < 2 || route.length > 4) {
-    throw new TypeError(`A route must be [pattern, Handler, initKwargs?, name?] or url(...), got ${describeHandler(route)}`);
+    throw new TypeError(
+      `A route must be [pattern, Handler, initKwargs?, name?] or url(...), got ${describeHandler(route)}`,
+    );
   }
-  const [pattern, handler, kwargs, name] = route as [string | RegExp, RequestHandlerClass, Record<string, unknown>?, string?];
+  const [pattern, handler, kwargs, name] = route as [
+    string | RegExp,
+    RequestHandlerClass,
+    Record<string, unknown>?,
+    string?,
+  ];
   return url(pattern, handler, kwargs, name);
 }
 
@@ -120,7 +130,10 @@ export class Application {
     if (this.settings.static_path) {
       // Tornado's three static routes, ahead of the application's own.
       const handlerClass = (this.settings.static_handler_class as RequestHandlerClass | undefined) ?? StaticFileHandler;
-      const kwargs = { ...(this.settings.static_handler_args as Record<string, unknown> | undefined), path: this.settings.static_path };
+      const kwargs = {
+        ...(this.settings.static_handler_args as Record<string, unknown> | undefined),
+        path: this.settings.static_path,
+      };
       const prefix = String(this.settings.static_url_prefix ?? "/static/").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
       const patterns = ["/(robots\\.txt)", "/(favicon\\.ico)", prefix + "(.*)"];
       staticRoutes.push(...this.#compile(patterns.map((pattern) => [pattern, handlerClass, kwargs] as const)));
@@ -130,7 +143,8 @@ export class Application {
 
   /** `static_url` for handlers: the static handler class's URL for `path`, with `?v=<hash>` unless `include_version` is false. */
   _make_static_url(path: string, include_version: boolean): string {
-    const handlerClass = (this.settings.static_handler_class as typeof StaticFileHandler | undefined) ?? StaticFileHandler;
+    const handlerClass =
+      (this.settings.static_handler_class as typeof StaticFileHandler | undefined) ?? StaticFileHandler;
     return handlerClass.make_static_url(this.settings, path, include_version);
   }
 
@@ -178,7 +192,11 @@ export class Application {
     const target = this.#match(request, request.path);
     if (target !== null) return target;
     if (this.settings.default_handler_class) {
-      return { handler_class: this.settings.default_handler_class, kwargs: this.settings.default_handler_args ?? {}, ...NO_CAPTURES };
+      return {
+        handler_class: this.settings.default_handler_class,
+        kwargs: this.settings.default_handler_args ?? {},
+        ...NO_CAPTURES,
+      };
     }
     const kwargs: Record<string, unknown> = { status_code: 404 };
     if (this.settings.debug) {
@@ -262,6 +280,10 @@ function matchRules(table: RuleTable<RequestHandlerClass>, path: string): RouteT
   const found = table.match(path);
   if (found === null) return null;
   const { spec, match } = found;
-  return { handler_class: spec.handler_class, kwargs: spec.kwargs, path_args: match.path_args, path_kwargs: match.path_kwargs };
+  return {
+    handler_class: spec.handler_class,
+    kwargs: spec.kwargs,
+    path_args: match.path_args,
+    path_kwargs: match.path_kwargs,
+  };
 }
-

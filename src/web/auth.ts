@@ -18,7 +18,6 @@ export interface AuthenticatedHandler {
   redirect(url: string): void;
 }
 
-
 const C0_CONTROL_OR_SPACE_PREFIX_RE = /^[\x00-\x20]+/;
 const UNSAFE_URL_CHARS_RE = /[\t\r\n]/g;
 const SCHEME_RE = /^[A-Za-z][A-Za-z0-9+\-.]*:/;

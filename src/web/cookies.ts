@@ -34,16 +34,20 @@ function isLatin1(text: string): boolean {
  * U+00FF in the value or an attribute, and a `Max-Age` or expiry that is not a finite number.
  */
 function checkEncodable(name: string, value: string, options: CookieOptions): void {
-  if (!isLatin1(value)) throw new CookieError(`Invalid cookie '${name}': value holds a character above U+00FF (encode it first)`);
+  if (!isLatin1(value))
+    throw new CookieError(`Invalid cookie '${name}': value holds a character above U+00FF (encode it first)`);
   for (const attribute of ["domain", "path", "samesite", "expires"] as const) {
     const text = options[attribute];
     if (typeof text === "string" && !isLatin1(text)) {
-      throw new CookieError(`Invalid cookie attribute ${attribute} for cookie '${name}': it holds a character above U+00FF`);
+      throw new CookieError(
+        `Invalid cookie attribute ${attribute} for cookie '${name}': it holds a character above U+00FF`,
+      );
     }
   }
   for (const attribute of ["max_age", "expires_days", "expires"] as const) {
     const number = options[attribute];
-    if (typeof number === "number" && !Number.isFinite(number)) throw new CookieError(`Invalid cookie attribute ${attribute}=${number} for cookie '${name}'`);
+    if (typeof number === "number" && !Number.isFinite(number))
+      throw new CookieError(`Invalid cookie attribute ${attribute}=${number} for cookie '${name}'`);
   }
   if (options.expires instanceof Date && Number.isNaN(options.expires.getTime())) {
     throw new CookieError(`Invalid cookie attribute expires (an invalid Date) for cookie '${name}'`);
@@ -81,6 +85,7 @@ export function formatCookie(name: string, value: string | Buffer, options: Cook
  */
 export function checkClearCookieOptions(options: CookieOptions): void {
   for (const excluded of ["expires", "max_age", "expires_days"] as const) {
-    if (options[excluded] !== undefined) throw new TypeError(`clear_cookie() got an unexpected keyword argument '${excluded}'`);
+    if (options[excluded] !== undefined)
+      throw new TypeError(`clear_cookie() got an unexpected keyword argument '${excluded}'`);
   }
 }

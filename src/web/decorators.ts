@@ -22,7 +22,10 @@ export type VerbMethod = (this: RequestHandler, ...args: any[]) => unknown;
  * function. The wrapper has the method's type: it may return undefined instead of the method's
  * result when it answers the request itself.
  */
-export type VerbDecorator = <M extends (this: any, ...args: any[]) => any>(method: M, context?: ClassMethodDecoratorContext) => M;
+export type VerbDecorator = <M extends (this: any, ...args: any[]) => any>(
+  method: M,
+  context?: ClassMethodDecoratorContext,
+) => M;
 
 /**
  * Makes a verb decorator from `wrap`, which receives the method and returns its replacement
@@ -30,10 +33,19 @@ export type VerbDecorator = <M extends (this: any, ...args: any[]) => any>(metho
  * method's name.
  * @param name used in error messages; defaults to `wrap`'s name.
  */
-export function verbDecorator(wrap: (method: VerbMethod) => VerbMethod, name: string = wrap.name || "verb decorator"): VerbDecorator {
-  return function decorate<M extends (this: any, ...args: any[]) => any>(method: M, context?: ClassMethodDecoratorContext): M {
+export function verbDecorator(
+  wrap: (method: VerbMethod) => VerbMethod,
+  name: string = wrap.name || "verb decorator",
+): VerbDecorator {
+  return function decorate<M extends (this: any, ...args: any[]) => any>(
+    method: M,
+    context?: ClassMethodDecoratorContext,
+  ): M {
     if (context !== undefined && (typeof context !== "object" || context === null || context.kind !== "method")) {
-      const kind = typeof context === "object" && context !== null ? `a ${context.kind}` : "this target (legacy experimentalDecorators?)";
+      const kind =
+        typeof context === "object" && context !== null
+          ? `a ${context.kind}`
+          : "this target (legacy experimentalDecorators?)";
       throw new TypeError(`@${name} decorates handler methods, not ${kind}`);
     }
     if (typeof method !== "function") throw new TypeError(`${name} wraps a handler method, got ${typeof method}`);

@@ -14,7 +14,16 @@ import type { OutputTransform } from "./transforms";
 import { create_signed_value, decode_signed_value, get_signature_key_version } from "./signing";
 import { decode_xsrf_token, encode_xsrf_token, xsrf_form_html, xsrf_tokens_match } from "./xsrf";
 import { Loader, linkify, type BaseLoader } from "../template";
-import { checkHeaderName, convertHeaderValue, setBodyHeaders, etagMatches, httpDate, joinChunks, sha1Hex, toBuffer } from "./output";
+import {
+  checkHeaderName,
+  convertHeaderValue,
+  setBodyHeaders,
+  etagMatches,
+  httpDate,
+  joinChunks,
+  sha1Hex,
+  toBuffer,
+} from "./output";
 import { checkClearCookieOptions, formatCookie, type CookieOptions } from "./cookies";
 import { loaderFor } from "./loaders";
 import { closeConnection, errorPage, sendBareError } from "./response-errors";
@@ -35,7 +44,15 @@ export interface ErrorOptions {
 /** A class that handles requests: `RequestHandler` or a subclass of it. */
 export type RequestHandlerClass = new (application: Application, request: HTTPServerRequest) => RequestHandler;
 
-const DEFAULT_SUPPORTED_METHODS: readonly string[] = Object.freeze(["GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS"]);
+const DEFAULT_SUPPORTED_METHODS: readonly string[] = Object.freeze([
+  "GET",
+  "HEAD",
+  "POST",
+  "DELETE",
+  "PATCH",
+  "PUT",
+  "OPTIONS",
+]);
 const SERVER_HEADER = `TornadoServer/${version}`;
 const VALID_REASON = /^[\t\x20-\x7e\x80-\xff]+$/;
 const CONTROL_CHARS = /[\x00-\x08\x0e-\x1f]/g;
@@ -47,7 +64,15 @@ const NO_PATH_ARGS = Object.freeze([]) as unknown as Array<string | null>;
 const NO_PATH_KWARGS: Record<string, string | null> = Object.freeze(Object.create(null));
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Verb method names of the usual methods, without a `toLowerCase()` per request. */
-const VERB_NAMES: Record<string, string | undefined> = { GET: "get", HEAD: "head", POST: "post", DELETE: "delete", PATCH: "patch", PUT: "put", OPTIONS: "options" };
+const VERB_NAMES: Record<string, string | undefined> = {
+  GET: "get",
+  HEAD: "head",
+  POST: "post",
+  DELETE: "delete",
+  PATCH: "patch",
+  PUT: "put",
+  OPTIONS: "options",
+};
 const DEFAULT_SIGNED_COOKIE_DAYS = 30;
 
 function hasKeys(object: object): boolean {
@@ -224,7 +249,8 @@ export class RequestHandler {
     } else {
       let message = "write() only accepts bytes, unicode, and dict objects";
       if (Array.isArray(chunk)) {
-        message += ". Lists not accepted for security reasons; see https://www.tornadoweb.org/en/stable/web.html#tornado.web.RequestHandler.write";
+        message +=
+          ". Lists not accepted for security reasons; see https://www.tornadoweb.org/en/stable/web.html#tornado.web.RequestHandler.write";
       }
       throw new TypeError(message);
     }
@@ -294,7 +320,12 @@ export class RequestHandler {
       if (first) {
         let status = this._status_code;
         for (const transform of this.#transforms) {
-          const [transformedStatus, transformed] = transform.transform_first_chunk(status, this._headers, data, finishing);
+          const [transformedStatus, transformed] = transform.transform_first_chunk(
+            status,
+            this._headers,
+            data,
+            finishing,
+          );
           status = transformedStatus;
           data = await transformed;
         }
@@ -378,15 +409,21 @@ export class RequestHandler {
   }
 
   #flushThenFinish(connection: HTTPConnection): Promise<void> {
-    return this.flush().then(() => {
-      if (!this.#broken) return connection.finish();
-    }).then(undefined, (err) => this.#sendFailed(err));
+    return this.flush()
+      .then(() => {
+        if (!this.#broken) return connection.finish();
+      })
+      .then(undefined, (err) => this.#sendFailed(err));
   }
 
   /** True when no subclass changed how the ETag is made or set: its value then needs no header checks. */
   #hasBuiltInEtag(): boolean {
     const base = RequestHandler.prototype;
-    return this.compute_etag === base.compute_etag && this.set_etag_header === base.set_etag_header && this.set_header === base.set_header;
+    return (
+      this.compute_etag === base.compute_etag &&
+      this.set_etag_header === base.set_etag_header &&
+      this.set_header === base.set_header
+    );
   }
 
   #prepareFinalHeaders(): void {
@@ -530,7 +567,12 @@ export class RequestHandler {
    */
   decode_argument(value: Buffer, name?: string | null): string {
     if (!isUtf8(value)) {
-      throw new HTTPError(400, "Invalid unicode in %s: %s", name ?? "url", JSON.stringify(value.subarray(0, 40).toString("latin1")));
+      throw new HTTPError(
+        400,
+        "Invalid unicode in %s: %s",
+        name ?? "url",
+        JSON.stringify(value.subarray(0, 40).toString("latin1")),
+      );
     }
     return value.toString("utf8");
   }
@@ -627,14 +669,22 @@ export class RequestHandler {
    * `expires_days: null` makes a session cookie (Python's `expires_days=None`).
    * @throws Error when `cookie_secret` is not set.
    */
-  set_signed_cookie(name: string, value: string | Buffer, options: CookieOptions & { version?: number | null } = {}): void {
+  set_signed_cookie(
+    name: string,
+    value: string | Buffer,
+    options: CookieOptions & { version?: number | null } = {},
+  ): void {
     const { version, ...cookieOptions } = options;
     if (cookieOptions.expires_days === undefined) cookieOptions.expires_days = DEFAULT_SIGNED_COOKIE_DAYS;
     this.set_cookie(name, this.create_signed_value(name, value, version ?? null), cookieOptions);
   }
 
   /** Tornado's older name for `set_signed_cookie`. */
-  set_secure_cookie(name: string, value: string | Buffer, options: CookieOptions & { version?: number | null } = {}): void {
+  set_secure_cookie(
+    name: string,
+    value: string | Buffer,
+    options: CookieOptions & { version?: number | null } = {},
+  ): void {
     this.set_signed_cookie(name, value, options);
   }
 
@@ -643,13 +693,30 @@ export class RequestHandler {
    * is at most `max_age_days` old; null when missing, tampered, expired or signed with another key.
    * @throws Error when `cookie_secret` is not set.
    */
-  get_signed_cookie(name: string, value: string | null = null, max_age_days = 31, min_version: number | null = null): Buffer | null {
+  get_signed_cookie(
+    name: string,
+    value: string | null = null,
+    max_age_days = 31,
+    min_version: number | null = null,
+  ): Buffer | null {
     this.require_setting("cookie_secret", "secure cookies");
-    return decode_signed_value(this.#cookieSecret(), name, value ?? this.get_cookie(name), max_age_days, null, min_version);
+    return decode_signed_value(
+      this.#cookieSecret(),
+      name,
+      value ?? this.get_cookie(name),
+      max_age_days,
+      null,
+      min_version,
+    );
   }
 
   /** Tornado's older name for `get_signed_cookie`. */
-  get_secure_cookie(name: string, value: string | null = null, max_age_days = 31, min_version: number | null = null): Buffer | null {
+  get_secure_cookie(
+    name: string,
+    value: string | null = null,
+    max_age_days = 31,
+    min_version: number | null = null,
+  ): Buffer | null {
     return this.get_signed_cookie(name, value, max_age_days, min_version);
   }
 
@@ -716,11 +783,15 @@ export class RequestHandler {
    * @throws HTTPError 403 when the token is missing, malformed or does not match.
    */
   check_xsrf_cookie(): void {
-    const sent = this.get_argument("_xsrf", null) || this.request.headers.get("X-Xsrftoken") || this.request.headers.get("X-Csrftoken");
+    const sent =
+      this.get_argument("_xsrf", null) ||
+      this.request.headers.get("X-Xsrftoken") ||
+      this.request.headers.get("X-Csrftoken");
     if (!sent) throw new HTTPError(403, "'_xsrf' argument missing from POST");
     const { token } = decode_xsrf_token(sent);
     if (token === null) throw new HTTPError(403, "'_xsrf' argument has invalid format");
-    if (!xsrf_tokens_match(token, this.#rawXsrfToken().token)) throw new HTTPError(403, "XSRF cookie does not match POST argument");
+    if (!xsrf_tokens_match(token, this.#rawXsrfToken().token))
+      throw new HTTPError(403, "XSRF cookie does not match POST argument");
   }
 
   #rawXsrfToken(): { version: number | null; token: Buffer; timestamp: number } {
@@ -730,7 +801,11 @@ export class RequestHandler {
       this.#rawXsrf =
         decoded.token === null
           ? { version: null, token: randomBytes(16), timestamp: Math.floor(Date.now() / 1000) }
-          : { version: decoded.version, token: decoded.token, timestamp: decoded.timestamp ?? Math.floor(Date.now() / 1000) };
+          : {
+              version: decoded.version,
+              token: decoded.token,
+              timestamp: decoded.timestamp ?? Math.floor(Date.now() / 1000),
+            };
     }
     return this.#rawXsrf;
   }
@@ -749,7 +824,9 @@ export class RequestHandler {
 
   /** Renders template `template_name` with `kwargs` (plus `get_template_namespace()`) and returns the bytes. */
   render_string(template_name: string, kwargs: Record<string, unknown> = {}): Buffer {
-    const loader = loaderFor(this.application, this.get_template_path() ?? process.cwd(), (path) => this.create_template_loader(path));
+    const loader = loaderFor(this.application, this.get_template_path() ?? process.cwd(), (path) =>
+      this.create_template_loader(path),
+    );
     return loader.load(template_name).generate({ ...this.get_template_namespace(), ...kwargs });
   }
 
@@ -764,11 +841,13 @@ export class RequestHandler {
       handler: this,
       request: this.request,
       current_user: this.current_user,
-      static_url: (path: string, include_host?: boolean | null, options?: { include_version?: boolean }) => this.static_url(path, include_host, options),
+      static_url: (path: string, include_host?: boolean | null, options?: { include_version?: boolean }) =>
+        this.static_url(path, include_host, options),
       xsrf_form_html: () => this.xsrf_form_html(),
       reverse_url: (name: string, ...args: unknown[]) => this.reverse_url(name, ...args),
       modules: {
-        Template: (name: string, kwargs: Record<string, unknown> = {}) => this.render_string(name, kwargs).toString("utf8"),
+        Template: (name: string, kwargs: Record<string, unknown> = {}) =>
+          this.render_string(name, kwargs).toString("utf8"),
         linkify: (text: string) => linkify(text),
         xsrf_form_html: () => this.xsrf_form_html(),
       },
@@ -983,4 +1062,3 @@ export class RequestHandler {
     }
   }
 }
-

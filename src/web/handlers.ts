@@ -58,7 +58,8 @@ export class RedirectHandler extends RequestHandler {
 
   /** Receives `{ url, permanent = true }`. @throws TypeError when `url` is not a string. */
   override initialize(kwargs: Record<string, unknown>): void {
-    if (typeof kwargs.url !== "string") throw new TypeError(`RedirectHandler needs a 'url' init argument, got ${String(kwargs.url)}`);
+    if (typeof kwargs.url !== "string")
+      throw new TypeError(`RedirectHandler needs a 'url' init argument, got ${String(kwargs.url)}`);
     this._url = kwargs.url;
     this._permanent = kwargs.permanent === undefined ? true : Boolean(kwargs.permanent);
   }
@@ -82,13 +83,18 @@ export class RedirectHandler extends RequestHandler {
 const FORMAT_TOKEN = /\{\{|\}\}|\{([^{}]*)\}|[{}]/g;
 
 /** Python's `template.format(*positional, **named)` for plain replacement fields (no conversions or format specs). */
-function formatTarget(template: string, positional: Array<string | null>, named: Record<string, string | null>): string {
+function formatTarget(
+  template: string,
+  positional: Array<string | null>,
+  named: Record<string, string | null>,
+): string {
   let next = 0;
   let numbering: "auto" | "manual" | null = null;
   return template.replace(FORMAT_TOKEN, (token: string, field: string | undefined) => {
     if (token === "{{") return "{";
     if (token === "}}") return "}";
-    if (field === undefined) throw new Error(`Single '${token}' encountered in format string ${JSON.stringify(template)}`);
+    if (field === undefined)
+      throw new Error(`Single '${token}' encountered in format string ${JSON.stringify(template)}`);
     let value: string | null;
     if (field === "" || /^\d+$/.test(field)) {
       const mode = field === "" ? "auto" : "manual";
@@ -97,13 +103,17 @@ function formatTarget(template: string, positional: Array<string | null>, named:
       }
       numbering = mode;
       const index = field === "" ? next++ : Number(field);
-      if (index >= positional.length) throw new Error(`Replacement index ${index} out of range in ${JSON.stringify(template)}`);
+      if (index >= positional.length)
+        throw new Error(`Replacement index ${index} out of range in ${JSON.stringify(template)}`);
       value = positional[index];
     } else if (/^[A-Za-z_]\w*$/.test(field)) {
-      if (!Object.hasOwn(named, field)) throw new Error(`No named group ${JSON.stringify(field)} for ${JSON.stringify(template)}`);
+      if (!Object.hasOwn(named, field))
+        throw new Error(`No named group ${JSON.stringify(field)} for ${JSON.stringify(template)}`);
       value = named[field];
     } else {
-      throw new Error(`Unsupported replacement field {${field}} in ${JSON.stringify(template)}: only {}, {N} and {name} are supported`);
+      throw new Error(
+        `Unsupported replacement field {${field}} in ${JSON.stringify(template)}: only {}, {N} and {name} are supported`,
+      );
     }
     return value === null ? "None" : value;
   });

@@ -11,7 +11,11 @@ const templateLoaders = new WeakMap<Application, Map<string, BaseLoader>>();
  * The loader for `templatePath` in `application`: made by `create` the first time, reset on
  * each later use when the `compiled_template_cache` setting is false.
  */
-export function loaderFor(application: Application, templatePath: string, create: (path: string) => BaseLoader): BaseLoader {
+export function loaderFor(
+  application: Application,
+  templatePath: string,
+  create: (path: string) => BaseLoader,
+): BaseLoader {
   let loaders = templateLoaders.get(application);
   if (loaders === undefined) {
     loaders = new Map();

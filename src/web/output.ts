@@ -68,7 +68,7 @@ export function etagMatches(etag: string, ifNoneMatch: string): boolean {
   // One pass, nothing allocated per tag: the tokens are `*` and `"..."` or `W/"..."`, as
   // /\*|(?:W\/)?"[^"]*"/g would find them left to right; `*` counts only as the first token.
   let first = true;
-  for (let i = 0; i < ifNoneMatch.length; ) {
+  for (let i = 0; i < ifNoneMatch.length;) {
     const c = ifNoneMatch.charCodeAt(i);
     if (c === STAR) {
       if (first) return true;

@@ -176,7 +176,11 @@ export function create_signed_value(
   const encoded = Buffer.from(toBytes(value).toString("base64"), "latin1");
   if (version === 1) {
     if (isKeyTable(secret)) throw new TypeError("a key version table needs signed value version 2 or later");
-    return Buffer.concat([encoded, Buffer.from(`|${timestamp}|`, "latin1"), signatureV1(secret, name, encoded, timestamp)]);
+    return Buffer.concat([
+      encoded,
+      Buffer.from(`|${timestamp}|`, "latin1"),
+      signatureV1(secret, name, encoded, timestamp),
+    ]);
   }
   if (version !== 2) throw new Error(`Unsupported signed value version ${version}`);
   // Each field is "<length>:<content>". The name's length counts characters, as Python's len()

@@ -13,6 +13,7 @@ import { RequestHandler } from "./handler";
 import { isProtocolRelative } from "./decorators";
 import type { Settings } from "./application";
 import { parseHttpDate, parseRequestRange } from "./static-parsing";
+import { errnoOf, isAccessError, readError, lookupError, isServable, realRootOf } from "./static-files";
 
 export { parseHttpDate, parseRequestRange } from "./static-parsing";
 
@@ -33,7 +34,13 @@ export interface StaticFileHandlerOptions {
 const CHUNK_SIZE = 64 * 1024;
 
 /** Python's `mimetypes` content encodings (case-sensitive, as there) and the suffixes standing for two extensions. */
-const ENCODINGS: Readonly<Record<string, string>> = { ".gz": "gzip", ".Z": "compress", ".bz2": "bzip2", ".xz": "xz", ".br": "br" };
+const ENCODINGS: Readonly<Record<string, string>> = {
+  ".gz": "gzip",
+  ".Z": "compress",
+  ".bz2": "bzip2",
+  ".xz": "xz",
+  ".br": "br",
+};
 const SUFFIXES: Readonly<Record<string, string>> = {
   ".svgz": ".svg.gz",
   ".tgz": ".tar.gz",
@@ -87,7 +94,9 @@ export class StaticFileHandler extends RequestHandler {
   /** Receives `{ path, default_filename? }`. @throws TypeError when `path` is not a string. */
   override initialize(kwargs: Record<string, unknown>): void {
     if (typeof kwargs.path !== "string") {
-      throw new TypeError(`${this.constructor.name} needs a 'path' init argument (the directory to serve), got ${String(kwargs.path)}`);
+      throw new TypeError(
+        `${this.constructor.name} needs a 'path' init argument (the directory to serve), got ${String(kwargs.path)}`,
+      );
     }
     this.root = kwargs.path;
     const defaultFilename = kwargs.default_filename;
@@ -192,7 +201,8 @@ export class StaticFileHandler extends RequestHandler {
   /** The ETag: the quoted version hash of the file (the same for a range), or null when it has none. */
   override compute_etag(): string | null {
     if (this.absolute_path === null) return null;
-    const version = this.#version !== undefined ? this.#version : this.#class._version_of(this.absolute_path, this.settings);
+    const version =
+      this.#version !== undefined ? this.#version : this.#class._version_of(this.absolute_path, this.settings);
     return version ? `"${version}"` : null;
   }
 
@@ -383,7 +393,8 @@ export class StaticFileHandler extends RequestHandler {
     }
     const abs_path = this.get_absolute_path(settings.static_path, path);
     // Only a file the handler would serve has a version: `static_url("../../etc/passwd")` gets none.
-    if (this.get_absolute_path === StaticFileHandler.get_absolute_path && !isServable(settings.static_path, abs_path)) return null;
+    if (this.get_absolute_path === StaticFileHandler.get_absolute_path && !isServable(settings.static_path, abs_path))
+      return null;
     return this._version_of(abs_path, settings);
   }
 
@@ -450,76 +461,9 @@ function computeVersion(cls: typeof StaticFileHandler, abs_path: string): string
 
 /** Logs why a version could not be made, with the error: a file that cannot be read, or (no errno) a fault in an override. */
 function logVersionError(abs_path: string, error: unknown): void {
-  const message = errnoOf(error) === undefined ? "Could not compute the version of static file %r" : "Could not open static file %r";
+  const message =
+    errnoOf(error) === undefined ? "Could not compute the version of static file %r" : "Could not open static file %r";
   gen_log.error(message, abs_path, exc_info(error));
-}
-
-function errnoOf(error: unknown): string | undefined {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  return typeof code === "string" && code.startsWith("E") ? code : undefined;
-}
-
-function isAccessError(error: unknown): boolean {
-  const code = errnoOf(error);
-  return code === "EACCES" || code === "EPERM";
-}
-
-/** What a file that cannot be read becomes: 403 (logged, with the errno) when permission is refused, else the error itself. */
-function readError(error: unknown, path: string): unknown {
-  return isAccessError(error) ? new HTTPError(403, "%s is not readable (%s)", path, errnoOf(error)) : error;
-}
-
-/**
- * What a failed look-up of a static file becomes: 404 when nothing is there (missing, a
- * dangling link, a NUL byte, a file used as a directory), 404 with a log line for a symbolic
- * link loop (Tornado's `os.path.exists` is false for one), 403 with a log line when permission
- * is refused, and the error itself (a 500, logged with its stack) for anything else.
- */
-function lookupError(error: unknown, path: string): unknown {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (code === "ELOOP") return new HTTPError(404, "%s: too many levels of symbolic links", path);
-  if (code === "ENOENT" || code === "ENOTDIR" || code === "ENAMETOOLONG" || code === "EINVAL" || code === "ERR_INVALID_ARG_VALUE") return new HTTPError(404);
-  return readError(error, path);
-}
-
-/**
- * True when `abs_path` is a regular file inside `root` once symbolic links are resolved (as
- * `validate_absolute_path` checks a request), or does not exist there (its version then fails,
- * logged, as Tornado's).
- */
-function isServable(root: string, abs_path: string): boolean {
-  let rootPrefix = nodePath.resolve(root);
-  if (!rootPrefix.endsWith(nodePath.sep)) rootPrefix += nodePath.sep;
-  if (rootPrefix === nodePath.sep) return true;
-  if (!(abs_path + nodePath.sep).startsWith(rootPrefix)) return false;
-  let real: string;
-  try {
-    real = realpathSync(abs_path);
-  } catch (err) {
-    return errnoOf(err) === "ENOENT";
-  }
-  try {
-    return (real + nodePath.sep).startsWith(realRootOf(rootPrefix)) && statSync(real).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** Real paths of static roots (with a trailing separator), resolved once per root: a root is not expected to move. */
-const realRoots = new Map<string, string>();
-
-/** The real path of `rootPrefix`, with a trailing separator. @throws HTTPError 404 when the root does not exist. */
-function realRootOf(rootPrefix: string): string {
-  let realRoot = realRoots.get(rootPrefix);
-  if (realRoot !== undefined) return realRoot;
-  try {
-    realRoot = realpathSync(rootPrefix);
-  } catch {
-    throw new HTTPError(404);
-  }
-  if (!realRoot.endsWith(nodePath.sep)) realRoot += nodePath.sep;
-  realRoots.set(rootPrefix, realRoot);
-  return realRoot;
 }
 
 /** Reads `abspath` from `start` to `end` (exclusive) in chunks of at most 64 KiB; the file is closed however iteration ends. */
@@ -570,7 +514,6 @@ function hashFileSync(abspath: string, hash: Hash): void {
     closeSync(fd);
   }
 }
-
 
 /** The content type for a file name, as Python's `mimetypes.guess_type` feeds Tornado's `get_content_type`. */
 function guessContentType(path: string): string {

@@ -9,7 +9,12 @@ import type { HTTPServerRequest } from "../httputil/request";
  */
 export interface OutputTransform {
   /** Transforms the headers (in place), the status and the first chunk. `finishing` is true when it is the whole body. */
-  transform_first_chunk(status_code: number, headers: HTTPHeaders, chunk: Buffer, finishing: boolean): [number, Buffer | Promise<Buffer>];
+  transform_first_chunk(
+    status_code: number,
+    headers: HTTPHeaders,
+    chunk: Buffer,
+    finishing: boolean,
+  ): [number, Buffer | Promise<Buffer>];
   /** Transforms a later chunk; `finishing` is true for the last one. */
   transform_chunk(chunk: Buffer, finishing: boolean): Buffer | Promise<Buffer>;
 }
@@ -46,13 +51,21 @@ export class GZipContentEncoding implements OutputTransform {
     this.#gzipping = (request.headers.get("Accept-Encoding") ?? "").includes("gzip");
   }
 
-  transform_first_chunk(status_code: number, headers: HTTPHeaders, chunk: Buffer, finishing: boolean): [number, Buffer | Promise<Buffer>] {
+  transform_first_chunk(
+    status_code: number,
+    headers: HTTPHeaders,
+    chunk: Buffer,
+    finishing: boolean,
+  ): [number, Buffer | Promise<Buffer>] {
     const vary = headers.get("Vary");
     headers.set("Vary", vary === undefined ? "Accept-Encoding" : `${vary}, Accept-Encoding`);
     if (this.#gzipping) {
       const type = (headers.get("Content-Type") ?? "").split(";")[0];
       const compressible = type.startsWith("text/") || COMPRESSIBLE_TYPES.has(type);
-      this.#gzipping = compressible && (!finishing || chunk.length >= GZipContentEncoding.MIN_LENGTH) && !headers.has("Content-Encoding");
+      this.#gzipping =
+        compressible &&
+        (!finishing || chunk.length >= GZipContentEncoding.MIN_LENGTH) &&
+        !headers.has("Content-Encoding");
     }
     if (!this.#gzipping) return [status_code, chunk];
     headers.set("Content-Encoding", "gzip");

@@ -56,7 +56,8 @@ function fromHex(text: Buffer): Buffer | null {
 export function encode_xsrf_token(token: Buffer, timestamp: number, version = 2): string {
   if (version === 1) return token.toString("hex");
   if (version !== 2) throw new Error(`unknown xsrf cookie version ${version}`);
-  if (!Number.isFinite(timestamp)) throw new TypeError(`xsrf token timestamp ${timestamp} is not a finite number of seconds`);
+  if (!Number.isFinite(timestamp))
+    throw new TypeError(`xsrf token timestamp ${timestamp} is not a finite number of seconds`);
   const mask = randomBytes(MASK_BYTES);
   const seconds = BigInt(Math.trunc(timestamp)).toString();
   return `2|${mask.toString("hex")}|${applyMask(mask, token).toString("hex")}|${seconds}`;

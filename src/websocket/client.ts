@@ -8,15 +8,19 @@ import { HTTPHeaders } from "../httputil/headers";
 import { responses } from "../httputil/util";
 import { app_log, exc_info, gen_log } from "../log";
 import { WebSocketClosedError, WebSocketError, WebSocketHandshakeError } from "./errors";
-import { DEFAULT_MAX_MESSAGE_SIZE, deflateOptions, encodeMessage, type CompressionOptions, type WebSocketMessage } from "./common";
+import {
+  DEFAULT_MAX_MESSAGE_SIZE,
+  deflateOptions,
+  encodeMessage,
+  type CompressionOptions,
+  type WebSocketMessage,
+} from "./common";
 import { isPromiseLike } from "../util";
 
 /** A message as the client receives it: text as a string, binary as a Buffer, null once closed. */
 export type WebSocketClientMessage = string | Buffer | null;
 
 /** What `write_message` sends: text, bytes, or a plain object sent as JSON text. */
-
-
 
 /** Tornado's `websocket_connect` keyword arguments. */
 export interface WebSocketConnectOptions {
@@ -336,7 +340,6 @@ function wsOptions(options: WebSocketConnectOptions): ClientOptions {
   };
 }
 
-
 const warnedPingTimeouts = new Set<string>();
 
 /** Tornado's ping timeout: `ping_interval` when unset, and never longer than it (with a one-time warning). */
@@ -350,5 +353,3 @@ function effectivePingTimeout(interval: number, timeout: number | undefined): nu
   }
   return timeout;
 }
-
-

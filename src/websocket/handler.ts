@@ -7,7 +7,13 @@ import { HTTPHeaders } from "../httputil/headers";
 import { app_log, gen_log, exc_info } from "../log";
 import { RequestHandler, type Chunk, type CookieOptions } from "../web/handler";
 import { WebSocketClosedError } from "./errors";
-import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_WRITE_BUFFER_SIZE, encodeMessage, type CompressionOptions, type WebSocketMessage } from "./common";
+import {
+  DEFAULT_MAX_MESSAGE_SIZE,
+  DEFAULT_MAX_WRITE_BUFFER_SIZE,
+  encodeMessage,
+  type CompressionOptions,
+  type WebSocketMessage,
+} from "./common";
 import { hasToken, headerList, netloc } from "./handshake";
 import { Drain, mayWrite, streamOf } from "./outbound";
 import { kHandler, serverFor, upgrade } from "./upgrade";
@@ -85,7 +91,9 @@ function onFrameWritten(this: WebSocketHandler): void {
 
 /** Logs a hook's rejected promise (a hook whose result nothing awaits). */
 function logRejection(handler: WebSocketHandler, hook: string, result: PromiseLike<unknown>): void {
-  result.then(undefined, (err: unknown) => app_log.error("Uncaught exception in %s %s", hook, handler._request_summary(), exc_info(err)));
+  result.then(undefined, (err: unknown) =>
+    app_log.error("Uncaught exception in %s %s", hook, handler._request_summary(), exc_info(err)),
+  );
 }
 
 /** HTTP output methods throw once the connection is a WebSocket, as in Tornado. */
@@ -241,7 +249,11 @@ export class WebSocketHandler extends RequestHandler {
 
   /** The client stopped reading and its output passed `limit` bytes: close with 1008. */
   #overflow(limit: number): void {
-    gen_log.warning("WebSocket output to %s passed websocket_max_write_buffer_size (%d bytes): closing", this.request.remote_ip, limit);
+    gen_log.warning(
+      "WebSocket output to %s passed websocket_max_write_buffer_size (%d bytes): closing",
+      this.request.remote_ip,
+      limit,
+    );
     this.close(POLICY_VIOLATION, "write buffer full");
   }
 
@@ -273,7 +285,7 @@ export class WebSocketHandler extends RequestHandler {
     const socket = this.#socket;
     if (socket === null || socket.readyState !== WebSocket.OPEN) return;
     const status = code ?? (reason ? 1000 : undefined);
-    socket.close(status, status === undefined ? undefined : reason ?? undefined);
+    socket.close(status, status === undefined ? undefined : (reason ?? undefined));
   }
 
   /** Turns Nagle's algorithm off (true) or on (false) for this connection; off is the default for WebSockets. */
@@ -319,7 +331,6 @@ export class WebSocketHandler extends RequestHandler {
     return super.finish(chunk);
   }
 
-
   // ---- The handshake ----
 
   /**
@@ -354,19 +365,25 @@ export class WebSocketHandler extends RequestHandler {
     const headers = this.request.headers;
     const cannotUpgrade = { status: 400, message: 'Can "Upgrade" only to "WebSocket".' };
     if ((headers.get("Upgrade") ?? "").toLowerCase() !== "websocket") return cannotUpgrade;
-    if (!hasToken(headers.get("Connection") ?? "", "upgrade")) return { status: 400, message: '"Connection" must be "Upgrade".' };
+    if (!hasToken(headers.get("Connection") ?? "", "upgrade"))
+      return { status: 400, message: '"Connection" must be "Upgrade".' };
     const origin = headers.get("Origin") ?? headers.get("Sec-Websocket-Origin");
     if (origin !== undefined) {
       const allowed = this.check_origin(origin);
       if (isPromiseLike(allowed)) throw new TypeError("check_origin() must return a boolean, not a Promise");
       if (!allowed) {
         // Tornado logs only the message; naming both sides shows a localhost/127.0.0.1 mix-up at once.
-        gen_log.warning("Cross origin websockets not allowed: Origin %s, Host %s", origin, headers.get("Host") ?? "(none)");
+        gen_log.warning(
+          "Cross origin websockets not allowed: Origin %s, Host %s",
+          origin,
+          headers.get("Host") ?? "(none)",
+        );
         return { status: 403, message: "Cross origin websockets not allowed" };
       }
     }
     if (!SUPPORTED_VERSIONS.has(headers.get("Sec-WebSocket-Version") ?? "")) return { status: 426, message: "" };
-    if (!headers.has("Host") || !headers.has("Sec-WebSocket-Key")) return { status: 400, message: "Missing/Invalid WebSocket headers" };
+    if (!headers.has("Host") || !headers.has("Sec-WebSocket-Key"))
+      return { status: 400, message: "Missing/Invalid WebSocket headers" };
     return this.request.connection instanceof UpgradeConnection ? null : cannotUpgrade;
   }
 
@@ -462,7 +479,9 @@ export class WebSocketHandler extends RequestHandler {
           () => this.#release(),
           (err: unknown) => this.#fail(err, "on_message"),
         )
-        .then(undefined, (err: unknown) => app_log.error("Uncaught exception after on_message %s", this._request_summary(), exc_info(err)));
+        .then(undefined, (err: unknown) =>
+          app_log.error("Uncaught exception after on_message %s", this._request_summary(), exc_info(err)),
+        );
     } catch (err) {
       // A thenable whose then() throws.
       this.#fail(err, "on_message");
@@ -472,7 +491,12 @@ export class WebSocketHandler extends RequestHandler {
   /** The pending hook is done: runs queued messages until one is async, then reads again. */
   #release(): void {
     this.#busy = false;
-    while (!this.#busy && this.#queue !== null && this.#queue.length > 0 && this.#socket!.readyState === WebSocket.OPEN) {
+    while (
+      !this.#busy &&
+      this.#queue !== null &&
+      this.#queue.length > 0 &&
+      this.#socket!.readyState === WebSocket.OPEN
+    ) {
       this.#dispatch(this.#queue.shift()!);
     }
     if (!this.#busy && this.#socket!.isPaused) this.#socket!.resume();

@@ -3,7 +3,8 @@
  * combination of the options `ws` takes server-wide, and the 101 response's headers.
  */
 import type { IncomingMessage } from "node:http";
-import WebSocket, { WebSocketServer, type ServerOptions } from "ws";
+import type WebSocket from "ws";
+import { WebSocketServer, type ServerOptions } from "ws";
 import type { UpgradeConnection } from "../httpserver";
 import type { HTTPHeaders } from "../httputil/headers";
 import { deflateOptions, type CompressionOptions } from "./common";
@@ -79,7 +80,12 @@ function addHandlerHeaders(lines: string[], req: IncomingMessage): void {
  * frame that came with the handshake is read, so its listeners see everything); resolves
  * false when `ws` refused the handshake (it has answered 400 itself).
  */
-export function upgrade(server: WebSocketServer, connection: UpgradeConnection, handler: UpgradingHandler, attach: (socket: WebSocket) => void): Promise<boolean> {
+export function upgrade(
+  server: WebSocketServer,
+  connection: UpgradeConnection,
+  handler: UpgradingHandler,
+  attach: (socket: WebSocket) => void,
+): Promise<boolean> {
   const { node_request, head } = connection.detach();
   const req = node_request as TaggedRequest;
   req[kHandler] = handler;

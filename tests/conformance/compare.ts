@@ -119,7 +119,10 @@ export function expectConformance(caseId: string, python: Fields, ts: Fields): v
   const vanished = [...expected].filter((field) => !differing.includes(field));
   const problems = [
     ...unexpected.map((field) => `${field} differs:\n  python: ${show(python[field])}\n  ts:     ${show(ts[field])}`),
-    ...vanished.map((field) => `${field} is listed in deliberate.ts as differing, but both sides answer ${show(ts[field])}: remove it from deliberate.ts`),
+    ...vanished.map(
+      (field) =>
+        `${field} is listed in deliberate.ts as differing, but both sides answer ${show(ts[field])}: remove it from deliberate.ts`,
+    ),
   ];
   if (problems.length > 0) throw new Error(`${caseId}:\n${problems.join("\n")}`);
 }
@@ -133,6 +136,8 @@ function show(value: unknown): string {
  * in this test file, so the list names no case that no longer exists.
  */
 export function expectDeliberateCasesCompared(prefix: string): void {
-  const stale = DELIBERATE_DIFFERENCES.filter((d) => d.case.startsWith(prefix) && !compared.has(d.case)).map((d) => d.case);
+  const stale = DELIBERATE_DIFFERENCES.filter((d) => d.case.startsWith(prefix) && !compared.has(d.case)).map(
+    (d) => d.case,
+  );
   expect(stale).toEqual([]);
 }

@@ -22,8 +22,16 @@ const CLOSE_ECHO = "the answer to a peer's close frame";
 const ERROR_PAGE_INSTEAD_OF_PAGE = ["status", "reason", "body", "header:content-length", "header:etag"];
 
 export const DELIBERATE_DIFFERENCES: readonly DeliberateDifference[] = [
-  { case: "http/body-over-max-body-size", fields: ["status", "reason", "body", "header:content-type", "header:content-length"], row: TOO_LARGE },
-  { case: "templates/argument-escaped-in-title", fields: ["body", "header:content-length", "header:etag"], row: APOSTROPHE },
+  {
+    case: "http/body-over-max-body-size",
+    fields: ["status", "reason", "body", "header:content-type", "header:content-length"],
+    row: TOO_LARGE,
+  },
+  {
+    case: "templates/argument-escaped-in-title",
+    fields: ["body", "header:content-length", "header:etag"],
+    row: APOSTROPHE,
+  },
   { case: "templates/apply-text-function", fields: ERROR_PAGE_INSTEAD_OF_PAGE, row: APPLY },
   { case: "ws/exception-in-on-message", fields: ["close_code"], row: HOOK_EXCEPTION },
   { case: "ws-py/exception-in-on-message", fields: ["close_code"], row: HOOK_EXCEPTION },
@@ -32,7 +40,16 @@ export const DELIBERATE_DIFFERENCES: readonly DeliberateDifference[] = [
   { case: "ws/client-close-echoed", fields: ["close_reason"], row: CLOSE_ECHO },
   {
     case: "ws/version-7",
-    fields: ["status", "reason", "body", "header:content-type", "header:content-length", "header:upgrade", "header:sec-websocket-accept", "header:sec-websocket-version"],
+    fields: [
+      "status",
+      "reason",
+      "body",
+      "header:content-type",
+      "header:content-length",
+      "header:upgrade",
+      "header:sec-websocket-accept",
+      "header:sec-websocket-version",
+    ],
     row: VERSION_7,
   },
 ];

@@ -74,7 +74,10 @@ export function useServerPair(): () => ServerPair {
 async function startServerPair(): Promise<RunningPair> {
   const [pyPort, pyStrict, tsPort, tsStrict] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const ports = (port: number, strict: number) => [`--port=${port}`, `--strict-port=${strict}`];
-  const python = spawn(PYTHON, [join(APPS, "app.py"), ...ports(pyPort, pyStrict)], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const python = spawn(PYTHON, [join(APPS, "app.py"), ...ports(pyPort, pyStrict)], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const ts = startProgram(join("tests", "conformance", "apps", "app.ts"), ports(tsPort, tsStrict));
   const pair: RunningPair = {
     python: { name: "python", port: pyPort, strictPort: pyStrict },
@@ -83,10 +86,16 @@ async function startServerPair(): Promise<RunningPair> {
     outputs: [new ProgramOutput(python), new ProgramOutput(ts)],
   };
   try {
-    await Promise.all([pyPort, pyStrict, tsPort, tsStrict].map((port) => fetchWhenUp(`http://127.0.0.1:${port}/hello`, START_TIMEOUT_MS)));
+    await Promise.all(
+      [pyPort, pyStrict, tsPort, tsStrict].map((port) =>
+        fetchWhenUp(`http://127.0.0.1:${port}/hello`, START_TIMEOUT_MS),
+      ),
+    );
   } catch (error) {
     await Promise.all(pair.processes.map((child) => stopProgram(child)));
-    throw new Error(`conformance apps did not start: ${String(error)}\npython:\n${pair.outputs[0].text}\nts:\n${pair.outputs[1].text}`);
+    throw new Error(
+      `conformance apps did not start: ${String(error)}\npython:\n${pair.outputs[0].text}\nts:\n${pair.outputs[1].text}`,
+    );
   }
   return pair;
 }
@@ -104,7 +113,9 @@ export function send(side: Side, request: ConformanceRequest): Promise<RawRespon
       agent: false,
       timeout: REQUEST_TIMEOUT_MS,
     });
-    outgoing.on("timeout", () => outgoing.destroy(new Error(`${side.name}: no answer to ${request.path} in ${REQUEST_TIMEOUT_MS}ms`)));
+    outgoing.on("timeout", () =>
+      outgoing.destroy(new Error(`${side.name}: no answer to ${request.path} in ${REQUEST_TIMEOUT_MS}ms`)),
+    );
     outgoing.on("error", reject);
     outgoing.on("upgrade", (response: IncomingMessage, socket: Socket) => {
       socket.destroy();
@@ -132,12 +143,16 @@ export function send(side: Side, request: ConformanceRequest): Promise<RawRespon
 
 function rawResponse(response: IncomingMessage, body: Buffer): RawResponse {
   const headers: Array<[string, string]> = [];
-  for (let i = 0; i < response.rawHeaders.length; i += 2) headers.push([response.rawHeaders[i], response.rawHeaders[i + 1]]);
+  for (let i = 0; i < response.rawHeaders.length; i += 2)
+    headers.push([response.rawHeaders[i], response.rawHeaders[i + 1]]);
   return { status: response.statusCode ?? 0, reason: response.statusMessage ?? "", headers, body };
 }
 
 /** Sends `request` to both sides at once; resolves with both raw responses. */
-export async function sendToBoth(pair: ServerPair, request: ConformanceRequest): Promise<{ python: RawResponse; ts: RawResponse }> {
+export async function sendToBoth(
+  pair: ServerPair,
+  request: ConformanceRequest,
+): Promise<{ python: RawResponse; ts: RawResponse }> {
   const [python, ts] = await Promise.all([send(pair.python, request), send(pair.ts, request)]);
   return { python, ts };
 }

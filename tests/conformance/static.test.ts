@@ -38,7 +38,10 @@ describe("traversal", () => {
     { id: "static/encoded-dot-dot-outside-root-is-403", request: { path: "/static/%2e%2e/static_foo.txt" } },
     { id: "static/dot-dot-inside-root", request: { path: "/static/dir/../robots.txt" } },
     { id: "static/absolute-path-is-403", request: { path: `/static/${ROBOTS}` } },
-    { id: "static/protocol-relative-directory-is-403", request: { path: `/static//evil.com/../${join(__dirname, "..", "fixtures", "static", "root")}/dir` } },
+    {
+      id: "static/protocol-relative-directory-is-403",
+      request: { path: `/static//evil.com/../${join(__dirname, "..", "fixtures", "static", "root")}/dir` },
+    },
   ]);
 });
 
@@ -75,8 +78,14 @@ describe("conditional requests", () => {
     { id: "static/if-modified-since-equal-is-304", request: robots({ "If-Modified-Since": LAST_MODIFIED }) },
     { id: "static/if-modified-since-earlier-is-200", request: robots({ "If-Modified-Since": BEFORE_MODIFIED }) },
     { id: "static/if-modified-since-invalid-is-200", request: robots({ "If-Modified-Since": "not a date" }) },
-    { id: "static/if-none-match-decides-over-if-modified-since", request: robots({ "If-None-Match": '"other"', "If-Modified-Since": LAST_MODIFIED }) },
-    { id: "static/if-modified-since-later-is-304", request: robots({ "If-Modified-Since": new Date(ROBOTS_MODIFIED.getTime() + 86400000).toUTCString() }) },
+    {
+      id: "static/if-none-match-decides-over-if-modified-since",
+      request: robots({ "If-None-Match": '"other"', "If-Modified-Since": LAST_MODIFIED }),
+    },
+    {
+      id: "static/if-modified-since-later-is-304",
+      request: robots({ "If-Modified-Since": new Date(ROBOTS_MODIFIED.getTime() + 86400000).toUTCString() }),
+    },
     { id: "static/if-modified-since-on-head-is-304", request: robots({ "If-Modified-Since": LAST_MODIFIED }, "HEAD") },
     { id: "static/weak-if-none-match-is-304", request: robots({ "If-None-Match": `W/${ROBOTS_ETAG}` }) },
     { id: "static/if-none-match-list-is-304", request: robots({ "If-None-Match": `"a", ${ROBOTS_ETAG}` }) },

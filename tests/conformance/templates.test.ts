@@ -7,7 +7,10 @@ const pair = useServerPair();
 
 compareCases(pair, [
   { id: "templates/extends-blocks-loops-escaping", request: { path: "/render/page.html" } },
-  { id: "templates/argument-escaped-in-title", request: { path: "/render/page.html?title=%22quoted%22%20%27single%27%20%3Cscript%3E" } },
+  {
+    id: "templates/argument-escaped-in-title",
+    request: { path: "/render/page.html?title=%22quoted%22%20%27single%27%20%3Cscript%3E" },
+  },
   { id: "templates/parent-default-blocks", request: { path: "/render/base.html" } },
   { id: "templates/escape-helpers-and-urls", request: { path: "/render/helpers.html" } },
   { id: "templates/set-while-include-modules", request: { path: "/render/statements.html" } },

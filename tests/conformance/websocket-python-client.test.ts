@@ -34,7 +34,11 @@ const SCENARIOS = [
 
 /** Runs the Python client against one side; resolves with what it saw, by scenario. */
 async function runPythonClient(side: Side): Promise<Record<string, Fields>> {
-  const { stdout } = await promisify(execFile)(PYTHON, [CLIENT, `--port=${side.port}`, `--strict-port=${side.strictPort}`], { timeout: CLIENT_TIMEOUT_MS });
+  const { stdout } = await promisify(execFile)(
+    PYTHON,
+    [CLIENT, `--port=${side.port}`, `--strict-port=${side.strictPort}`],
+    { timeout: CLIENT_TIMEOUT_MS },
+  );
   return JSON.parse(stdout);
 }
 

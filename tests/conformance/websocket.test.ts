@@ -24,31 +24,48 @@ async function closeOf(client: RecordingClient): Promise<{ code: number; reason:
 }
 
 /** What a Node client saw on one connection: the messages, the subprotocol, the close code and reason. */
-async function outcome(side: Side, path: string, drive: (client: RecordingClient) => Promise<void>, options: { protocols?: string[]; strict?: boolean } = {}): Promise<Fields> {
+async function outcome(
+  side: Side,
+  path: string,
+  drive: (client: RecordingClient) => Promise<void>,
+  options: { protocols?: string[]; strict?: boolean } = {},
+): Promise<Fields> {
   const port = options.strict ? side.strictPort : side.port;
   const client = await connect(`ws://127.0.0.1:${port}${path}`, options.protocols);
   await drive(client);
   const { code, reason } = await closeOf(client);
-  const messages = client.messages.map(({ data, binary }) => (binary ? { binary: (data as Buffer).toString("hex") } : data));
+  const messages = client.messages.map(({ data, binary }) =>
+    binary ? { binary: (data as Buffer).toString("hex") } : data,
+  );
   return { messages, protocol: client.socket.protocol, close_code: code, close_reason: reason };
 }
 
 /** Defines a test that drives a connection to `path` on both sides and compares what the client saw. */
-function compareConnections(id: string, path: string, drive: (client: RecordingClient) => Promise<void>, options: { protocols?: string[]; strict?: boolean } = {}): void {
+function compareConnections(
+  id: string,
+  path: string,
+  drive: (client: RecordingClient) => Promise<void>,
+  options: { protocols?: string[]; strict?: boolean } = {},
+): void {
   test(`${id} (ws ${path})`, async () => {
-    const [python, ts] = await Promise.all([outcome(pair().python, path, drive, options), outcome(pair().ts, path, drive, options)]);
+    const [python, ts] = await Promise.all([
+      outcome(pair().python, path, drive, options),
+      outcome(pair().ts, path, drive, options),
+    ]);
     expectConformance(id, python, ts);
   });
 }
 
 /** Sends each message, waits for as many answers, then closes normally. */
-const echo = (...messages: Array<string | Buffer>) => async (client: RecordingClient) => {
-  for (const [i, message] of messages.entries()) {
-    client.socket.send(message);
-    await client.nth(i + 1, STEP_TIMEOUT_MS);
-  }
-  client.socket.close(1000);
-};
+const echo =
+  (...messages: Array<string | Buffer>) =>
+  async (client: RecordingClient) => {
+    for (const [i, message] of messages.entries()) {
+      client.socket.send(message);
+      await client.nth(i + 1, STEP_TIMEOUT_MS);
+    }
+    client.socket.close(1000);
+  };
 const waitForMessages = (count: number) => async (client: RecordingClient) => {
   await client.nth(count, STEP_TIMEOUT_MS);
   client.socket.close(1000);
@@ -62,11 +79,15 @@ describe("messages and closing (Node client)", () => {
   compareConnections("ws/echo-binary", "/ws/echo", echo(Buffer.from([0x68, 0xe9, 0x00, 0xff])));
   compareConnections("ws/json-written-in-open", "/ws/json", waitForMessages(1));
   compareConnections("ws/path-argument-decoded", "/ws/path/hello%20there", waitForMessages(1));
-  compareConnections("ws/subprotocol-chosen", "/ws/subprotocol", waitForMessages(1), { protocols: ["badproto", "goodproto"] });
+  compareConnections("ws/subprotocol-chosen", "/ws/subprotocol", waitForMessages(1), {
+    protocols: ["badproto", "goodproto"],
+  });
   compareConnections("ws/subprotocol-none-offered", "/ws/subprotocol", waitForMessages(1));
   compareConnections("ws/server-close-code-and-reason", "/ws/close/4000", waitForServerClose);
   compareConnections("ws/server-close-without-code", "/ws/close-bare", waitForServerClose);
-  compareConnections("ws/client-close-echoed", "/ws/echo", async (client) => client.socket.close(4002, "client reason"));
+  compareConnections("ws/client-close-echoed", "/ws/echo", async (client) =>
+    client.socket.close(4002, "client reason"),
+  );
   compareConnections("ws/exception-in-on-message", "/ws/crash", sendOnly("boom"));
   compareConnections("ws/largest-message-echoed", "/ws/echo", echo("x".repeat(1024)), { strict: true });
   compareConnections("ws/oversize-message-closes", "/ws/echo", sendOnly("x".repeat(1025)), { strict: true });
@@ -95,7 +116,11 @@ describe("messages and closing (Node client)", () => {
       await closeOf(client);
       return lastCloseRecorded(side);
     };
-    expectConformance("ws/client-close-code-seen-by-server", await seenByServer(pair().python), await seenByServer(pair().ts));
+    expectConformance(
+      "ws/client-close-code-seen-by-server",
+      await seenByServer(pair().python),
+      await seenByServer(pair().ts),
+    );
   });
 });
 
@@ -127,14 +152,20 @@ describe("handshakes", () => {
   compareCases(pair, [
     { id: "ws/handshake-accepted-101", request: handshake("/ws/echo") },
     { id: "ws/handshake-headers-from-prepare-and-defaults", request: handshake("/ws/headers") },
-    { id: "ws/handshake-subprotocol-header", request: handshake("/ws/subprotocol", { "Sec-WebSocket-Protocol": "badproto, goodproto" }) },
+    {
+      id: "ws/handshake-subprotocol-header",
+      request: handshake("/ws/subprotocol", { "Sec-WebSocket-Protocol": "badproto, goodproto" }),
+    },
     { id: "ws/plain-get-is-400", request: { path: "/ws/echo" } },
     { id: "ws/connection-not-upgrade-is-400", request: handshake("/ws/echo", { Connection: "keep-alive" }) },
     { id: "ws/missing-key-is-400", request: handshake("/ws/echo", { "Sec-WebSocket-Key": undefined }) },
     { id: "ws/version-12-is-426", request: handshake("/ws/echo", { "Sec-WebSocket-Version": "12" }) },
     { id: "ws/version-7", request: handshake("/ws/echo", { "Sec-WebSocket-Version": "7" }) },
     { id: "ws/same-origin-accepted", request: handshake("/ws/echo", { Origin: "http://conformance.test" }) },
-    { id: "ws/same-origin-with-path-accepted", request: handshake("/ws/echo", { Origin: "http://CONFORMANCE.test/some/page" }) },
+    {
+      id: "ws/same-origin-with-path-accepted",
+      request: handshake("/ws/echo", { Origin: "http://CONFORMANCE.test/some/page" }),
+    },
     { id: "ws/foreign-origin-is-403", request: handshake("/ws/echo", { Origin: "http://other.example" }) },
     { id: "ws/subdomain-origin-is-403", request: handshake("/ws/echo", { Origin: "http://sub.conformance.test" }) },
     { id: "ws/origin-without-scheme-is-403", request: handshake("/ws/echo", { Origin: "conformance.test" }) },

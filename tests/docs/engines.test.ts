@@ -4,7 +4,9 @@ import { ROOT } from "../support/process";
 
 // semver comes with npm's own tooling (through jest); it has no types of its own here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { satisfies } = require("semver") as { satisfies(version: string, range: string, options?: { includePrerelease?: boolean }): boolean };
+const { satisfies } = require("semver") as {
+  satisfies(version: string, range: string, options?: { includePrerelease?: boolean }): boolean;
+};
 
 // The README promises Node.js 20: `npm install` in a fresh clone must not warn EBADENGINE. Every
 // package the lockfile would install (dev dependencies included, as `npm install` installs them)
@@ -16,7 +18,9 @@ test("every package of package-lock.json accepts this Node, and the benchmark's 
   };
   const refused = Object.entries(lock.packages)
     .filter(([path, meta]) => path !== "" && !Array.isArray(meta.engines) && meta.engines?.node !== undefined)
-    .filter(([, meta]) => !satisfies(process.version, (meta.engines as { node: string }).node, { includePrerelease: true }))
+    .filter(
+      ([, meta]) => !satisfies(process.version, (meta.engines as { node: string }).node, { includePrerelease: true }),
+    )
     .map(([path, meta]) => `${path}: node ${(meta.engines as { node: string }).node}`);
   expect(refused).toEqual([]);
   expect(Object.keys(lock.packages).filter((p) => /node_modules\/(fastify|express)$/.test(p))).toEqual([]);
@@ -28,7 +32,9 @@ test("every package of package-lock.json accepts this Node, and the benchmark's 
 // `allowScripts` does not decide (npm 12 blocks them). Each one here is decided; those listed as
 // false only build a fallback that a prebuilt optional package already supplies.
 test("every package with an install script is decided in allowScripts, so npm install prints no advisory", () => {
-  const root = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { allowScripts?: Record<string, boolean> };
+  const root = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+    allowScripts?: Record<string, boolean>;
+  };
   const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as {
     packages: Record<string, { hasInstallScript?: boolean }>;
   };

@@ -16,7 +16,10 @@ jest.setTimeout(300_000);
 
 const pages = docsPages();
 const shell = (language: string, chapter: string) =>
-  pages.find((p) => p.path === `docs/${language}/${chapter}.md`)!.blocks.filter((b) => b.lang === "sh").map((b) => b.code);
+  pages
+    .find((p) => p.path === `docs/${language}/${chapter}.md`)!
+    .blocks.filter((b) => b.lang === "sh")
+    .map((b) => b.code);
 
 /** The chapter 1 block that makes the reader's project, and chapter 7's that adds jest. */
 const PROJECT = shell("en", "01-first-app").find((code) => code.startsWith("mkdir hello"))!;
@@ -27,7 +30,12 @@ let hello: string;
 const children: ChildProcess[] = [];
 
 function sh(script: string, cwd: string): string {
-  return execFileSync("bash", ["-euo", "pipefail", "-c", script], { cwd, encoding: "utf8", stdio: "pipe", env: { ...process.env, npm_config_fund: "false", npm_config_audit: "false" } });
+  return execFileSync("bash", ["-euo", "pipefail", "-c", script], {
+    cwd,
+    encoding: "utf8",
+    stdio: "pipe",
+    env: { ...process.env, npm_config_fund: "false", npm_config_audit: "false" },
+  });
 }
 
 beforeAll(() => {
@@ -38,7 +46,11 @@ beforeAll(() => {
   delete manifest.scripts; // built below; the reader's `npm install` in the clone built it
   writeFileSync(join(clone, "package.json"), JSON.stringify(manifest, null, 2));
   symlinkSync(join(ROOT, "node_modules"), join(clone, "node_modules"), "dir");
-  execFileSync(join(ROOT, "node_modules", ".bin", "tsc"), ["-p", join(ROOT, "tsconfig.build.json"), "--outDir", join(clone, "dist")], { stdio: "pipe" });
+  execFileSync(
+    join(ROOT, "node_modules", ".bin", "tsc"),
+    ["-p", join(ROOT, "tsconfig.build.json"), "--outDir", join(clone, "dist")],
+    { stdio: "pipe" },
+  );
   sh(PROJECT, scratch);
   hello = join(scratch, "hello");
   sh(JEST, hello);
@@ -76,7 +88,11 @@ test("chapter 8: npx tsc with the chapter's tsconfig.json, then node dist/app.js
   expect(commands).toBe("npx tsc\nnode dist/app.js\n");
   sh("npx tsc", deploy);
   const port = await freePort();
-  const child = spawn("node", ["dist/app.js"], { cwd: deploy, env: { ...process.env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("node", ["dist/app.js"], {
+    cwd: deploy,
+    env: { ...process.env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   children.push(child);
   const output = new ProgramOutput(child);
   const response = await fetchWhenUp(`http://127.0.0.1:${port}/`);
@@ -87,7 +103,9 @@ test("chapter 8: npx tsc with the chapter's tsconfig.json, then node dist/app.js
 
 test("chapter 8's systemd unit runs the compiled program with node", () => {
   for (const language of LANGUAGES) {
-    const unit = pages.find((p) => p.path === `docs/${language}/08-deploying.md`)!.blocks.find((b) => b.lang === "ini")!.code;
+    const unit = pages
+      .find((p) => p.path === `docs/${language}/08-deploying.md`)!
+      .blocks.find((b) => b.lang === "ini")!.code;
     expect(unit.match(/^ExecStart=.*$/m)![0]).toBe("ExecStart=/usr/bin/node dist/app.js");
   }
   const config = JSON.parse(readFileSync(join(CODE_DIR, "08-deploying", "tsconfig.json"), "utf8"));

@@ -88,7 +88,10 @@ test("ES module: import from 'tornado-ts' serves hello world and the echo", asyn
 
 test.each([
   ["tsc --init defaults", null],
-  ["--strict, commonjs, ES2022", { strict: true, module: "commonjs", target: "ES2022", outDir: "out", skipLibCheck: false }],
+  [
+    "--strict, commonjs, ES2022",
+    { strict: true, module: "commonjs", target: "ES2022", outDir: "out", skipLibCheck: false },
+  ],
 ])("TypeScript (%s) type-checks, compiles and runs", async (name, options) => {
   const dir = join(project, name.replace(/\W+/g, "-"));
   mkdirSync(dir);

@@ -28,7 +28,10 @@ async function run(chapter: string, path = "/"): Promise<Running> {
 
 /** The `name=value` pairs of a response's Set-Cookie headers, ready for a Cookie header. */
 function cookies(response: testing.HTTPResponse): string {
-  return response.headers.get_list("Set-Cookie").map((c) => c.split(";")[0]).join("; ");
+  return response.headers
+    .get_list("Set-Cookie")
+    .map((c) => c.split(";")[0])
+    .join("; ");
 }
 
 test("01: the first app says hello and tells where it listens", async () => {
@@ -69,7 +72,12 @@ test("04: a visitor is sent to log in, the form needs its XSRF token, and the co
   const form = await testing.fetch(`${base}/login`);
   const token = form.text.match(/name="_xsrf" value="([^"]+)"/)![1];
   const post = (body: string, cookie: string) =>
-    testing.fetch(`${base}/login`, { method: "POST", body, headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" }, follow_redirects: false });
+    testing.fetch(`${base}/login`, {
+      method: "POST",
+      body,
+      headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" },
+      follow_redirects: false,
+    });
   expect((await post("name=Ada", cookies(form))).code).toBe(403);
   expect((await post(`_xsrf=${encodeURIComponent(token)}&name=`, cookies(form))).code).toBe(400);
   const loggedIn = await post(`_xsrf=${encodeURIComponent(token)}&name=Ada`, cookies(form));
@@ -104,7 +112,9 @@ test("05: a page of 127.0.0.1 opening ws://localhost is refused with a 403 whose
     },
   });
   expect([response.code, response.text]).toEqual([403, "Cross origin websockets not allowed"]);
-  await output.waitFor(new RegExp(`Cross origin websockets not allowed: Origin http://127\\.0\\.0\\.1:${port}, Host localhost:${port}`));
+  await output.waitFor(
+    new RegExp(`Cross origin websockets not allowed: Origin http://127\\.0\\.0\\.1:${port}, Host localhost:${port}`),
+  );
 });
 
 test("06: the chat page links its stylesheet, and a named message reaches everyone in the room", async () => {
@@ -114,14 +124,18 @@ test("06: the chat page links its stylesheet, and a named message reaches everyo
   const href = page.match(/href="(\/static\/chat\.css\?v=[0-9a-f]{128})"/)![1];
   expect((await testing.fetch(`${base}${href}`)).code).toBe(200);
   const url = `${base.replace("http", "ws")}/ws/chat`;
-  const next = async (connection: websocket.WebSocketClientConnection) => JSON.parse(String(await connection.read_message()));
+  const next = async (connection: websocket.WebSocketClientConnection) =>
+    JSON.parse(String(await connection.read_message()));
   const ada = await websocket.websocket_connect(`${url}?name=Ada`);
   expect(await next(ada)).toEqual({ notice: "Ada joined: 1 here now." });
   const guest = await websocket.websocket_connect(url);
   expect(await next(ada)).toEqual({ notice: "Guest joined: 2 here now." });
   expect(await next(guest)).toEqual({ notice: "Guest joined: 2 here now." });
   await guest.write_message("Merhaba");
-  expect([await next(ada), await next(guest)]).toEqual([{ name: "Guest", text: "Merhaba" }, { name: "Guest", text: "Merhaba" }]);
+  expect([await next(ada), await next(guest)]).toEqual([
+    { name: "Guest", text: "Merhaba" },
+    { name: "Guest", text: "Merhaba" },
+  ]);
   guest.close();
   expect(await next(ada)).toEqual({ notice: "Guest left: 1 here now." });
   ada.close();
@@ -142,7 +156,10 @@ function listening(port: number): Promise<boolean> {
 }
 
 test("08: the loop of four servers, as the chapter gives it, stops whole on Ctrl+C", async () => {
-  const line = docsPages().find((p) => p.path === "docs/en/08-deploying.md")!.blocks.find((b) => b.code.startsWith("(for port"))!.code.trim();
+  const line = docsPages()
+    .find((p) => p.path === "docs/en/08-deploying.md")!
+    .blocks.find((b) => b.code.startsWith("(for port"))!
+    .code.trim();
   const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const command = line.replace("8001 8002 8003 8004", ports.join(" "));
   // Its own process group, as a terminal's foreground job: Ctrl+C is SIGINT to the whole group.
@@ -163,6 +180,8 @@ test("08: the loop of four servers, as the chapter gives it, stops whole on Ctrl
 
 test("08: behind a proxy, the app reports the client's address and scheme from the proxy's headers", async () => {
   const { base } = await run("08-deploying");
-  const response = await testing.fetch(`${base}/`, { headers: { "X-Real-IP": "203.0.113.7", "X-Forwarded-Proto": "https" } });
+  const response = await testing.fetch(`${base}/`, {
+    headers: { "X-Real-IP": "203.0.113.7", "X-Forwarded-Proto": "https" },
+  });
   expect(response.text).toMatch(/^Hello from process \d+; you are 203\.0\.113\.7 over https$/);
 });

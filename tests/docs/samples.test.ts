@@ -24,8 +24,16 @@ test("every block that names a file shows that file of docs/code exactly", () =>
   expect(shown.length).toBeGreaterThan(0);
   for (const block of shown) {
     const file = join(CODE_DIR, block.file!);
-    expect({ page: block.page, file: block.file, exists: existsSync(file) }).toEqual({ page: block.page, file: block.file, exists: true });
-    expect({ page: block.page, file: block.file, code: block.code }).toEqual({ page: block.page, file: block.file, code: readFileSync(file, "utf8") });
+    expect({ page: block.page, file: block.file, exists: existsSync(file) }).toEqual({
+      page: block.page,
+      file: block.file,
+      exists: true,
+    });
+    expect({ page: block.page, file: block.file, code: block.code }).toEqual({
+      page: block.page,
+      file: block.file,
+      code: readFileSync(file, "utf8"),
+    });
   }
 });
 
@@ -37,18 +45,22 @@ test("each chapter, in both languages, ends with its complete program and shows 
       const files = filesUnder(join(CODE_DIR, chapter)).map((f) => `${chapter}/${f}`);
       expect({ chapter, language, shown: [...new Set(shown)].sort() }).toEqual({ chapter, language, shown: files });
       const lastTs = blocks.filter(isTypeScript).at(-1)!;
-      expect({ chapter, language, last: lastTs.file }).toEqual({ chapter, language, last: expect.stringMatching(new RegExp(`^${chapter}/`)) });
+      expect({ chapter, language, last: lastTs.file }).toEqual({
+        chapter,
+        language,
+        last: expect.stringMatching(new RegExp(`^${chapter}/`)),
+      });
     }
   }
 });
 
 test("every TypeScript block in docs/ type-checks, together with the chapters' programs", () => {
-  const snippets = pages.flatMap((p) =>
-    p.blocks.filter((b) => isTypeScript(b) && b.file === null).map((b) => b.code),
-  );
+  const snippets = pages.flatMap((p) => p.blocks.filter((b) => isTypeScript(b) && b.file === null).map((b) => b.code));
   expect(snippets.length).toBeGreaterThanOrEqual(CHAPTERS.length);
   const unique = [...new Set(snippets)].map((code, i) => ({ name: `docs-${i}.ts`, code }));
-  const programs = filesUnder(CODE_DIR).filter((f) => f.endsWith(".ts")).map((f) => join("docs", "code", f));
+  const programs = filesUnder(CODE_DIR)
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => join("docs", "code", f));
   expect(typeCheck("docs", unique, programs)).toBe("");
 });
 
@@ -58,7 +70,8 @@ test("the shell commands in docs/ run scripts and files that exist", () => {
   expect(commands.length).toBeGreaterThan(0);
   for (const line of commands) {
     for (const [, script] of line.matchAll(/npm run (\S+)/g)) expect(scripts).toContain(script);
-    for (const [path] of line.matchAll(/docs\/code\/\S+/g)) expect({ line, exists: existsSync(join(ROOT, path)) }).toEqual({ line, exists: true });
+    for (const [path] of line.matchAll(/docs\/code\/\S+/g))
+      expect({ line, exists: existsSync(join(ROOT, path)) }).toEqual({ line, exists: true });
   }
 });
 
@@ -93,6 +106,8 @@ test("Turkish links to pages that exist only in English say so", () => {
   const englishOnly = /\]\(((?:\.\.\/)+(?:porting|architecture|performance|README)\.md[^)]*)\)(?! \(İngilizce\))/g;
   const unmarked = pages
     .filter((p) => p.path.startsWith("docs/tr/"))
-    .flatMap((p) => [...p.text.matchAll(englishOnly)].filter((m) => !m[1].startsWith("../en/")).map((m) => `${p.path}: ${m[1]}`));
+    .flatMap((p) =>
+      [...p.text.matchAll(englishOnly)].filter((m) => !m[1].startsWith("../en/")).map((m) => `${p.path}: ${m[1]}`),
+    );
   expect(unmarked).toEqual([]);
 });

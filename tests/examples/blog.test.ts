@@ -21,7 +21,8 @@ class CookieJar {
       const eq = pair.indexOf("=");
       const name = pair.slice(0, eq).trim();
       const expires = attributes.map((a) => a.trim()).find((a) => a.toLowerCase().startsWith("expires="));
-      if (expires !== undefined && Date.parse(expires.slice("expires=".length)) < Date.now()) this.#cookies.delete(name);
+      if (expires !== undefined && Date.parse(expires.slice("expires=".length)) < Date.now())
+        this.#cookies.delete(name);
       else this.#cookies.set(name, pair.slice(eq + 1).trim());
     }
   }
@@ -47,7 +48,10 @@ class Visitor {
   constructor(readonly base: string) {}
 
   async get(path: string): Promise<testing.HTTPResponse> {
-    const response = await testing.fetch(this.base + path, { follow_redirects: false, headers: { Cookie: this.cookies.header() } });
+    const response = await testing.fetch(this.base + path, {
+      follow_redirects: false,
+      headers: { Cookie: this.cookies.header() },
+    });
     this.cookies.take(response);
     return response;
   }
@@ -89,7 +93,11 @@ describe("examples/blog/blog.ts as a program", () => {
   beforeEach(async () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    child = startProgram("examples/blog/blog.ts", [`--port=${port}`, "--address=127.0.0.1", "--cookie_secret=blog test secret"]);
+    child = startProgram("examples/blog/blog.ts", [
+      `--port=${port}`,
+      "--address=127.0.0.1",
+      "--cookie_secret=blog test secret",
+    ]);
     output = new ProgramOutput(child);
     await fetchWhenUp(`${base}/archive`);
   });
@@ -154,7 +162,15 @@ describe("examples/blog/blog.ts as a program", () => {
     expect((await stranger.post("/auth/create", AUTHOR)).code).toBe(403);
     const ada = await author();
     expect((await ada.post("/compose", { title: "No token", text: "Refused." })).code).toBe(403);
-    expect((await ada.post("/compose", { title: "Wrong token", text: "Refused.", _xsrf: "2|00000000|00000000000000000000000000000000|0" })).code).toBe(403);
+    expect(
+      (
+        await ada.post("/compose", {
+          title: "Wrong token",
+          text: "Refused.",
+          _xsrf: "2|00000000|00000000000000000000000000000000|0",
+        })
+      ).code,
+    ).toBe(403);
     expect((await ada.get("/archive")).text).not.toContain("token");
   });
 
@@ -200,7 +216,9 @@ describe("examples/blog/blog.ts as a program", () => {
     const feed = await reader.get("/feed");
     expect(feed.code).toBe(200);
     expect(feed.headers.get("Content-Type")).toBe("application/atom+xml");
-    expect(feed.text).toMatch(/^<\?xml version="1.0" encoding="utf-8"\?>\n<feed xmlns="http:\/\/www.w3.org\/2005\/Atom">/);
+    expect(feed.text).toMatch(
+      /^<\?xml version="1.0" encoding="utf-8"\?>\n<feed xmlns="http:\/\/www.w3.org\/2005\/Atom">/,
+    );
     expect(feed.text).toContain(`<title type="text">${escapedTitle}</title>`);
     expect(feed.text).toContain(`<link rel="alternate" type="text/html" href="${base}${path}"/>`);
     expect(feed.text).toContain(body);
@@ -217,7 +235,12 @@ describe("examples/blog/blog.ts as a program", () => {
     expect(form.text).toContain('value="Hello, World!"');
     expect(form.text).toContain(">One.</textarea>");
     expect(form.text).toContain('<input type="hidden" name="id" value="1">');
-    const saved = await ada.post("/compose", { id: "1", title: "Hello again", text: "Changed.", _xsrf: xsrfToken(form.text) });
+    const saved = await ada.post("/compose", {
+      id: "1",
+      title: "Hello again",
+      text: "Changed.",
+      _xsrf: xsrfToken(form.text),
+    });
     expect(saved.headers.get("Location")).toBe("/entry/hello-world");
     const entry = await ada.get("/entry/hello-world");
     expect(entry.text).toContain("Hello again");
@@ -259,7 +282,12 @@ describe("examples/blog/blog.ts as a program", () => {
       expect((await ada.get(`/auth/logout?next=${encodeURIComponent(next)}`)).code).toBe(400);
     }
     const page = await ada.get("/auth/login");
-    const login = await ada.post("/auth/login", { email: AUTHOR.email, password: AUTHOR.password, next: "https://evil.example/", _xsrf: xsrfToken(page.text) });
+    const login = await ada.post("/auth/login", {
+      email: AUTHOR.email,
+      password: AUTHOR.password,
+      next: "https://evil.example/",
+      _xsrf: xsrfToken(page.text),
+    });
     expect(login.code).toBe(400);
     expect(login.headers.get("Location")).toBeUndefined();
   });
@@ -267,10 +295,19 @@ describe("examples/blog/blog.ts as a program", () => {
   test("a second author account is refused", async () => {
     await author();
     const eve = new Visitor(base);
-    const second = await eve.submit("/auth/create", "/auth/create", { email: "eve@example.com", name: "Eve", password: "pw", next: "/" });
+    const second = await eve.submit("/auth/create", "/auth/create", {
+      email: "eve@example.com",
+      name: "Eve",
+      password: "pw",
+      next: "/",
+    });
     expect(second.code).toBe(400);
     expect(eve.cookies.get("blogdemo_user")).toBeUndefined();
-    const login = await eve.submit("/auth/login", "/auth/login", { email: "eve@example.com", password: "pw", next: "/" });
+    const login = await eve.submit("/auth/login", "/auth/login", {
+      email: "eve@example.com",
+      password: "pw",
+      next: "/",
+    });
     expect(login.code).toBe(200);
     expect(login.text).toContain("email not found");
   });
@@ -278,14 +315,23 @@ describe("examples/blog/blog.ts as a program", () => {
   test("a wrong password is refused; the right one logs in and follows next", async () => {
     await author();
     const ada = new Visitor(base);
-    const wrong = await ada.submit("/auth/login?next=%2Fcompose", "/auth/login", { email: AUTHOR.email, password: "wrong", next: "/compose" });
+    const wrong = await ada.submit("/auth/login?next=%2Fcompose", "/auth/login", {
+      email: AUTHOR.email,
+      password: "wrong",
+      next: "/compose",
+    });
     expect(wrong.code).toBe(200);
     expect(wrong.text).toContain("incorrect password");
     expect(ada.cookies.get("blogdemo_user")).toBeUndefined();
 
     const form = await ada.get("/auth/login?next=%2Fcompose");
     expect(form.text).toContain('name="next" value="/compose"');
-    const right = await ada.post("/auth/login", { email: AUTHOR.email, password: AUTHOR.password, next: "/compose", _xsrf: xsrfToken(form.text) });
+    const right = await ada.post("/auth/login", {
+      email: AUTHOR.email,
+      password: AUTHOR.password,
+      next: "/compose",
+      _xsrf: xsrfToken(form.text),
+    });
     expect(right.code).toBe(302);
     expect(right.headers.get("Location")).toBe("/compose");
     expect((await ada.get("/compose")).code).toBe(200);
@@ -294,7 +340,10 @@ describe("examples/blog/blog.ts as a program", () => {
   test("a tampered blogdemo_user cookie is no login", async () => {
     const ada = await author();
     const cookie = ada.cookies.get("blogdemo_user")!;
-    const forged = cookie.replace(/\|([0-9a-f])([0-9a-f]*)("?)$/, (_, first: string, rest: string, quote: string) => `|${first === "0" ? "1" : "0"}${rest}${quote}`);
+    const forged = cookie.replace(
+      /\|([0-9a-f])([0-9a-f]*)("?)$/,
+      (_, first: string, rest: string, quote: string) => `|${first === "0" ? "1" : "0"}${rest}${quote}`,
+    );
     expect(forged).not.toBe(cookie);
     ada.cookies.set("blogdemo_user", forged);
     const compose = await ada.get("/compose");

@@ -34,7 +34,8 @@ async function run(file: string, args: string[]): Promise<{ code: number | null;
   try {
     const code = await exited;
     // The pipes may still hold the last lines when "exit" fires; "close" comes after them.
-    if (child.stdout !== null && !child.stdout.closed) await new Promise((resolve) => child.stdout!.once("close", resolve));
+    if (child.stdout !== null && !child.stdout.closed)
+      await new Promise((resolve) => child.stdout!.once("close", resolve));
     return { code, output: output.text };
   } finally {
     clearTimeout(killer);
@@ -82,10 +83,16 @@ describe("examples/file_upload/file_receiver.ts as a program", () => {
     form.append("comment", "a field, not a file");
     const { body, contentType } = await multipart(form);
     expect(contentType).toMatch(/^multipart\/form-data; boundary=/);
-    const response = await testing.fetch(`${base}/post`, { method: "POST", headers: { "Content-Type": contentType }, body });
+    const response = await testing.fetch(`${base}/post`, {
+      method: "POST",
+      headers: { "Content-Type": contentType },
+      body,
+    });
     expect(response.code).toBe(200);
     expect(response.headers.get("Content-Type")).toBe("text/plain; charset=UTF-8");
-    expect(response.text).toBe('Received 2 files:\n"notes.txt" text/plain 14 bytes\n"pixel art ü.png" image/png 1024 bytes\n');
+    expect(response.text).toBe(
+      'Received 2 files:\n"notes.txt" text/plain 14 bytes\n"pixel art ü.png" image/png 1024 bytes\n',
+    );
     await log.waitFor(/POST "notes\.txt" "text\/plain" 14 bytes/);
   });
 
@@ -93,7 +100,11 @@ describe("examples/file_upload/file_receiver.ts as a program", () => {
     const form = new FormData();
     form.append("comment", "no files here");
     const { body, contentType } = await multipart(form);
-    const response = await testing.fetch(`${base}/post`, { method: "POST", headers: { "Content-Type": contentType }, body });
+    const response = await testing.fetch(`${base}/post`, {
+      method: "POST",
+      headers: { "Content-Type": contentType },
+      body,
+    });
     expect(response.code).toBe(200);
     expect(response.text).toBe("Received 0 files.\n");
   });
@@ -111,16 +122,29 @@ describe("examples/file_upload/file_receiver.ts as a program", () => {
   test("file_uploader.ts posts the files given on the command line and prints the answer", async () => {
     writeFileSync(join(dir, "a.txt"), "first file\n");
     writeFileSync(join(dir, "b.json"), '{"second": true}');
-    const result = await run("examples/file_upload/file_uploader.ts", [`--url=${base}/post`, join(dir, "a.txt"), join(dir, "b.json")]);
-    expect(result.output).toBe('200 OK\nReceived 2 files:\n"a.txt" text/plain 11 bytes\n"b.json" application/json 16 bytes\n');
+    const result = await run("examples/file_upload/file_uploader.ts", [
+      `--url=${base}/post`,
+      join(dir, "a.txt"),
+      join(dir, "b.json"),
+    ]);
+    expect(result.output).toBe(
+      '200 OK\nReceived 2 files:\n"a.txt" text/plain 11 bytes\n"b.json" application/json 16 bytes\n',
+    );
     expect(result.code).toBe(0);
   });
 
   test("file_uploader.ts --put sends each file in its own PUT", async () => {
     writeFileSync(join(dir, "c.txt"), "third");
     writeFileSync(join(dir, "d.bin"), Buffer.alloc(3));
-    const result = await run("examples/file_upload/file_uploader.ts", ["--put", `--url=${base}/post`, join(dir, "c.txt"), join(dir, "d.bin")]);
-    expect(result.output).toBe('200 OK\nReceived "c.txt" text/plain 5 bytes\n200 OK\nReceived "d.bin" application/octet-stream 3 bytes\n');
+    const result = await run("examples/file_upload/file_uploader.ts", [
+      "--put",
+      `--url=${base}/post`,
+      join(dir, "c.txt"),
+      join(dir, "d.bin"),
+    ]);
+    expect(result.output).toBe(
+      '200 OK\nReceived "c.txt" text/plain 5 bytes\n200 OK\nReceived "d.bin" application/octet-stream 3 bytes\n',
+    );
     expect(result.code).toBe(0);
   });
 });

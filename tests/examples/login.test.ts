@@ -8,7 +8,6 @@ import { testing } from "../../src";
 import { is_local_path } from "../../examples/login/login";
 import { ProgramOutput, fetchWhenUp, freePort, startProgram, stopProgram } from "../support/process";
 
-
 /** A browser's cookies for one site, and requests that carry them. */
 class Browser {
   readonly cookies = new Map<string, string>();
@@ -33,7 +32,9 @@ class Browser {
   }
 
   async get(path: string): Promise<testing.HTTPResponse> {
-    return this.#take(await testing.fetch(this.base + path, { follow_redirects: false, headers: { Cookie: this.#cookieHeader() } }));
+    return this.#take(
+      await testing.fetch(this.base + path, { follow_redirects: false, headers: { Cookie: this.#cookieHeader() } }),
+    );
   }
 
   async post(path: string, fields: Record<string, string>): Promise<testing.HTTPResponse> {
@@ -65,7 +66,11 @@ describe("examples/login/login.ts as a program", () => {
   beforeEach(async () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    child = startProgram("examples/login/login.ts", [`--port=${port}`, "--address=127.0.0.1", "--cookie_secret=login test secret"]);
+    child = startProgram("examples/login/login.ts", [
+      `--port=${port}`,
+      "--address=127.0.0.1",
+      "--cookie_secret=login test secret",
+    ]);
     new ProgramOutput(child); // drains its output
     await fetchWhenUp(`${base}/login`);
   });
@@ -108,8 +113,14 @@ describe("examples/login/login.ts as a program", () => {
     await browser.login("Ada");
     const cookie = browser.cookies.get("user")!;
     // Another name with Ada's signature, and Ada's cookie with one signature digit changed.
-    const otherName = cookie.replace(`|4:${Buffer.from("Ada").toString("base64")}|`, `|4:${Buffer.from("Bob").toString("base64")}|`);
-    const badSignature = cookie.replace(/\|([0-9a-f])([0-9a-f]*)("?)$/, (_, first: string, rest: string, quote: string) => `|${first === "0" ? "1" : "0"}${rest}${quote}`);
+    const otherName = cookie.replace(
+      `|4:${Buffer.from("Ada").toString("base64")}|`,
+      `|4:${Buffer.from("Bob").toString("base64")}|`,
+    );
+    const badSignature = cookie.replace(
+      /\|([0-9a-f])([0-9a-f]*)("?)$/,
+      (_, first: string, rest: string, quote: string) => `|${first === "0" ? "1" : "0"}${rest}${quote}`,
+    );
     for (const forged of [otherName, badSignature, "Ada"]) {
       expect(forged).not.toBe(cookie);
       browser.cookies.set("user", forged);

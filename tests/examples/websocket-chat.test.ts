@@ -57,7 +57,9 @@ class ChatClient {
     while (this.received.length < n) {
       const remaining = deadline - Date.now();
       if (remaining <= 0 || this.socket.readyState === WebSocket.CLOSED) {
-        throw new Error(`got ${this.received.length} of ${n} messages: ${JSON.stringify(this.received.map((m) => m.body))}`);
+        throw new Error(
+          `got ${this.received.length} of ${n} messages: ${JSON.stringify(this.received.map((m) => m.body))}`,
+        );
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, remaining);
@@ -278,7 +280,8 @@ describe("ChatSocketHandler in-process", () => {
     await alice.close();
     // The server sees the close by the time the client does, or a tick later; wait for it, bounded.
     const deadline = Date.now() + WAIT_MS;
-    while (ChatSocketHandler.waiters.size > 0 && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    while (ChatSocketHandler.waiters.size > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setImmediate(resolve));
     expect(ChatSocketHandler.waiters.size).toBe(0);
   });
 });

@@ -32,7 +32,11 @@ function elapsedMs(run: () => void): number {
 }
 
 /** Times `run` on `build(small)` and `build(large)`; see the module comment for the method. */
-export function measureLinearity<T>(build: (size: number) => T, run: (input: T) => unknown, options: LinearityOptions = {}): LinearityResult {
+export function measureLinearity<T>(
+  build: (size: number) => T,
+  run: (input: T) => unknown,
+  options: LinearityOptions = {},
+): LinearityResult {
   const small = options.small ?? 4096;
   const large = options.large ?? 65536;
   const rounds = options.rounds ?? 3;
@@ -44,10 +48,16 @@ export function measureLinearity<T>(build: (size: number) => T, run: (input: T) 
   let smallMs = Infinity;
   let largeMs = Infinity;
   for (let round = 0; round < rounds; round++) {
-    smallMs = Math.min(smallMs, elapsedMs(() => {
-      for (let i = 0; i < repeats; i++) run(smallInput);
-    }) / repeats);
-    largeMs = Math.min(largeMs, elapsedMs(() => run(largeInput)));
+    smallMs = Math.min(
+      smallMs,
+      elapsedMs(() => {
+        for (let i = 0; i < repeats; i++) run(smallInput);
+      }) / repeats,
+    );
+    largeMs = Math.min(
+      largeMs,
+      elapsedMs(() => run(largeInput)),
+    );
   }
   // A floor of 1 µs per small call keeps a parser that is nearly free from dividing by noise.
   const ratio = largeMs / Math.max(smallMs, 0.001);
@@ -55,7 +65,11 @@ export function measureLinearity<T>(build: (size: number) => T, run: (input: T) 
 }
 
 /** Fails the test unless `run` grows linearly over `build`'s input (see `measureLinearity`). */
-export function expectLinear<T>(build: (size: number) => T, run: (input: T) => unknown, options: LinearityOptions = {}): LinearityResult {
+export function expectLinear<T>(
+  build: (size: number) => T,
+  run: (input: T) => unknown,
+  options: LinearityOptions = {},
+): LinearityResult {
   const result = measureLinearity(build, run, options);
   if (!(result.ratio < result.bound)) {
     throw new Error(

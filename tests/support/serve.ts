@@ -1,4 +1,4 @@
-import { web, testing, httpserver } from "../../src";
+import { web, testing, type httpserver } from "../../src";
 
 const running: testing.TestServer[] = [];
 

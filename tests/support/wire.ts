@@ -17,7 +17,11 @@ export async function exchangeUntilClose(port: number, data: string | Buffer, ti
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`server did not close within ${timeoutMs}ms; got ${JSON.stringify(Buffer.concat(chunks).toString("latin1"))}`));
+      reject(
+        new Error(
+          `server did not close within ${timeoutMs}ms; got ${JSON.stringify(Buffer.concat(chunks).toString("latin1"))}`,
+        ),
+      );
     }, timeoutMs);
     socket.on("data", (c: Buffer) => chunks.push(c));
     socket.on("error", () => undefined);

@@ -11,7 +11,9 @@ export class RecordingClient {
       this.messages.push({ data: binary ? data : data.toString("utf8"), binary });
       this.#waiters.splice(0).forEach((wake) => wake());
     });
-    this.closed = new Promise((resolve) => socket.on("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      socket.on("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
     socket.on("error", () => undefined);
   }
 
@@ -35,7 +37,9 @@ export class RecordingClient {
   /** Waits for the close and returns its code and reason; rejects after `timeoutMs`. */
   async closeInfo(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("not closed in time")), timeoutMs)));
+    const late = new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error("not closed in time")), timeoutMs)),
+    );
     try {
       return await Promise.race([this.closed, late]);
     } finally {
@@ -45,7 +49,11 @@ export class RecordingClient {
 }
 
 /** Opens a `ws` client and waits for the handshake; resolves with a recorder. */
-export function connect(url: string, protocols?: string[], options: WebSocket.ClientOptions = {}): Promise<RecordingClient> {
+export function connect(
+  url: string,
+  protocols?: string[],
+  options: WebSocket.ClientOptions = {},
+): Promise<RecordingClient> {
   const socket = new WebSocket(url, protocols, { perMessageDeflate: false, ...options });
   const client = new RecordingClient(socket);
   return new Promise((resolve, reject) => {
@@ -70,7 +78,9 @@ export async function settles(promise: Promise<unknown>): Promise<boolean> {
  * Writes 1 MiB messages (at most 64) through `handler` until one is left waiting for a client
  * that does not read; returns it wrapped, so that awaiting this does not await it.
  */
-export async function floodUntilPending(handler: { write_message(m: Buffer, binary: boolean): Promise<void> }): Promise<{ pending: Promise<void> }> {
+export async function floodUntilPending(handler: {
+  write_message(m: Buffer, binary: boolean): Promise<void>;
+}): Promise<{ pending: Promise<void> }> {
   const big = Buffer.alloc(1 << 20);
   for (let i = 0; i < 64; i++) {
     const sent = handler.write_message(big, true);

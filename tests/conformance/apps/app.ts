@@ -123,7 +123,11 @@ class FinishInPrepare extends web.RequestHandler {
 class Redirect extends web.RequestHandler {
   get() {
     const status = this.get_argument("status", null) as string | null;
-    this.redirect(this.get_argument("to") as string, this.get_argument("permanent", null) === "1", status ? Number(status) : null);
+    this.redirect(
+      this.get_argument("to") as string,
+      this.get_argument("permanent", null) === "1",
+      status ? Number(status) : null,
+    );
   }
 }
 
@@ -280,7 +284,11 @@ class Multipart extends web.RequestHandler {
     for (const name of Object.keys(this.request.body_arguments)) fields[name] = this.get_body_arguments(name);
     const files: Record<string, Array<Record<string, string>>> = {};
     for (const [name, parts] of Object.entries(this.request.files)) {
-      files[name] = parts.map((f) => ({ filename: f.filename, content_type: f.content_type, body: f.body.toString("utf8") }));
+      files[name] = parts.map((f) => ({
+        filename: f.filename,
+        content_type: f.content_type,
+        body: f.body.toString("utf8"),
+      }));
     }
     this.write({ fields, files });
   }
@@ -295,7 +303,7 @@ class Unicode extends web.RequestHandler {
 // No apostrophe: Tornado 6.2 escapes it unlike 6.3+ and tornado-ts (a deliberate difference, docs/porting.md).
 const ESCAPE_INPUTS = [
   "a b/c?d=\u00e9&e+f%41",
-  "</script> & \"q\" \u2028",
+  '</script> & "q" \u2028',
   "&lt;&amp;&#39;&#x27;&quot;&nbsp;&bogus;&#65;&#x42;",
   "  lots \t of \n space  ",
   "see www.example.com, http://x.org/a?b=1&c=<2> and mailto:a@b.c",
@@ -317,7 +325,10 @@ class Escape extends web.RequestHandler {
 
 class StaticUrl extends web.RequestHandler {
   get() {
-    this.write({ versioned: this.static_url("robots.txt"), plain: this.static_url("robots.txt", null, { include_version: false }) });
+    this.write({
+      versioned: this.static_url("robots.txt"),
+      plain: this.static_url("robots.txt", null, { include_version: false }),
+    });
   }
 }
 
@@ -367,7 +378,9 @@ class RenderText extends web.RequestHandler {
 class SignedSet extends web.RequestHandler {
   get() {
     const expires_days = this.get_argument("session", null) ? null : 30;
-    this.set_signed_cookie(this.get_argument("name", "session") as string, this.get_argument("value") as string, { expires_days });
+    this.set_signed_cookie(this.get_argument("name", "session") as string, this.get_argument("value") as string, {
+      expires_days,
+    });
     this.write("signed");
   }
 }
@@ -376,7 +389,10 @@ class SignedGet extends web.RequestHandler {
   get() {
     const name = this.get_argument("name", "session") as string;
     const value = this.get_signed_cookie(name, null, Number(this.get_argument("max_age_days", "31")));
-    this.write({ value_hex: value === null ? null : value.toString("hex"), key_version: this.get_signed_cookie_key_version(name) });
+    this.write({
+      value_hex: value === null ? null : value.toString("hex"),
+      key_version: this.get_signed_cookie_key_version(name),
+    });
   }
 }
 
@@ -388,7 +404,11 @@ class SignedCreate extends web.RequestHandler {
 
 class SignedDecode extends web.RequestHandler {
   get() {
-    const value = web.decode_signed_value(COOKIE_SECRET, this.get_argument("name") as string, this.get_argument("value") as string);
+    const value = web.decode_signed_value(
+      COOKIE_SECRET,
+      this.get_argument("name") as string,
+      this.get_argument("value") as string,
+    );
     this.write({ value_hex: value === null ? null : value.toString("hex") });
   }
 }
