@@ -15,7 +15,7 @@ import {
   type WebSocketMessage,
 } from "./common";
 import { hasToken, headerList, netloc } from "./handshake";
-import { Drain, mayWrite, streamOf } from "./outbound";
+import { Drain, mayWrite } from "./outbound";
 import { kHandler, serverFor, upgrade } from "./upgrade";
 import { isPromiseLike } from "../util";
 
@@ -128,6 +128,8 @@ export class WebSocketHandler extends RequestHandler {
   /** True once the connection is a WebSocket (read during construction too, so not a # field). */
   _upgraded = false;
   #socket: TaggedSocket | null = null;
+  /** The TCP stream under `#socket`, kept from the upgrade (we handed it to `ws`). */
+  #stream: TaggedStream | null = null;
   #openArgs: unknown[] = NO_ARGS;
   /** Messages waiting for a pending `open`/`on_message`; made on first need (most connections never queue). */
   #queue: Array<string | Buffer> | null = null;
@@ -234,7 +236,7 @@ export class WebSocketHandler extends RequestHandler {
     socket.send(encodeMessage(message), binary ? BINARY_FRAME : TEXT_FRAME, this.#afterFrame);
     const limit = this.#writeLimit;
     if (limit !== null && socket.bufferedAmount > limit) this.#overflow(limit);
-    if (mayWrite(socket)) return RESOLVED;
+    if (mayWrite(socket, this.#stream!)) return RESOLVED;
     return (this.#waiting ??= new Drain()).promise;
   }
 
@@ -260,7 +262,7 @@ export class WebSocketHandler extends RequestHandler {
   /** The output drained (or a compressed frame went out): wakes the writes waiting, if nothing is left waiting. */
   _flushed(): void {
     const waiting = this.#waiting;
-    if (waiting === null || !mayWrite(this.#socket!)) return;
+    if (waiting === null || !mayWrite(this.#socket!, this.#stream!)) return;
     this.#waiting = null;
     waiting.resolve();
   }
@@ -290,8 +292,7 @@ export class WebSocketHandler extends RequestHandler {
 
   /** Turns Nagle's algorithm off (true) or on (false) for this connection; off is the default for WebSockets. */
   set_nodelay(value: boolean): void {
-    const socket = (this.#socket as unknown as { _socket?: Socket } | null)?._socket;
-    socket?.setNoDelay(value);
+    this.#stream?.setNoDelay(value);
   }
 
   #openSocket(): TaggedSocket {
@@ -351,7 +352,9 @@ export class WebSocketHandler extends RequestHandler {
     const offered = headerList(this.request.headers.get("Sec-WebSocket-Protocol") ?? "");
     this.selected_subprotocol = this.select_subprotocol(offered);
     const server = serverFor(this.max_message_size, this.get_compression_options());
-    const upgraded = await upgrade(server, connection, this, (socket) => this.#attach(socket as TaggedSocket));
+    const upgraded = await upgrade(server, connection, this, (socket, stream) =>
+      this.#attach(socket as TaggedSocket, stream as TaggedStream),
+    );
     if (!upgraded) {
       this._status_code = 400;
       this._finished = true;
@@ -388,8 +391,9 @@ export class WebSocketHandler extends RequestHandler {
   }
 
   /** Takes the new socket: listeners first, messages queued until `open` has run. */
-  #attach(socket: TaggedSocket): void {
+  #attach(socket: TaggedSocket, stream: TaggedStream): void {
     this.#socket = socket;
+    this.#stream = stream;
     this._upgraded = true;
     this.#busy = true;
     socket[kHandler] = this;
@@ -398,7 +402,6 @@ export class WebSocketHandler extends RequestHandler {
     socket.on("error", onSocketError);
     socket.on("ping", onSocketPing);
     socket.on("pong", onSocketPong);
-    const stream: TaggedStream = streamOf(socket);
     stream[kHandler] = this;
     // `true`: the server began shutting down during the handshake; close once `open` has run.
     this.#goAwayAfterOpen = stream[kGoingAway] === true;

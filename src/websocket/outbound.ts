@@ -2,29 +2,19 @@
  * Flow control for what a handler sends: when a write has to wait for a slow reader, and the
  * one promise every waiting write shares (no listener per message).
  */
-import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import type WebSocket from "ws";
 import { WebSocketClosedError } from "./errors";
-
-/** The parts of a `ws` socket its public API does not show: the TCP stream and the compression queue. */
-interface WsInternals {
-  _socket: Socket;
-  _sender: { _bufferedBytes: number };
-}
-
-/** The TCP stream under a `ws` socket. */
-export function streamOf(socket: WebSocket): Socket {
-  return (socket as unknown as WsInternals)._socket;
-}
 
 /**
  * True when more output needs no waiting: no message waits in `ws`'s compression queue and the
  * TCP stream has not passed its high-water mark (a write there returned false and it has not
- * drained since).
+ * drained since). `stream` is the socket the upgrade handed to `ws` (we keep our own reference
+ * rather than read `ws`'s private `_socket`); `ws`'s public `bufferedAmount` is the stream's
+ * buffered bytes plus its queue's, so the two are equal exactly when its queue is empty.
  */
-export function mayWrite(socket: WebSocket): boolean {
-  const internals = socket as unknown as WsInternals;
-  return internals._sender._bufferedBytes === 0 && !internals._socket.writableNeedDrain;
+export function mayWrite(socket: WebSocket, stream: Duplex): boolean {
+  return !stream.writableNeedDrain && socket.bufferedAmount === stream.writableLength;
 }
 
 function ignore(): void {}

@@ -3,6 +3,7 @@
  * combination of the options `ws` takes server-wide, and the 101 response's headers.
  */
 import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
 import type WebSocket from "ws";
 import { WebSocketServer, type ServerOptions } from "ws";
 import type { UpgradeConnection } from "../httpserver";
@@ -76,15 +77,17 @@ function addHandlerHeaders(lines: string[], req: IncomingMessage): void {
 }
 
 /**
- * Completes the upgrade with `ws`, calling `attach` at once with the new socket (before any
- * frame that came with the handshake is read, so its listeners see everything); resolves
+ * Completes the upgrade with `ws`'s public `handleUpgrade`, calling `attach` at once with the
+ * new `ws` socket and the TCP stream under it (ours: we hand it to `ws`, so no reading of its
+ * private `_socket`), before any frame that came with the handshake is read, so its listeners
+ * see everything; resolves
  * false when `ws` refused the handshake (it has answered 400 itself).
  */
 export function upgrade(
   server: WebSocketServer,
   connection: UpgradeConnection,
   handler: UpgradingHandler,
-  attach: (socket: WebSocket) => void,
+  attach: (socket: WebSocket, stream: Duplex) => void,
 ): Promise<boolean> {
   const { node_request, head } = connection.detach();
   const req = node_request as TaggedRequest;
@@ -95,7 +98,7 @@ export function upgrade(
     server.handleUpgrade(req, connection.socket, head, (socket) => {
       connection.socket.off("close", refused);
       req[kHandler] = undefined;
-      attach(socket);
+      attach(socket, connection.socket);
       resolve(true);
     });
   });
