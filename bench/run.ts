@@ -301,15 +301,17 @@ async function measureEcho(server: Server): Promise<Sample> {
         (WARMUP_S + DURATION_S + 30) * 1000,
       ).done,
   );
+  // The clients count round trips after their warm-up: take the server's CPU from then on too.
+  await sleep(WARMUP_S * 1000);
+  const cpuTimed = procCpu(server.proc.pid);
   const outs = (await Promise.all(runs)).map(
     (o) => JSON.parse(o.trim().split("\n").pop() ?? "{}") as { count: number; seconds: number; cpu: number },
   );
   const serverCpu = (procCpu(server.proc.pid) - cpu0) / ((Date.now() - t0) / 1000);
   const rate = outs.reduce((a, o) => a + o.count / o.seconds, 0);
   const cpu = outs.reduce((a, o) => a + o.cpu / o.seconds, 0);
-  // The clients' counts exclude their warm-up, the server's CPU does not: per round trip is the
-  // server's share of a core over the round-trip rate (the warm-up runs at the same load).
-  return { value: rate, clientCpu: cpu, serverCpu, cpuUs: (serverCpu / rate) * 1e6 };
+  const cpuUs = ((procCpu(server.proc.pid) - cpuTimed) / (rate * DURATION_S)) * 1e6;
+  return { value: rate, clientCpu: cpu, serverCpu, cpuUs };
 }
 
 async function measureBroadcast(server: Server): Promise<Sample> {
@@ -966,7 +968,7 @@ from \`process.cpuUsage()\`${settings.echoClient === "c" ? " or, in C, `getrusag
 ## Results
 
 Server CPU per request comes first: the server's CPU seconds (\`/proc/<pid>/stat\`) over the timed part divided by the
-requests wrk completed in it (for ws echo, the server's share of a core over the round-trip rate), in µs, with the
+requests wrk completed in it (for ws echo, the server's CPU seconds from the end of the clients' warm-up to their exit over the round trips they counted), in µs, with the
 ratio to the scenario's baseline in brackets (above 1 costs less CPU). It holds on a noisy machine where throughput
 swings by ±20 %. Idle WebSocket memory: ${settings.memoryKb}.
 
