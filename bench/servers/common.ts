@@ -28,6 +28,11 @@ export function stats(): string {
   return JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers });
 }
 
+/** The form scenario's answer, the same small text from every server: `ok <name> <email>`. */
+export function formReply(name: unknown, email: unknown): string {
+  return `ok ${String(name)} ${String(email)}`;
+}
+
 export const JSON_BODY = { message: "Hello, world", framework: "bench", items: [1, 2, 3], nested: { ok: true } };
 
 /** Ends the process on SIGTERM/SIGINT (the runner also SIGKILLs stragglers). */

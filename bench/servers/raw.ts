@@ -1,13 +1,25 @@
 /** Raw node:http + ws contestant: the practical limit. */
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { parse as parseQuery } from "node:querystring";
 import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import { WebSocketServer, type WebSocket } from "ws";
-import { parseArgs, stats, JSON_BODY, exitOnSignal } from "./common";
+import { parseArgs, stats, JSON_BODY, exitOnSignal, formReply } from "./common";
 
 const args = parseArgs();
 exitOnSignal();
 const USER = /^\/user\/([0-9]+)$/;
+
+/** POST /form: the collected body through querystring.parse. */
+function form(req: IncomingMessage, res: ServerResponse): void {
+  const chunks: Buffer[] = [];
+  req.on("data", (c: Buffer) => chunks.push(c));
+  req.on("end", () => {
+    const f = parseQuery(Buffer.concat(chunks).toString("latin1"));
+    res.writeHead(200, { "Content-Type": "text/html; charset=UTF-8" });
+    res.end(formReply(f.name, f.email));
+  });
+}
 const server = createServer((req, res) => {
   const url = req.url ?? "/";
   if (url === "/hello") {
@@ -16,6 +28,8 @@ const server = createServer((req, res) => {
   } else if (url === "/json") {
     res.writeHead(200, { "Content-Type": "application/json; charset=UTF-8" });
     res.end(JSON.stringify(JSON_BODY));
+  } else if (url === "/form" && req.method === "POST") {
+    form(req, res);
   } else if (url === "/stats") {
     res.writeHead(200, { "Content-Type": "application/json" });
     res.end(stats());

@@ -1,6 +1,6 @@
 /** tornado-ts contestant. `--routes N` builds the routing app instead; `--static DIR` adds /static/. */
 import { web, websocket, log, ioloop } from "../../src";
-import { parseArgs, stats, JSON_BODY, exitOnSignal } from "./common";
+import { parseArgs, stats, JSON_BODY, exitOnSignal, formReply } from "./common";
 
 const args = parseArgs();
 exitOnSignal();
@@ -19,6 +19,11 @@ class JsonHandler extends web.RequestHandler {
 class UserHandler extends web.RequestHandler {
   get(id: string) {
     this.write(`user ${id}`);
+  }
+}
+class FormHandler extends web.RequestHandler {
+  post() {
+    this.write(formReply(this.get_body_argument("name"), this.get_body_argument("email")));
   }
 }
 class StatsHandler extends web.RequestHandler {
@@ -55,6 +60,7 @@ if (args.routes > 0) {
     ["/json", JsonHandler],
     ["/user/([0-9]+)", UserHandler],
     ["/stats", StatsHandler],
+    ["/form", FormHandler],
     ["/ws/echo", EchoSocket],
     ["/ws/bcast", BroadcastSocket],
   ];

@@ -27,6 +27,11 @@ class UserHandler(tornado.web.RequestHandler):
         self.write("user " + uid)
 
 
+class FormHandler(tornado.web.RequestHandler):
+    def post(self):
+        self.write("ok %s %s" % (self.get_body_argument("name"), self.get_body_argument("email")))
+
+
 class StatsHandler(tornado.web.RequestHandler):
     def get(self):
         self.write({"rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024})
@@ -44,6 +49,7 @@ async def main(port):
             (r"/json", JsonHandler),
             (r"/user/([0-9]+)", UserHandler),
             (r"/stats", StatsHandler),
+            (r"/form", FormHandler),
             (r"/ws/echo", EchoSocket),
         ],
         log_function=lambda handler: None,
