@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes sure the test suite's dependencies from outside npm are installed (Debian).
+# Makes sure the test suite's dependencies from outside npm are installed (Debian); with
+# `--bench`, the benchmark's too.
 # Quiet when all is present; installs with apt-get when root; otherwise says how and fails,
 # so browser and conformance tests are never silently skipped. Add a dependency with one more
 # `ensure_deb_package <binary-path> <package>` (or `ensure_deb_file <file-path> <package>` for
@@ -61,5 +62,13 @@ ensure_deb_package /usr/bin/chromium chromium
 # The conformance suite (tests/conformance) runs Python Tornado beside tornado-ts.
 ensure_deb_package /usr/bin/python3 python3
 ensure_deb_file /usr/lib/python3/dist-packages/tornado/__init__.py python3-tornado
+
+# `npm run bench` (bench/run.ts) also needs the load generator, core pinning and a C compiler for
+# its WebSocket echo client: `scripts/ensure-test-deps.sh --bench`.
+if [[ "${1:-}" == "--bench" ]]; then
+  ensure_deb_package /usr/bin/wrk wrk
+  ensure_deb_package /usr/bin/taskset util-linux
+  ensure_deb_package /usr/bin/cc gcc
+fi
 
 install_missing
