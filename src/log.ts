@@ -470,7 +470,9 @@ const prettyHandlers = new WeakMap<Logger, LogHandler>();
 
 /**
  * Sends `LogFormatter` lines of `logger` to `stream` and sets its level. Calling it again
- * replaces the handler it installed before (idempotent); other handlers are left alone.
+ * replaces the handler it installed before (idempotent); other handlers are left alone. Until a
+ * program calls it (Tornado's `parse_command_line()` does), only WARNING and worse is written,
+ * as the bare message. Call it once at startup, as `log.enable_pretty_logging()`.
  * @throws Error `Unknown level: 'X'` for an unknown level name.
  */
 export function enable_pretty_logging(options: PrettyLoggingOptions = {}): void {
