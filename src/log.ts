@@ -9,6 +9,10 @@
  * Loggers form a dotted hierarchy under a root logger. A record passes the level check, then
  * the filters of the logger it was logged on, then reaches the handlers of that logger and of
  * each ancestor until one has `propagate` off. Handlers are plain functions.
+ *
+ * As in Tornado, nothing is formatted until `enable_pretty_logging()` installs a handler: the
+ * root logger starts at WARNING with no handler, so warnings and errors reach stderr as bare
+ * messages (Python's `logging.lastResort`) and INFO/DEBUG calls return before building anything.
  */
 import { inspect } from "node:util";
 
@@ -182,6 +186,21 @@ function describe(value: unknown): string {
   return typeof value === "string" ? value : inspect(value);
 }
 
+/** Records at this level or above reach stderr even when no handler is configured. */
+const LAST_RESORT_LEVEL = WARNING;
+
+/**
+ * Python's `logging.lastResort`: the bare message (and the attached error on the next lines),
+ * no prefix, color or date, to whatever `process.stderr` is at the time.
+ */
+function lastResort(record: LogRecord): void {
+  const text =
+    record.exc_info === undefined
+      ? record.message
+      : `${record.message.replace(/\n$/, "")}\n${describe(record.exc_info)}`;
+  process.stderr.write(`${text}\n`);
+}
+
 /** A named channel of log records, Python's `logging.Logger`. Get one with `getLogger(name)`. */
 export class Logger {
   /** The threshold of this logger; 0 means "use the parent's". */
@@ -248,63 +267,100 @@ export class Logger {
   }
 
   /**
-   * Logs `msg % args` at `level`. A last argument made by `exc_info(err)` is not a format
-   * argument: it becomes `record.exc_info`. The message is formatted only when the level is
-   * enabled and some handler is there to receive it. Never throws.
+   * Whether a record at `level` logged here would reach anything: it passes the threshold, and a
+   * filter of this logger, a handler up the tree or the last resort (WARNING and above, when
+   * there is no handler) would see it. Cheap: the logging methods ask it before they build anything.
    */
-  log(level: number, msg: string, ...args: unknown[]): void {
-    if (!this.isEnabledFor(level) || !this.#hasHandlers()) return;
-    const record = makeRecord(this.name, level, msg, args);
-    for (const filter of this.filters) {
-      if (guarded(filter, record) === false) return;
-    }
-    this.#callHandlers(record);
+  wouldLog(level: number): boolean {
+    if (level < this.getEffectiveLevel()) return false;
+    return level >= LAST_RESORT_LEVEL || this.filters.length > 0 || this.hasHandlers();
   }
 
-  /** Logs at DEBUG; see `log`. */
-  debug(msg: string, ...args: unknown[]): void {
-    this.log(DEBUG, msg, ...args);
-  }
-
-  /** Logs at INFO; see `log`. */
-  info(msg: string, ...args: unknown[]): void {
-    this.log(INFO, msg, ...args);
-  }
-
-  /** Logs at WARNING; see `log`. */
-  warning(msg: string, ...args: unknown[]): void {
-    this.log(WARNING, msg, ...args);
-  }
-
-  /** Logs at ERROR; see `log`. */
-  error(msg: string, ...args: unknown[]): void {
-    this.log(ERROR, msg, ...args);
-  }
-
-  /** Logs at CRITICAL; see `log`. */
-  critical(msg: string, ...args: unknown[]): void {
-    this.log(CRITICAL, msg, ...args);
-  }
-
-  /**
-   * Logs at ERROR, as `error`. JavaScript has no "current exception", so pass the error
-   * explicitly as the last argument: `logger.exception("failed", exc_info(err))`.
-   */
-  exception(msg: string, ...args: unknown[]): void {
-    this.log(ERROR, msg, ...args);
-  }
-
-  #hasHandlers(): boolean {
+  /** Whether this logger or an ancestor it propagates to has a handler, Python's `hasHandlers()`. */
+  hasHandlers(): boolean {
     for (let logger: Logger | null = this; logger !== null; logger = logger.propagate ? logger.parent : null) {
       if (logger.handlers.length > 0) return true;
     }
     return false;
   }
 
-  #callHandlers(record: LogRecord): void {
-    for (let logger: Logger | null = this; logger !== null; logger = logger.propagate ? logger.parent : null) {
-      for (const handler of logger.handlers) guarded(handler, record);
+  // The logging methods below declare `...args` but read `arguments`, and only once `wouldLog`
+  // said yes: a rest parameter would allocate its array on every call, even a disabled one.
+
+  /**
+   * Logs `msg % args` at `level`. A last argument made by `exc_info(err)` is not a format
+   * argument: it becomes `record.exc_info`. Nothing is formatted or built unless `wouldLog(level)`.
+   * With no handler up the tree, a WARNING or worse is written to stderr as the bare message
+   * (Python's `logging.lastResort`). Never throws.
+   */
+  log(level: number, msg: string, ...args: unknown[]): void;
+  log(level: number, msg: string): void {
+    // eslint-disable-next-line prefer-rest-params -- read after the check: a disabled call allocates nothing
+    if (this.wouldLog(level)) this.#emit(level, msg, arguments, 2);
+  }
+
+  /** Logs at DEBUG; see `log`. */
+  debug(msg: string, ...args: unknown[]): void;
+  debug(msg: string): void {
+    // eslint-disable-next-line prefer-rest-params -- read after the check: a disabled call allocates nothing
+    if (this.wouldLog(DEBUG)) this.#emit(DEBUG, msg, arguments, 1);
+  }
+
+  /** Logs at INFO; see `log`. */
+  info(msg: string, ...args: unknown[]): void;
+  info(msg: string): void {
+    // eslint-disable-next-line prefer-rest-params -- read after the check: a disabled call allocates nothing
+    if (this.wouldLog(INFO)) this.#emit(INFO, msg, arguments, 1);
+  }
+
+  /** Logs at WARNING; see `log`. */
+  warning(msg: string, ...args: unknown[]): void;
+  warning(msg: string): void {
+    // eslint-disable-next-line prefer-rest-params -- read after the check: a disabled call allocates nothing
+    if (this.wouldLog(WARNING)) this.#emit(WARNING, msg, arguments, 1);
+  }
+
+  /** Logs at ERROR; see `log`. */
+  error(msg: string, ...args: unknown[]): void;
+  error(msg: string): void {
+    // eslint-disable-next-line prefer-rest-params -- read after the check: a disabled call allocates nothing
+    if (this.wouldLog(ERROR)) this.#emit(ERROR, msg, arguments, 1);
+  }
+
+  /** Logs at CRITICAL; see `log`. */
+  critical(msg: string, ...args: unknown[]): void;
+  critical(msg: string): void {
+    // eslint-disable-next-line prefer-rest-params -- read after the check: a disabled call allocates nothing
+    if (this.wouldLog(CRITICAL)) this.#emit(CRITICAL, msg, arguments, 1);
+  }
+
+  /**
+   * Logs at ERROR, as `error`. JavaScript has no "current exception", so pass the error
+   * explicitly as the last argument: `logger.exception("failed", exc_info(err))`.
+   */
+  exception(msg: string, ...args: unknown[]): void;
+  exception(msg: string): void {
+    // eslint-disable-next-line prefer-rest-params -- read after the check: a disabled call allocates nothing
+    if (this.wouldLog(ERROR)) this.#emit(ERROR, msg, arguments, 1);
+  }
+
+  #emit(level: number, msg: string, args: IArguments, first: number): void {
+    const record = makeRecord(this.name, level, msg, Array.prototype.slice.call(args, first));
+    for (const filter of this.filters) {
+      if (guarded(filter, record) === false) return;
     }
+    this.#callHandlers(record);
+  }
+
+  #callHandlers(record: LogRecord): void {
+    let found = false;
+    for (let logger: Logger | null = this; logger !== null; logger = logger.propagate ? logger.parent : null) {
+      for (const handler of logger.handlers) {
+        found = true;
+        guarded(handler, record);
+      }
+    }
+    if (!found && record.levelno >= LAST_RESORT_LEVEL) guarded(lastResort, record);
   }
 }
 
@@ -414,7 +470,9 @@ const prettyHandlers = new WeakMap<Logger, LogHandler>();
 
 /**
  * Sends `LogFormatter` lines of `logger` to `stream` and sets its level. Calling it again
- * replaces the handler it installed before (idempotent); other handlers are left alone.
+ * replaces the handler it installed before (idempotent); other handlers are left alone. Until a
+ * program calls it (Tornado's `parse_command_line()` does), only WARNING and worse is written,
+ * as the bare message. Call it once at startup, as `log.enable_pretty_logging()`.
  * @throws Error `Unknown level: 'X'` for an unknown level name.
  */
 export function enable_pretty_logging(options: PrettyLoggingOptions = {}): void {
@@ -440,5 +498,6 @@ function installPrettyHandler(logger: Logger, stream: NodeJS.WritableStream): vo
   logger.addHandler(handler);
 }
 
-root.setLevel(INFO);
-installPrettyHandler(root, process.stderr);
+// Python's default: the root logger lets WARNING and worse through, and has no handler until
+// `enable_pretty_logging()` gives it one; until then only the last resort writes anything.
+root.setLevel(WARNING);

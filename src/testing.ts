@@ -220,7 +220,10 @@ export abstract class AsyncHTTPTestCase {
 export interface ExpectLogOptions {
   /** Fail in `finish()` when nothing matched (default true). */
   required?: boolean;
-  /** Only records at this level count. */
+  /**
+   * Only records at this level count. When the logger's threshold is above it, the logger's
+   * level is lowered to it until `finish()`, as in Tornado, so that the record is made at all.
+   */
   level?: number;
 }
 
@@ -235,9 +238,15 @@ export class ExpectLog {
   readonly #filter: (record: LogRecord) => boolean;
   readonly #required: boolean;
   readonly #regex: RegExp;
+  readonly #originalLevel: number | null = null;
 
+  /** Starts watching `logger` for records whose message matches `regex`; see `ExpectLogOptions`. */
   constructor(logger: Logger, regex: RegExp | string, options: ExpectLogOptions = {}) {
     this.#logger = logger;
+    if (options.level !== undefined && options.level < logger.getEffectiveLevel()) {
+      this.#originalLevel = logger.level;
+      logger.setLevel(options.level);
+    }
     this.#regex = typeof regex === "string" ? new RegExp(regex) : regex;
     this.#required = options.required ?? true;
     this.#filter = (record) => {
@@ -256,6 +265,7 @@ export class ExpectLog {
    */
   finish(): void {
     this.#logger.removeFilter(this.#filter);
+    if (this.#originalLevel !== null) this.#logger.setLevel(this.#originalLevel);
     if (this.#required && this.matched === 0) {
       throw new Error(`did not get expected log message matching ${this.#regex} on ${this.#logger.name}`);
     }

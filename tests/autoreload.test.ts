@@ -5,7 +5,8 @@ import { spawn } from "node:child_process";
 import { ROOT, ProgramOutput, stopProgram } from "./support/process";
 
 function program(version: string): string {
-  return `import { web } from ${JSON.stringify(join(ROOT, "src"))};
+  return `import { log, web } from ${JSON.stringify(join(ROOT, "src"))};
+log.enable_pretty_logging();
 new web.Application([], { debug: true });
 console.log("started " + process.pid + " ${version}");
 setInterval(() => undefined, 1000);
@@ -27,7 +28,8 @@ test("debug (autoreload) restarts the program when one of its source files chang
     await output.waitFor(/started \d+ v2/, 15000);
     const pids = [...output.text.matchAll(/started (\d+)/g)].map((m) => m[1]);
     expect(new Set(pids).size).toBe(2);
-    expect(output.text).toMatch(/app\.ts modified; restarting server/);
+    // An INFO line of tornado.general, printed because the program called enable_pretty_logging().
+    expect(output.text).toMatch(/\[I \d{6} [\d:]{8} tornado\.general\] \S*app\.ts modified; restarting server/);
   } finally {
     await stopProgram(child);
     rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,7 @@
 import { Writable } from "node:stream";
+import { web, testing } from "../src";
+import { HTTPServerRequest } from "../src/httputil/request";
+import { serve } from "./support/serve";
 import {
   CRITICAL,
   DEBUG,
@@ -24,6 +27,21 @@ function collecting(name = "test", parent: Logger | null = null): { logger: Logg
   const records: LogRecord[] = [];
   logger.addHandler((record) => records.push(record));
   return { logger, records };
+}
+
+/** Runs `fn` on a fresh copy of the log module (its import-time defaults) with stderr captured; returns what was written. */
+function withFreshLog(fn: (fresh: typeof import("../src/log")) => void): string {
+  const stderr = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+  try {
+    jest.isolateModules(() => {
+      // A fresh copy of the module, which only require() can load inside isolateModules.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      fn(require("../src/log") as typeof import("../src/log"));
+    });
+    return stderr.mock.calls.map((call) => String(call[0])).join("");
+  } finally {
+    stderr.mockRestore();
+  }
 }
 
 /** A writable stream that keeps what is written to it. */
@@ -119,9 +137,39 @@ describe("hierarchy", () => {
     ]);
   });
 
-  test("the root logger starts at INFO, so Tornado's loggers log INFO but not DEBUG", () => {
-    expect(getLogger().level).toBe(INFO);
-    expect(getLogger("tornado.fresh.child").getEffectiveLevel()).toBe(INFO);
+  test("the root logger starts at WARNING with no handler, as Python's does", () => {
+    withFreshLog((fresh) => {
+      expect(fresh.getLogger().level).toBe(WARNING);
+      expect(fresh.getLogger().handlers).toHaveLength(0);
+      expect(fresh.access_log.getEffectiveLevel()).toBe(WARNING);
+      expect(fresh.access_log.hasHandlers()).toBe(false);
+      expect([fresh.access_log.wouldLog(INFO), fresh.access_log.wouldLog(WARNING)]).toEqual([false, true]);
+    });
+  });
+
+  test("after enable_pretty_logging the root is at INFO, so Tornado's loggers log INFO but not DEBUG", () => {
+    withFreshLog((fresh) => {
+      fresh.enable_pretty_logging({ stream: memoryStream().stream });
+      expect(fresh.getLogger().level).toBe(INFO);
+      expect(getLogger("tornado.fresh.child").getEffectiveLevel()).toBe(INFO);
+      expect([fresh.gen_log.wouldLog(DEBUG), fresh.gen_log.wouldLog(INFO)]).toEqual([false, true]);
+    });
+  });
+
+  test("wouldLog: a handler up the tree, or a filter of the logger itself, lets INFO through", () => {
+    const parent = new Logger("parent");
+    const child = new Logger("parent.child", parent);
+    expect([child.hasHandlers(), child.wouldLog(INFO)]).toEqual([false, false]);
+    parent.addHandler(() => {});
+    expect([child.hasHandlers(), child.wouldLog(INFO)]).toEqual([true, true]);
+    child.propagate = false;
+    expect([child.hasHandlers(), child.wouldLog(INFO)]).toEqual([false, false]);
+    const seen: string[] = [];
+    child.addFilter((r) => seen.push(r.message) > 0);
+    child.info("for the filter %d", 1);
+    expect([child.wouldLog(INFO), seen]).toEqual([true, ["for the filter 1"]]);
+    child.setLevel(ERROR);
+    expect(child.wouldLog(WARNING)).toBe(false);
   });
 
   test("records propagate to the handlers of every ancestor", () => {
@@ -202,9 +250,23 @@ describe("%-formatting", () => {
     const { logger } = collecting();
     logger.setLevel(ERROR);
     logger.info("%s", { toString });
-    new Logger("lonely").error("%s", { toString });
+    const lonely = new Logger("lonely");
+    for (const method of ["debug", "info"] as const) lonely[method]("%s", { toString });
+    lonely.log(INFO, "%s", { toString });
     expect(toString).not.toHaveBeenCalled();
     logger.error("%s", { toString });
+    expect(toString).toHaveBeenCalledTimes(1);
+  });
+
+  test("with no handler anywhere, a warning is still formatted: the last resort writes it", () => {
+    const toString = jest.fn(() => "x");
+    const stderr = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      new Logger("lonely").log(WARNING, "got %s %d", { toString }, 3);
+      expect(stderr.mock.calls.map((call) => String(call[0]))).toEqual(["got x 3\n"]);
+    } finally {
+      stderr.mockRestore();
+    }
     expect(toString).toHaveBeenCalledTimes(1);
   });
 });
@@ -334,22 +396,63 @@ describe("enable_pretty_logging", () => {
     expect(logger.level).toBe(0);
   });
 
-  test("a fresh root logger writes Tornado-formatted INFO lines to stderr", () => {
-    const stderr = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
-    try {
-      jest.isolateModules(() => {
-        // A fresh copy of the module, which only require() can load inside isolateModules.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const fresh = require("../src/log") as typeof import("../src/log");
-        fresh.access_log.info("%d %s %.2fms", 200, "GET / (127.0.0.1)", 0.52);
-        fresh.access_log.debug("not at INFO");
+  test("before it is called, INFO goes nowhere and warnings and errors reach stderr bare", () => {
+    const written = withFreshLog((fresh) => {
+      fresh.access_log.info("%d %s %.2fms", 200, "GET / (127.0.0.1)", 0.52);
+      fresh.access_log.warning("%d %s %.2fms", 404, "GET /x (127.0.0.1)", 0.31);
+      const err = new Error("boom");
+      err.stack = "Error: boom\n    at here";
+      fresh.app_log.error("Uncaught exception %s", "GET /y", fresh.exc_info(err));
+    });
+    expect(written).toBe("404 GET /x (127.0.0.1) 0.31ms\nUncaught exception GET /y\nError: boom\n    at here\n");
+  });
+
+  test("a disabled record never reaches the formatter; after enable_pretty_logging it does", () => {
+    let formats = 0;
+    const written = withFreshLog((fresh) => {
+      const format = fresh.LogFormatter.prototype.format;
+      jest.spyOn(fresh.LogFormatter.prototype, "format").mockImplementation(function (this: LogFormatter, r) {
+        formats++;
+        return format.call(this, r);
       });
-      const written = stderr.mock.calls.map((call) => String(call[0])).join("");
-      expect(written).toMatch(
-        /^(\x1b\[32m)?\[I \d{6} \d{2}:\d{2}:\d{2} tornado\.access\](\x1b\[0m)? 200 GET \/ \(127\.0\.0\.1\) 0\.52ms\n$/,
-      );
-    } finally {
-      stderr.mockRestore();
+      fresh.access_log.info("%d %s %.2fms", 200, "GET / (127.0.0.1)", 0.52);
+      fresh.gen_log.debug("never");
+      expect(formats).toBe(0);
+      fresh.enable_pretty_logging();
+      fresh.access_log.info("%d %s %.2fms", 200, "GET / (127.0.0.1)", 0.52);
+      fresh.access_log.debug("not at INFO");
+      expect(formats).toBe(1);
+    });
+    expect(written).toMatch(
+      /^(\x1b\[32m)?\[I \d{6} \d{2}:\d{2}:\d{2} tornado\.access\](\x1b\[0m)? 200 GET \/ \(127\.0\.0\.1\) 0\.52ms\n$/,
+    );
+  });
+});
+
+describe("the access log", () => {
+  test("log_request builds no summary and reads no clock when the access logger would not write", async () => {
+    class Hello extends web.RequestHandler {
+      get() {
+        this.write("hi");
+      }
     }
+    const summary = jest.spyOn(web.RequestHandler.prototype, "_request_summary");
+    const clock = jest.spyOn(HTTPServerRequest.prototype, "request_time");
+    const server = await serve([["/", Hello]]);
+    // The tests' root handler (tests/support/quiet-logs.ts) is out of reach: as with no handler at all.
+    access_log.propagate = false;
+    try {
+      expect(access_log.wouldLog(INFO)).toBe(false);
+      expect((await server.fetch("/")).text).toBe("hi");
+      expect([summary.mock.calls.length, clock.mock.calls.length]).toEqual([0, 0]);
+    } finally {
+      access_log.propagate = true;
+    }
+    await testing.ExpectLog.around(access_log, /^200 GET \/ \(127\.0\.0\.1\) [\d.]+ms$/, async () => {
+      expect((await server.fetch("/")).text).toBe("hi");
+    });
+    expect([summary.mock.calls.length, clock.mock.calls.length]).toEqual([1, 1]);
+    summary.mockRestore();
+    clock.mockRestore();
   });
 });

@@ -81,6 +81,16 @@ describe("ExpectLog", () => {
     expect(() => expectation.finish()).toThrow(/did not get expected log message/);
   });
 
+  test("a level under the logger's threshold is let through until finish(), as in Tornado", () => {
+    const parent = new log.Logger("quiet");
+    parent.setLevel(log.WARNING);
+    const logger = new log.Logger("quiet.child", parent);
+    const expectation = new testing.ExpectLog(logger, /^routine 1$/, { level: log.INFO });
+    logger.info("routine %d", 1);
+    expectation.finish();
+    expect([expectation.matched, logger.level, logger.wouldLog(log.INFO)]).toEqual([1, 0, false]);
+  });
+
   test("does not fail when not required", () => {
     const expectation = new testing.ExpectLog(log.gen_log, /never logged/, { required: false });
     expect(() => expectation.finish()).not.toThrow();

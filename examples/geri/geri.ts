@@ -12,7 +12,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { web, websocket, ioloop } from "tornado-ts";
+import { web, websocket, ioloop, log } from "tornado-ts";
 import { exampleArgs } from "../args";
 
 class Geri extends websocket.WebSocketHandler {
@@ -44,6 +44,7 @@ const app = new web.Application([
   ["/ws/geri", Geri],
 ]);
 const { port, address } = exampleArgs();
+log.enable_pretty_logging();
 app.listen(port, address);
 console.log(`http://localhost:${port}/ adresinde dinleniyor (listening)`);
 

@@ -240,7 +240,9 @@ export class Application {
 
   /**
    * Writes the access log line for a finished request, `200 GET /path (ip) 0.52ms`: info below
-   * 400, warning below 500, error from 500. The `log_function` setting replaces it.
+   * 400, warning below 500, error from 500. The `log_function` setting replaces it. When the
+   * access logger would write nothing at that level (no `enable_pretty_logging()`, a 2xx), it
+   * returns before building the summary or reading the clock.
    */
   log_request(handler: RequestHandler): void {
     if (this.settings.log_function) {
@@ -249,7 +251,7 @@ export class Application {
     }
     const status = handler.get_status();
     const level = status < 400 ? INFO : status < 500 ? WARNING : ERROR;
-    if (!access_log.isEnabledFor(level)) return;
+    if (!access_log.wouldLog(level)) return;
     access_log.log(level, "%d %s %.2fms", status, handler._request_summary(), 1000 * handler.request.request_time());
   }
 
