@@ -10,7 +10,7 @@ import type * as http from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { HTTPServerRequest } from "./httputil/request";
-import type { HTTPServerOptions } from "./httpserver";
+import type { HTTPServerOptions } from "./httpserver-options";
 import { responses } from "./httputil/util";
 import { gen_log } from "./log";
 

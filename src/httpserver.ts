@@ -24,51 +24,12 @@ import {
 import { close_after_response, drain_http_connections, drain_upgraded_sockets, log_cut } from "./httpserver-shutdown";
 import { forwarded_for_address, forwarded_protocol } from "./httpserver-xheaders";
 import { ignoreSocketError, RESOLVED, UpgradeConnection, waitForEvent } from "./httpserver-upgrade";
+import type { HTTPServerOptions } from "./httpserver-options";
 import { IOLoop, type Stoppable } from "./ioloop";
 import { app_log, gen_log, exc_info } from "./log";
 
 export { UpgradeConnection } from "./httpserver-upgrade";
-
-/** Options of `HTTPServer` (Python's keyword arguments). Sizes in bytes, times in seconds. */
-export interface HTTPServerOptions {
-  /** Close the connection after each response. */
-  no_keep_alive?: boolean;
-  /** Trust `X-Real-Ip`/`X-Forwarded-For` for `remote_ip` and `X-Scheme`/`X-Forwarded-Proto` for `protocol` (behind a proxy). */
-  xheaders?: boolean;
-  /** Serve HTTPS with these `node:https` options (`key`, `cert`, ...). */
-  ssl_options?: https.ServerOptions | null;
-  /** Overrides `request.protocol` (e.g. "https" behind a TLS-terminating proxy without xheaders). */
-  protocol?: string | null;
-  /** Largest request head (request line and headers) accepted, in bytes (default 64 KiB); larger gets 431 and the connection closed. */
-  max_header_size?: number;
-  /**
-   * Longest request target accepted, in bytes (default 16 KiB); longer gets 414 and the
-   * connection closed. null: only `max_header_size` bounds it.
-   */
-  max_uri_size?: number | null;
-  /**
-   * Seconds a connection may send nothing (default 3600): an idle keep-alive connection, or one
-   * that never sends a request, is closed then. A request head must also arrive within it
-   * (Tornado's header timeout). Node keeps an idle keep-alive connection 1 s longer.
-   */
-  idle_connection_timeout?: number;
-  /**
-   * Seconds allowed from a request's first byte (or, for the first request, the connection's
-   * start) until its head is complete (default 60); a slower client gets 408 and the connection
-   * closed. null: only `idle_connection_timeout` applies, as in Tornado.
-   */
-  header_timeout?: number | null;
-  /** Seconds allowed for reading a request body (default 300); when they pass, the connection is closed. null or 0: no limit. */
-  body_timeout?: number | null;
-  /** Largest request body accepted, in bytes (default `max_buffer_size`); larger gets 413 without being read, chunked bodies as soon as they pass it. */
-  max_body_size?: number;
-  /** Largest amount of request data buffered in memory, in bytes (default 100 MiB). */
-  max_buffer_size?: number;
-  /** Proxy addresses skipped when reading `X-Forwarded-For` with `xheaders`. */
-  trusted_downstream?: string[];
-  /** Seconds `shutdown()` (so `IOLoop.stop()`, SIGTERM/SIGINT) gives requests in flight and closing WebSockets before it cuts what is left (default 10). */
-  shutdown_grace_period?: number;
-}
+export type { HTTPServerOptions } from "./httpserver-options";
 
 /** Default of `HTTPServerOptions.shutdown_grace_period`, in seconds. */
 export const DEFAULT_SHUTDOWN_GRACE_PERIOD = 10;

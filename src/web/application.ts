@@ -7,6 +7,7 @@ import { HostMatches, RuleTable, URLSpec, type PathMatch } from "../routing";
 import { RequestHandler, type RequestHandlerClass } from "./handler";
 import { ErrorHandler } from "./handlers";
 import { StaticFileHandler } from "./static";
+import type { ApplicationLike, SettingsFor } from "./settings";
 import { GZipContentEncoding, type OutputTransformClass } from "./transforms";
 
 /** A route as a tuple: `[pattern, Handler]`, `[pattern, Handler, initKwargs]` or `[pattern, Handler, initKwargs, name]`. */
@@ -18,21 +19,16 @@ export type RouteTuple =
 /** A route: a tuple or a `URLSpec` made by `url()`. */
 export type Route = RouteTuple | URLSpec<RequestHandlerClass>;
 
-/** Application settings. Unknown keys are kept and readable, as in Tornado. */
-export interface Settings {
-  /** Development mode: turns on `serve_traceback` (and, with later features, reloading). */
-  debug?: boolean;
-  /** Error pages show the stack trace as text. */
-  serve_traceback?: boolean;
+/**
+ * Application settings. Unknown keys are kept and readable, as in Tornado. The keys are
+ * declared for any handler type by `SettingsFor` (web/settings.ts); here the handler type is
+ * `RequestHandler`.
+ */
+export interface Settings extends SettingsFor<RequestHandler> {
   /** Handler for requests no route matches (instead of the 404 page). */
   default_handler_class?: RequestHandlerClass;
-  /** Init kwargs for `default_handler_class`. */
-  default_handler_args?: Record<string, unknown>;
   /** Replaces the access log: called with each finished handler. */
   log_function?: (handler: RequestHandler) => void;
-  /** Host whose `add_handlers` rules serve requests no host pattern matches (unless `X-Real-Ip` is present). */
-  default_host?: string;
-  [key: string]: unknown;
 }
 
 interface HostRoutes {
@@ -98,7 +94,7 @@ function toSpec(route: Route): URLSpec<RequestHandlerClass> {
  * A web application: routes mapping path patterns to handler classes, and settings.
  * Pass it to `HTTPServer`, or call `listen()`.
  */
-export class Application {
+export class Application implements ApplicationLike<RequestHandler> {
   /** The settings given to the constructor, with the defaults `debug` implies filled in. */
   readonly settings: Settings;
   /** Routes by name, for `reverse_url`. */

@@ -9,7 +9,7 @@ import { app_log, gen_log, exc_info } from "../log";
 import { version } from "../version";
 import { isPlainObject, isPromiseLike, pyStrip } from "../util";
 import { HTTPError, Finish, MissingArgumentError } from "./errors";
-import type { Application, Settings } from "./application";
+import type { ApplicationLike, HandlerClassFor, SettingsFor } from "./settings";
 import type { OutputTransform } from "./transforms";
 import { create_signed_value, decode_signed_value, get_signature_key_version } from "./signing";
 import { decode_xsrf_token, encode_xsrf_token, xsrf_form_html, xsrf_tokens_match } from "./xsrf";
@@ -42,7 +42,7 @@ export interface ErrorOptions {
 }
 
 /** A class that handles requests: `RequestHandler` or a subclass of it. */
-export type RequestHandlerClass = new (application: Application, request: HTTPServerRequest) => RequestHandler;
+export type RequestHandlerClass = HandlerClassFor<RequestHandler>;
 
 const DEFAULT_SUPPORTED_METHODS: readonly string[] = Object.freeze([
   "GET",
@@ -94,7 +94,7 @@ export class RequestHandler {
   SUPPORTED_METHODS: readonly string[] = (this.constructor as typeof RequestHandler).SUPPORTED_METHODS;
 
   /** The application that routed the request here. */
-  readonly application: Application;
+  readonly application: ApplicationLike<RequestHandler>;
   /** The request being answered. */
   readonly request: HTTPServerRequest;
   /** Positional captures of the route pattern, URL-decoded (null for an unmatched optional group). */
@@ -124,14 +124,14 @@ export class RequestHandler {
   #xsrfToken: string | null = null;
   #rawXsrf: { version: number | null; token: Buffer; timestamp: number } | null = null;
 
-  constructor(application: Application, request: HTTPServerRequest) {
+  constructor(application: ApplicationLike<RequestHandler>, request: HTTPServerRequest) {
     this.application = application;
     this.request = request;
     this.clear();
   }
 
   /** The application's settings. */
-  get settings(): Settings {
+  get settings(): SettingsFor<RequestHandler> {
     return this.application.settings;
   }
 

@@ -3,16 +3,16 @@
  * template directory and reused by every request. Internal: not exported by the package.
  */
 import type { BaseLoader } from "../template";
-import type { Application } from "./application";
+import type { ApplicationLike } from "./settings";
 
-const templateLoaders = new WeakMap<Application, Map<string, BaseLoader>>();
+const templateLoaders = new WeakMap<object, Map<string, BaseLoader>>();
 
 /**
  * The loader for `templatePath` in `application`: made by `create` the first time, reset on
  * each later use when the `compiled_template_cache` setting is false.
  */
-export function loaderFor(
-  application: Application,
+export function loaderFor<H>(
+  application: ApplicationLike<H>,
   templatePath: string,
   create: (path: string) => BaseLoader,
 ): BaseLoader {

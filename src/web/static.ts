@@ -11,7 +11,7 @@ import { gen_log, exc_info } from "../log";
 import { HTTPError } from "./errors";
 import { RequestHandler } from "./handler";
 import { isProtocolRelative } from "./decorators";
-import type { Settings } from "./application";
+import type { SettingsFor } from "./settings";
 import { parseHttpDate, parseRequestRange } from "./static-parsing";
 import { errnoOf, isAccessError, readError, lookupError, isServable, realRootOf } from "./static-files";
 
@@ -370,7 +370,7 @@ export class StaticFileHandler extends RequestHandler {
    * The URL of the static file `path`: `static_url_prefix` + `path`, plus `?v=<version>` unless
    * `include_version` is false or the version is unknown. `RequestHandler.static_url` calls it.
    */
-  static make_static_url(settings: Settings, path: string, include_version = true): string {
+  static make_static_url(settings: SettingsFor<RequestHandler>, path: string, include_version = true): string {
     const url = String(settings.static_url_prefix ?? "/static/") + path;
     if (!include_version) return url;
     const version = this.get_version(settings, path);
@@ -387,7 +387,7 @@ export class StaticFileHandler extends RequestHandler {
    * null when it cannot be read (logged). Cached per file unless `static_hash_cache` is false.
    * @throws Error when the `static_path` setting is missing.
    */
-  static get_version(settings: Settings, path: string): string | null {
+  static get_version(settings: SettingsFor<RequestHandler>, path: string): string | null {
     if (typeof settings.static_path !== "string") {
       throw new Error("You must define the 'static_path' setting in your application to use static_url");
     }
@@ -416,7 +416,7 @@ export class StaticFileHandler extends RequestHandler {
   }
 
   /** The version of `abs_path`, through the cache unless the `static_hash_cache` setting is false. */
-  static _version_of(abs_path: string, settings: Settings): string | null {
+  static _version_of(abs_path: string, settings: SettingsFor<RequestHandler>): string | null {
     return settings.static_hash_cache === false ? computeVersion(this, abs_path) : this._get_cached_version(abs_path);
   }
 
