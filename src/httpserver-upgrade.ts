@@ -70,6 +70,11 @@ export class UpgradeConnection implements HTTPConnection {
     if (callback !== null && !this.#finished && !this.#detached) callback();
   }
 
+  /**
+   * Writes the status line and headers straight to the socket. They are not checked again here:
+   * `HTTPHeaders` checked each one when it was stored (httputil/header-check.ts), and
+   * `set_status` the reason.
+   */
   write_headers(start_line: ResponseStartLine, headers: HTTPHeaders, chunk?: Buffer | string): Promise<void> {
     let head = `HTTP/1.1 ${start_line.code} ${start_line.reason}\r\n`;
     const flat = headers._flat();

@@ -225,7 +225,7 @@ describe("headers", () => {
       const server = await serve([["/", Unsafe]]);
       const response = await server.fetch("/");
       expect(response.headers.get("X-Test")).toBeUndefined();
-      expect(String(thrown)).toContain("Unsafe header value");
+      expect(String(thrown)).toContain("Invalid header value");
     },
   );
 

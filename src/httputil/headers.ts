@@ -2,6 +2,7 @@
  * `HTTPHeaders`: Tornado's case-insensitive, multi-valued header map.
  */
 import { HTTPInputError } from "./errors";
+import { checkHeaderName, checkHeaderValue, isFieldValue, isTextFieldValue } from "./header-check";
 
 /** What `new HTTPHeaders(init)` accepts. */
 export type HTTPHeadersInit =
@@ -107,22 +108,20 @@ function normalizeName(name: string): string {
   return normalized;
 }
 
-const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const FIELD_CHARS_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
-const FORBIDDEN_TEXT_CHARS_RE = /[\x00-\x08\x0a-\x1f\x7f]/;
+/** A header's values: one string for one value, an array only from the second. */
+type Values = string | string[];
 
 function isSpaceOrTab(c: string): boolean {
   return c === " " || c === "\t";
 }
 
-/** RFC 9110 field-value: field characters, no whitespace at either end. */
-function isFieldValue(value: string): boolean {
-  if (value === "") return true;
-  return FIELD_CHARS_RE.test(value) && !isSpaceOrTab(value[0]) && !isSpaceOrTab(value[value.length - 1]);
+function joined(values: Values): string {
+  return typeof values === "string" ? values : values.join(",");
 }
 
-function checkValue(value: string, charsAreBytes: boolean, label: string): void {
-  const ok = charsAreBytes ? isFieldValue(value) : !FORBIDDEN_TEXT_CHARS_RE.test(value);
+/** A parsed value (or continuation) checked by `header-check`'s rule for bytes or for text. */
+function checkParsedValue(value: string, charsAreBytes: boolean, label: string): void {
+  const ok = charsAreBytes ? isFieldValue(value) : isTextFieldValue(value);
   if (!ok) throw new HTTPInputError(`${label} ${JSON.stringify(value)}`);
 }
 
@@ -141,8 +140,8 @@ function stripSpaceAndTab(text: string): string {
  * `get` and iteration give them joined with `,`.
  */
 export class HTTPHeaders implements Iterable<[string, string]> {
-  /** Name -> values; null until something is stored (or, for `from_raw`, until the map is needed). */
-  #store: Map<string, string[]> | null = null;
+  /** Name -> value or values; null until something is stored (or, for `from_raw`, until the map is needed). */
+  #store: Map<string, Values> | null = null;
   /** Node's flat raw list, kept as is until something needs the map (`get`/`has` scan it instead). */
   #raw: readonly string[] | null = null;
   /** The raw list joined with newlines by `_compact()`, split again on first read. */
@@ -150,7 +149,7 @@ export class HTTPHeaders implements Iterable<[string, string]> {
   #lastKey: string | null = null;
 
   /** The name -> values map, made on first need (from the raw list, if there is one). */
-  get #lists(): Map<string, string[]> {
+  get #lists(): Map<string, Values> {
     if (this.#store === null) {
       const raw = this.#unpacked();
       this.#store = new Map();
@@ -169,7 +168,8 @@ export class HTTPHeaders implements Iterable<[string, string]> {
    */
   constructor(init?: HTTPHeadersInit) {
     if (init instanceof HTTPHeaders) {
-      for (const [name, list] of init.#lists) this.#lists.set(name, list.slice());
+      const store = this.#lists;
+      for (const [name, values] of init.#lists) store.set(name, typeof values === "string" ? values : values.slice());
     } else if (Array.isArray(init)) {
       for (const [name, value] of init as ReadonlyArray<readonly [string, string]>)
         this.#append(normalizeName(name), value);
@@ -223,22 +223,36 @@ export class HTTPHeaders implements Iterable<[string, string]> {
     }
     const colon = text.indexOf(":");
     if (colon < 0) throw new HTTPInputError("no colon in header line");
-    this.#addChecked(text.slice(0, colon), stripSpaceAndTab(text.slice(colon + 1)), charsAreBytes);
+    const name = checkHeaderName(text.slice(0, colon));
+    const value = stripSpaceAndTab(text.slice(colon + 1));
+    checkParsedValue(value, charsAreBytes, "Invalid header value");
+    this.#addUnchecked(name, value);
   }
 
   /**
    * Adds a value for `name`, keeping any values already there.
    * @throws HTTPInputError if the name is not an HTTP token or the value has
    * characters a header value may not contain (controls, DEL, anything
-   * above U+00FF, or leading/trailing whitespace).
+   * above U+00FF, or leading/trailing whitespace): header-check.ts's rule.
    */
   add(name: string, value: string): void {
-    this.#addChecked(name, value, true);
+    this.#addUnchecked(checkHeaderName(name), checkHeaderValue(value));
   }
 
-  /** Replaces every value of `name` with `value` (not validated). */
+  /**
+   * Replaces every value of `name` with `value`.
+   * @throws HTTPInputError as `add` does, for the same names and values.
+   */
   set(name: string, value: string): void {
-    this.#lists.set(normalizeName(name), [value]);
+    this.#lists.set(normalizeName(checkHeaderName(name)), checkHeaderValue(value));
+  }
+
+  /**
+   * `set` without the check, for a value the caller has built from checked parts (a decimal
+   * `Content-Length`, say). Internal: a wrong value here reaches the client as it is.
+   */
+  _set_unchecked(name: string, value: string): void {
+    this.#lists.set(normalizeName(name), value);
   }
 
   /**
@@ -250,28 +264,31 @@ export class HTTPHeaders implements Iterable<[string, string]> {
   get<D>(name: string, defaultValue?: D): string | D | undefined {
     if (this.#unpacked() !== null) return this.#rawValue(name) ?? defaultValue;
     if (this.#store === null) return defaultValue;
-    const list = this.#store.get(normalizeName(name));
-    if (list === undefined) return defaultValue;
-    return list.length === 1 ? list[0] : list.join(",");
+    const values = this.#store.get(normalizeName(name));
+    return values === undefined ? defaultValue : joined(values);
   }
 
   /** Returns a copy of every value of `name`, in order; `[]` if absent. */
   get_list(name: string): string[] {
-    return this.#lists.get(normalizeName(name))?.slice() ?? [];
+    const values = this.#lists.get(normalizeName(name));
+    if (values === undefined) return [];
+    return typeof values === "string" ? [values] : values.slice();
   }
 
   /** Yields every `[name, value]` pair, one per value, names normalised. */
   *get_all(): IterableIterator<[string, string]> {
-    for (const [name, list] of this.#lists) {
-      for (const value of list) yield [name, value];
+    for (const [name, values] of this.#lists) {
+      if (typeof values === "string") yield [name, values];
+      else for (const value of values) yield [name, value];
     }
   }
 
   /** Every `[name, value]` pair flattened into one list (`[name, value, name, value, ...]`), as Node's `writeHead` takes them. */
   _flat(): string[] {
     const flat: string[] = [];
-    for (const [name, list] of this.#lists) {
-      for (let i = 0; i < list.length; i++) flat.push(name, list[i]);
+    for (const [name, values] of this.#lists) {
+      if (typeof values === "string") flat.push(name, values);
+      else for (let i = 0; i < values.length; i++) flat.push(name, values[i]);
     }
     return flat;
   }
@@ -315,7 +332,7 @@ export class HTTPHeaders implements Iterable<[string, string]> {
 
   /** Yields `[name, joinedValue]` for each name, as `get` would join it. */
   *[Symbol.iterator](): IterableIterator<[string, string]> {
-    for (const [name, list] of this.#lists) yield [name, list.length === 1 ? list[0] : list.join(",")];
+    for (const [name, values] of this.#lists) yield [name, joined(values)];
   }
 
   /** A copy whose value lists are independent of this one's. */
@@ -337,9 +354,10 @@ export class HTTPHeaders implements Iterable<[string, string]> {
 
   #append(normalizedName: string, value: string): void {
     const store = this.#lists;
-    const list = store.get(normalizedName);
-    if (list === undefined) store.set(normalizedName, [value]);
-    else list.push(value);
+    const values = store.get(normalizedName);
+    if (values === undefined) store.set(normalizedName, value);
+    else if (typeof values === "string") store.set(normalizedName, [values, value]);
+    else values.push(value);
   }
 
   /** `get` on the raw list: its values for `name` (any case) joined with `,`, or undefined. */
@@ -367,19 +385,20 @@ export class HTTPHeaders implements Iterable<[string, string]> {
     }
   }
 
-  #addChecked(name: string, value: string, charsAreBytes: boolean): void {
-    if (!TOKEN_RE.test(name)) throw new HTTPInputError(`Invalid header name ${JSON.stringify(name)}`);
-    checkValue(value, charsAreBytes, "Invalid header value");
+  /** Appends a value whose name and value have been checked; continuation lines extend it. */
+  #addUnchecked(name: string, value: string): void {
     const normalized = normalizeName(name);
     this.#lastKey = normalized;
     this.#append(normalized, value);
   }
 
   #continueLastValue(line: string, charsAreBytes: boolean): void {
-    const list = this.#lastKey === null ? undefined : this.#lists.get(this.#lastKey);
-    if (list === undefined) throw new HTTPInputError("first header line cannot start with whitespace");
+    const key = this.#lastKey;
+    const values = key === null ? undefined : this.#lists.get(key);
+    if (values === undefined) throw new HTTPInputError("first header line cannot start with whitespace");
     const part = stripSpaceAndTab(line);
-    checkValue(part, charsAreBytes, charsAreBytes ? "Invalid header continuation" : "Invalid header value");
-    list[list.length - 1] += " " + part;
+    checkParsedValue(part, charsAreBytes, charsAreBytes ? "Invalid header continuation" : "Invalid header value");
+    if (typeof values === "string") this.#lists.set(key!, values + " " + part);
+    else values[values.length - 1] += " " + part;
   }
 }

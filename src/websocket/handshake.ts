@@ -1,8 +1,11 @@
 /**
- * Parsing of the handshake's request headers (`Origin`, `Connection`, `Sec-WebSocket-Protocol`).
- * Each runs in time linear in its input, by index loops: these values come from the client
- * and may be as long as the server's header limit allows.
+ * Parsing of the handshake's request headers (`Origin`, `Connection`, `Sec-WebSocket-Protocol`)
+ * and the check of the subprotocol the handler chose. Each runs in time linear in its input, by
+ * index loops: these values come from the client and may be as long as the server's header
+ * limit allows.
  */
+import { isToken } from "../httputil/header-check";
+import { HTTPError } from "../web/errors";
 
 const SPACE = 0x20;
 const TAB = 0x09;
@@ -70,4 +73,21 @@ export function hasToken(value: string, token: string): boolean {
     if (item.length === wanted.length && item.toLowerCase() === wanted) return true;
   }
   return false;
+}
+
+/**
+ * Checks the subprotocol `select_subprotocol` chose (null or `""` for none, as Tornado's `if
+ * selected_subprotocol:`) against the client's `Sec-WebSocket-Protocol` header, before the 101
+ * names it. It must be one the client offered (Tornado asserts so) and, like every item of a
+ * valid offer, an RFC 9110 token, so that the 101's `Sec-WebSocket-Protocol` is a valid header.
+ * @throws Error when it was not offered: the handler's mistake, a 500 as Tornado's `AssertionError`.
+ * @throws HTTPError 400 when it was offered but is not a token: the client's header was invalid
+ * (`ws` would refuse it with a 400 too).
+ */
+export function checkSubprotocol(chosen: string | null, offered: string): void {
+  if (chosen === null || chosen === "") return;
+  if (!headerList(offered).includes(chosen)) {
+    throw new Error(`select_subprotocol() returned ${JSON.stringify(chosen)}, which the client did not offer`);
+  }
+  if (!isToken(chosen)) throw new HTTPError(400, "Invalid Sec-WebSocket-Protocol header");
 }

@@ -9,6 +9,7 @@ import { WebSocketServer, type ServerOptions } from "ws";
 import type { UpgradeConnection } from "../httpserver";
 import type { HTTPHeaders } from "../httputil/headers";
 import { deflateOptions, type CompressionOptions } from "./common";
+import { checkSubprotocol } from "./handshake";
 
 /** Seconds a closing handshake may take before the connection is dropped, as Tornado's hard-coded 5. */
 export const CLOSE_TIMEOUT_SECONDS = 5;
@@ -18,6 +19,7 @@ export const kHandler = Symbol("tornado.websocket.handler");
 
 /** What the upgrade needs from a handler. */
 export interface UpgradingHandler {
+  readonly request: { readonly headers: HTTPHeaders };
   readonly selected_subprotocol: string | null;
   readonly _headers: HTTPHeaders;
   readonly _new_cookie: Map<string, string> | null;
@@ -64,6 +66,8 @@ function chooseProtocol(offered: Set<string>, req: IncomingMessage): string | fa
 /**
  * Puts the handler's own headers (Server, Date, set_default_headers, prepare) and the cookies
  * it set before the upgrade (the XSRF cookie among them) on the 101 response, as Tornado does.
+ * Not checked again here: `HTTPHeaders` checked each header when it was stored (header-check.ts)
+ * and `set_cookie` each cookie when it was formatted.
  */
 function addHandlerHeaders(lines: string[], req: IncomingMessage): void {
   const handler = (req as TaggedRequest)[kHandler];
@@ -82,6 +86,8 @@ function addHandlerHeaders(lines: string[], req: IncomingMessage): void {
  * private `_socket`), before any frame that came with the handshake is read, so its listeners
  * see everything; resolves
  * false when `ws` refused the handshake (it has answered 400 itself).
+ * @throws Error or HTTPError 400 (`checkSubprotocol`), before the socket is handed over, when the
+ * handler chose a subprotocol the 101 cannot name: the handler then answers with its error page.
  */
 export function upgrade(
   server: WebSocketServer,
@@ -89,6 +95,7 @@ export function upgrade(
   handler: UpgradingHandler,
   attach: (socket: WebSocket, stream: Duplex) => void,
 ): Promise<boolean> {
+  checkSubprotocol(handler.selected_subprotocol, handler.request.headers.get("Sec-WebSocket-Protocol") ?? "");
   const { node_request, head } = connection.detach();
   const req = node_request as TaggedRequest;
   req[kHandler] = handler;

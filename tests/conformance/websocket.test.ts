@@ -156,6 +156,10 @@ describe("handshakes", () => {
       id: "ws/handshake-subprotocol-header",
       request: handshake("/ws/subprotocol", { "Sec-WebSocket-Protocol": "badproto, goodproto" }),
     },
+    {
+      id: "ws/unoffered-subprotocol-is-500",
+      request: handshake("/ws/subprotocol-unoffered", { "Sec-WebSocket-Protocol": "chat" }),
+    },
     { id: "ws/plain-get-is-400", request: { path: "/ws/echo" } },
     { id: "ws/connection-not-upgrade-is-400", request: handshake("/ws/echo", { Connection: "keep-alive" }) },
     { id: "ws/missing-key-is-400", request: handshake("/ws/echo", { "Sec-WebSocket-Key": undefined }) },

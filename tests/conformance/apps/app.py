@@ -452,6 +452,11 @@ class PathArgSocket(tornado.websocket.WebSocketHandler):
         pass
 
 
+class UnofferedSubprotocolSocket(tornado.websocket.WebSocketHandler):
+    def select_subprotocol(self, subprotocols):
+        return "notoffered"
+
+
 class SubprotocolSocket(tornado.websocket.WebSocketHandler):
     def select_subprotocol(self, subprotocols):
         return "goodproto" if "goodproto" in subprotocols else None
@@ -561,6 +566,7 @@ def main_app():
             (r"/ws/close-bare", BareCloseSocket),
             (r"/ws/path/([^/]+)", PathArgSocket),
             (r"/ws/subprotocol", SubprotocolSocket),
+            (r"/ws/subprotocol-unoffered", UnofferedSubprotocolSocket),
             (r"/ws/headers", HeadersSocket),
             (r"/ws/refuse", RefusingSocket),
             (r"/ws/crash", CrashingSocket),

@@ -505,6 +505,13 @@ class SubprotocolSocket extends websocket.WebSocketHandler {
   on_message() {}
 }
 
+/** Chooses a subprotocol the client did not offer: Tornado's assertion, a 500. */
+class UnofferedSubprotocolSocket extends websocket.WebSocketHandler {
+  select_subprotocol() {
+    return "notoffered";
+  }
+}
+
 class HeadersSocket extends websocket.WebSocketHandler {
   set_default_headers() {
     this.set_header("X-Default", "yes");
@@ -608,6 +615,7 @@ function mainApp(): web.Application {
       ["/ws/close-bare", BareCloseSocket],
       ["/ws/path/([^/]+)", PathArgSocket],
       ["/ws/subprotocol", SubprotocolSocket],
+      ["/ws/subprotocol-unoffered", UnofferedSubprotocolSocket],
       ["/ws/headers", HeadersSocket],
       ["/ws/refuse", RefusingSocket],
       ["/ws/crash", CrashingSocket],
