@@ -26,6 +26,7 @@ import {
 } from "./output";
 import { checkClearCookieOptions, formatCookie, type CookieOptions } from "./cookies";
 import { loaderFor } from "./loaders";
+import { BROKEN, FINISHED, FINISHING, HEADERS_COMMITTED, HEADERS_SENT, OPEN } from "./handler-state";
 import { closeConnection, errorPage, sendBareError } from "./response-errors";
 
 export type { CookieOptions } from "./cookies";
@@ -106,17 +107,15 @@ export class RequestHandler {
   _write_buffer: Array<string | Buffer> = [];
   _status_code = 200;
   _reason = "OK";
-  _headers_written = false;
-  _finished = false;
+  /** Internal: the response's state, bit flags of handler-state.ts (OPEN, HEADERS_COMMITTED, HEADERS_SENT, FINISHING, FINISHED, BROKEN). */
+  _state = OPEN;
   _auto_finish = true;
-  /** True while `finish()` sends the last chunk (transforms close their streams then). */
-  _finishing = false;
   #transforms: readonly OutputTransform[] = NO_TRANSFORMS;
+  /**
+   * With transforms, the chain of chunks being transformed and sent: each `flush()` waits for
+   * the one before, so chunks go out in order even when a transform is async. Resolved otherwise.
+   */
   #sending: Promise<void> = RESOLVED;
-  /** True once the status line and headers were handed to the connection (`_headers_written` is true from when they are committed). */
-  #headersSent = false;
-  /** True once the response failed on its way out: later output is dropped. */
-  #broken = false;
   /** Cookies set on this response, by name, formatted as `Set-Cookie` values (Tornado's `_new_cookie`); the 101 of a WebSocket upgrade sends them too. */
   _new_cookie: Map<string, string> | null = null;
   #currentUser: unknown = undefined;
@@ -128,6 +127,26 @@ export class RequestHandler {
     this.application = application;
     this.request = request;
     this.clear();
+  }
+
+  /** Internal: true once the status and headers are fixed (committed by the first `flush()` or by `finish()`). */
+  get _headers_written(): boolean {
+    return (this._state & HEADERS_COMMITTED) !== 0;
+  }
+
+  /** Internal: true once the response is over. */
+  get _finished(): boolean {
+    return (this._state & FINISHED) !== 0;
+  }
+
+  /** Internal: true from when `finish()` sends the last chunk (transforms close their streams then). */
+  get _finishing(): boolean {
+    return (this._state & FINISHING) !== 0;
+  }
+
+  /** Internal: marks the response over without sending it (a WebSocket upgrade, which answered with its own 101 or 400). */
+  _mark_response_finished(): void {
+    this._state |= FINISHED;
   }
 
   /** The application's settings. */
@@ -283,7 +302,7 @@ export class RequestHandler {
 
   /** Marks the headers as sent: adds the cookies set so far and makes the response's transforms. */
   #startResponse(): void {
-    this._headers_written = true;
+    this._state |= HEADERS_COMMITTED;
     if (this._new_cookie !== null) {
       for (const cookie of this._new_cookie.values()) this._headers.add("Set-Cookie", cookie);
     }
@@ -293,7 +312,7 @@ export class RequestHandler {
 
   /** Writes a chunk, with the status line and headers the first time; HEAD responses send no body. */
   #send(first: boolean, chunk: string | Buffer): Promise<void> {
-    if (this.#broken) return RESOLVED;
+    if ((this._state & BROKEN) !== 0) return RESOLVED;
     const connection = this.request.connection!;
     const body = this.request.method === "HEAD" ? "" : chunk;
     if (first) this.#writeHeaders(connection);
@@ -305,16 +324,16 @@ export class RequestHandler {
     try {
       void connection.write_headers({ version: "", code: this._status_code, reason: this._reason }, this._headers);
     } catch (err) {
-      this._headers_written = false;
+      this._state &= ~HEADERS_COMMITTED;
       this.#transforms = NO_TRANSFORMS;
       throw err;
     }
-    this.#headersSent = true;
+    this._state |= HEADERS_SENT;
   }
 
   /** Runs a chunk through the application's transforms (in order, each may be async), then sends it. */
   async #transformAndSend(first: boolean, chunk: Buffer, finishing: boolean): Promise<void> {
-    if (this.#broken) return;
+    if ((this._state & BROKEN) !== 0) return;
     let data = chunk;
     try {
       if (first) {
@@ -347,11 +366,11 @@ export class RequestHandler {
 
   /** Ends a response that cannot be completed: a bare 500 while no header has gone out, else a closed connection. */
   #endBroken(): void {
-    if (this.#broken) return;
-    this.#broken = true;
+    if ((this._state & BROKEN) !== 0) return;
+    this._state |= BROKEN;
     const connection = this.request.connection!;
-    if (this.#headersSent) return closeConnection(connection);
-    this.#headersSent = this._headers_written = true;
+    if ((this._state & HEADERS_SENT) !== 0) return closeConnection(connection);
+    this._state |= HEADERS_COMMITTED | HEADERS_SENT;
     this.set_status(500);
     sendBareError(connection, SERVER_HEADER, httpDate(), this.request.method === "HEAD");
   }
@@ -369,12 +388,12 @@ export class RequestHandler {
     if (!this._headers_written) this.#prepareFinalHeaders();
     const connection = this.request.connection!;
     connection.set_close_callback(null);
-    this._finishing = true;
+    this._state |= FINISHING;
     let sent = RESOLVED;
     try {
       sent = this.application.transforms.length === 0 ? this.#sendLast(connection) : this.#flushThenFinish(connection);
     } catch (err) {
-      this._finishing = false;
+      this._state &= ~FINISHING;
       if (!this._headers_written) throw err; // nothing went out: the caller's error path sends a real error page
       this.#sendFailed(err);
       // Writing past Content-Length is the handler's own mistake: it sees the error, as in Tornado.
@@ -390,7 +409,7 @@ export class RequestHandler {
   /** The response is over: timed, access-logged, `on_finish()` called. */
   #completed(): void {
     this.request._mark_finished();
-    this._finished = true;
+    this._state |= FINISHED;
     this.application.log_request(this);
     this.on_finish();
   }
@@ -403,7 +422,7 @@ export class RequestHandler {
       this.#startResponse();
       this.#writeHeaders(connection);
     }
-    if (this.#broken) return RESOLVED;
+    if ((this._state & BROKEN) !== 0) return RESOLVED;
     const sent = connection.finish(body);
     return sent === undefined ? RESOLVED : sent.then(undefined, (err) => this.#sendFailed(err));
   }
@@ -411,7 +430,7 @@ export class RequestHandler {
   #flushThenFinish(connection: HTTPConnection): Promise<void> {
     return this.flush()
       .then(() => {
-        if (!this.#broken) return connection.finish();
+        if ((this._state & BROKEN) === 0) return connection.finish();
       })
       .then(undefined, (err) => this.#sendFailed(err));
   }
