@@ -435,22 +435,11 @@ export class RequestHandler {
       .then(undefined, (err) => this.#sendFailed(err));
   }
 
-  /** True when no subclass changed how the ETag is made or set: its value then needs no header checks. */
-  #hasBuiltInEtag(): boolean {
-    const base = RequestHandler.prototype;
-    return (
-      this.compute_etag === base.compute_etag &&
-      this.set_etag_header === base.set_etag_header &&
-      this.set_header === base.set_header
-    );
-  }
-
   #prepareFinalHeaders(): void {
     const status = this._status_code;
     const method = this.request.method;
     if (status === 200 && (method === "GET" || method === "HEAD") && !this._headers.has("Etag")) {
-      if (this.#hasBuiltInEtag()) this._headers.set("Etag", `"${sha1Hex(this._write_buffer)}"`);
-      else this.set_etag_header();
+      this.set_etag_header();
       if (this.check_etag_header()) {
         this._write_buffer = [];
         this.set_status(304);
@@ -935,11 +924,9 @@ export class RequestHandler {
       if (rawArgs.length > 0) this.path_args = rawArgs.map((arg) => this.#decodePathArgument(arg, null));
       const named = hasKeys(rawKwargs);
       if (named) this.path_kwargs = this.#decodePathKwargs(rawKwargs);
-      if (this.get_current_user !== RequestHandler.prototype.get_current_user) {
-        const user = this.get_current_user();
-        if (isPromiseLike(user)) return this.#watchConnection(this.#executeAfterUser(user, named));
-        this.current_user = user;
-      }
+      const user = this.get_current_user();
+      if (isPromiseLike(user)) return this.#watchConnection(this.#executeAfterUser(user, named));
+      this.current_user = user;
       this.#checkXsrf();
       const prepared = this.prepare();
       if (isPromiseLike(prepared)) return this.#watchConnection(this.#executeAfterPrepare(prepared, named));
