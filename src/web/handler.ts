@@ -911,34 +911,56 @@ export class RequestHandler {
   }
 
   /**
-   * Runs the request: method check, body parsing, path argument decoding, `prepare()`, the
-   * verb method, `finish()`. Every exception ends as an error response and a log line.
-   * Returns a promise (that never rejects) when a hook went async, nothing when all of it ran
-   * synchronously: most requests cost no promise.
+   * Runs the request: method check, body parsing, path argument decoding, `get_current_user()`,
+   * the XSRF check, `prepare()`, the verb method, `finish()`. Every exception ends as an error
+   * response and a log line. Returns a promise (that never rejects) when a hook went async,
+   * nothing when all of it ran synchronously: most requests cost no promise.
    */
   _execute(rawArgs: Array<string | null>, rawKwargs: Record<string, string | null>): Promise<void> | undefined {
+    let user: unknown;
     try {
       const method = this.request.method;
       if (!this.SUPPORTED_METHODS.includes(method)) throw new HTTPError(405);
       this.#parseBody();
       if (rawArgs.length > 0) this.path_args = rawArgs.map((arg) => this.#decodePathArgument(arg, null));
-      const named = hasKeys(rawKwargs);
-      if (named) this.path_kwargs = this.#decodePathKwargs(rawKwargs);
-      const user = this.get_current_user();
-      if (isPromiseLike(user)) return this.#watchConnection(this.#executeAfterUser(user, named));
-      this.current_user = user;
-      this.#checkXsrf();
-      const prepared = this.prepare();
-      if (isPromiseLike(prepared)) return this.#watchConnection(this.#executeAfterPrepare(prepared, named));
-      if (this._finished) return undefined;
-      const result = this.#callVerb(named);
-      if (isPromiseLike(result)) return this.#watchConnection(this.#finishAfter(result));
-      this.#autoFinish();
+      if (hasKeys(rawKwargs)) this.path_kwargs = this.#decodePathKwargs(rawKwargs);
+      user = this.get_current_user();
+    } catch (err) {
+      this.#handleExecuteError(err);
+      return this.#watchConnection();
+    }
+    return this.#watchConnection(this.#runSteps(0, user));
+  }
+
+  /**
+   * Runs `EXECUTE_STEPS` from `index`, each given what the one before returned (resolved;
+   * `value` is what goes to the first).
+   * It stays synchronous while the steps return plain values and awaits only a promise, so a
+   * handler whose hooks are all synchronous is answered before `_execute` returns.
+   */
+  #runSteps(index: number, value: unknown): Promise<void> | undefined {
+    try {
+      for (let i = index; ; i++) {
+        if (isPromiseLike(value)) return this.#resumeSteps(value, i);
+        if (i === EXECUTE_STEPS.length) break;
+        value = EXECUTE_STEPS[i](this, value);
+      }
     } catch (err) {
       this.#handleExecuteError(err);
     }
-    if (!this._finished) this.#watchConnection();
     return undefined;
+  }
+
+  /** Waits for a step that went async, then runs the rest. */
+  async #resumeSteps(pending: PromiseLike<unknown>, next: number): Promise<void> {
+    let value: unknown;
+    try {
+      value = await pending;
+    } catch (err) {
+      this.#handleExecuteError(err);
+      return;
+    }
+    await this.#runSteps(next, value);
   }
 
   /**
@@ -951,44 +973,22 @@ export class RequestHandler {
     return pending;
   }
 
-  /** The rest of `_execute` when `get_current_user` returned a promise: the user is loaded before `prepare`. */
-  async #executeAfterUser(user: PromiseLike<unknown>, named: boolean): Promise<void> {
-    try {
-      this.current_user = await user;
-      this.#checkXsrf();
-      const prepared = this.prepare();
-      if (isPromiseLike(prepared)) await prepared;
-      await this.#verbAndFinish(named);
-    } catch (err) {
-      this.#handleExecuteError(err);
-    }
+  /** Step: takes the user `get_current_user()` gave, checks the XSRF token, calls `prepare()`. */
+  static _afterUser(handler: RequestHandler, user: unknown): unknown {
+    handler.current_user = user;
+    handler.#checkXsrf();
+    return handler.prepare();
   }
 
-  /** The rest of `_execute` when `prepare` returned a promise. */
-  async #executeAfterPrepare(prepared: PromiseLike<unknown>, named: boolean): Promise<void> {
-    try {
-      await prepared;
-      await this.#verbAndFinish(named);
-    } catch (err) {
-      this.#handleExecuteError(err);
-    }
+  /** Step: the verb method, unless `prepare()` finished the response. */
+  static _verb(handler: RequestHandler): unknown {
+    return handler._finished ? undefined : handler.#callVerb(hasKeys(handler.path_kwargs));
   }
 
-  async #verbAndFinish(named: boolean): Promise<void> {
-    if (this._finished) return;
-    const result = this.#callVerb(named);
-    if (isPromiseLike(result)) await result;
-    this.#autoFinish();
-  }
-
-  /** Finishes once an async verb method has resolved. */
-  async #finishAfter(result: PromiseLike<unknown>): Promise<void> {
-    try {
-      await result;
-      this.#autoFinish();
-    } catch (err) {
-      this.#handleExecuteError(err);
-    }
+  /** Step: finishes the response unless it is finished or `_auto_finish` is off. */
+  static _autoFinish(handler: RequestHandler): unknown {
+    if (handler._auto_finish && !handler._finished) handler.finish();
+    return undefined;
   }
 
   #checkXsrf(): void {
@@ -1000,10 +1000,6 @@ export class RequestHandler {
     const verb = (this as unknown as Record<string, unknown>)[VERB_NAMES[method] ?? method.toLowerCase()];
     if (typeof verb !== "function") throw new HTTPError(405);
     return named ? verb.call(this, this.path_kwargs) : verb.apply(this, this.path_args);
-  }
-
-  #autoFinish(): void {
-    if (this._auto_finish && !this._finished) this.finish();
   }
 
   #handleExecuteError(error: unknown): void {
@@ -1068,3 +1064,10 @@ export class RequestHandler {
     }
   }
 }
+
+/** What `_execute` runs after the user is loaded, in order; each step gets the resolved result of the one before. */
+const EXECUTE_STEPS: ReadonlyArray<(handler: RequestHandler, value: unknown) => unknown> = [
+  RequestHandler._afterUser,
+  RequestHandler._verb,
+  RequestHandler._autoFinish,
+];
