@@ -149,6 +149,38 @@ describe("flush", () => {
   });
 });
 
+describe("write buffer", () => {
+  test("one array serves the whole response: emptied in place by flush(), clear() and finish(), the bytes all sent", async () => {
+    const same: boolean[] = [];
+    let returned!: () => void;
+    const done = new Promise<void>((resolve) => (returned = resolve));
+    class Chunks extends web.RequestHandler {
+      async get() {
+        const buffer = this._write_buffer;
+        this.write("one,");
+        this.write(Buffer.from("two,"));
+        await this.flush();
+        same.push(this._write_buffer === buffer && buffer.length === 0);
+        this.write("dropped");
+        this.clear();
+        same.push(this._write_buffer === buffer && buffer.length === 0);
+        this.write(Buffer.from("three,"));
+        this.write(Buffer.from("four"));
+        await this.finish();
+        same.push(this._write_buffer === buffer && buffer.length === 0);
+        returned();
+      }
+    }
+    const server = await serve([["/", Chunks]]);
+    const raw = await exchangeUntilClose(server.port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    await done;
+    expect(raw).toContain("one,two,");
+    expect(raw).toContain("three,four");
+    expect(raw).not.toContain("dropped");
+    expect(same).toEqual([true, true, true]);
+  });
+});
+
 describe("status", () => {
   class Status extends web.RequestHandler {
     get() {

@@ -41,7 +41,7 @@ export function resetOutput(h: HandlerCore): void {
   headers.set("Date", httpDate());
   h._headers = headers;
   h.set_default_headers();
-  h._write_buffer = [];
+  emptyBuffer(h);
   h._status_code = 200;
   h._reason = "OK";
 }
@@ -90,10 +90,18 @@ export function flushOutput(h: HandlerCore): Promise<void> {
   return h._sending;
 }
 
+/** What was written since the last flush, as one chunk; the write buffer is emptied in place (one array per response). */
 function takeBuffered(h: HandlerCore): string | Buffer {
-  const chunk = h._write_buffer.length === 0 ? "" : joinChunks(h._write_buffer);
-  h._write_buffer = [];
+  const buffer = h._write_buffer;
+  if (buffer.length === 0) return "";
+  const chunk = joinChunks(buffer);
+  buffer.length = 0;
   return chunk;
+}
+
+/** Empties the write buffer in place (an empty one is left alone: it may be shared and frozen). */
+function emptyBuffer(h: HandlerCore): void {
+  if (h._write_buffer.length !== 0) h._write_buffer.length = 0;
 }
 
 /** Commits the headers: adds the cookies set so far and makes the response's transforms. */
@@ -228,7 +236,7 @@ function prepareFinalHeaders(h: HandlerCore): void {
   if (h._status_code === 200 && (method === "GET" || method === "HEAD") && !h._headers.has("Etag")) {
     h.set_etag_header();
     if (h.check_etag_header()) {
-      h._write_buffer = [];
+      emptyBuffer(h);
       h.set_status(304);
     }
   }

@@ -107,7 +107,11 @@ export function chunkLength(chunk: string | Buffer): number {
 /** The chunks as one: a string when all are strings, else bytes. */
 export function joinChunks(chunks: Array<string | Buffer>): string | Buffer {
   if (chunks.length === 1) return chunks[0];
-  if (chunks.every((c) => typeof c === "string")) return chunks.join("");
+  let strings = 0;
+  for (const chunk of chunks) if (typeof chunk === "string") strings++;
+  if (strings === chunks.length) return chunks.join("");
+  // All bytes: concatenated as they are, without an array of conversions.
+  if (strings === 0) return Buffer.concat(chunks as Buffer[]);
   return Buffer.concat(chunks.map(toBuffer));
 }
 
