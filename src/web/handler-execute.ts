@@ -6,12 +6,16 @@
  * (`HandlerCore`); internal.
  */
 import { app_log, exc_info, gen_log } from "../log";
-import { isPromiseLike } from "../util";
+import * as util from "../util";
 import { Finish, HTTPError } from "./errors";
 import { completeResponse, endBroken } from "./handler-output";
-import { decodePathCaptures, parseBody } from "./handler-input";
+import * as inputModule from "./handler-input";
 import type { Chunk, ErrorOptions, HandlerCore } from "./handler-state";
 import { errorPage } from "./response-errors";
+
+// Bound once (see handler-state.ts): read on every request.
+const { isPromiseLike } = util;
+const { decodePathCaptures, parseBody } = inputModule;
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Verb method names of the usual methods, without a `toLowerCase()` per request. */

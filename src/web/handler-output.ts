@@ -4,26 +4,24 @@
  * fails on its way out ends. Functions of the handler (`HandlerCore`); internal.
  */
 import { json_encode } from "../escape";
-import { HTTPHeaders } from "../httputil/headers";
+import * as headersModule from "../httputil/headers";
 import { HTTPOutputError } from "../httputil/errors";
 import type { HTTPConnection } from "../httputil/request";
 import { responses } from "../httputil/util";
 import { app_log, exc_info } from "../log";
 import { isPlainObject } from "../util";
 import { version } from "../version";
-import {
-  BROKEN,
-  FINISHED,
-  FINISHING,
-  HEADERS_COMMITTED,
-  HEADERS_SENT,
-  type Chunk,
-  type HandlerCore,
-} from "./handler-state";
-import { etagMatches, httpDate, joinChunks, setBodyHeaders, sha1Hex, toBuffer } from "./output";
+import * as flags from "./handler-state";
+import type { Chunk, HandlerCore } from "./handler-state";
+import * as outputHelpers from "./output";
 import { closeConnection, sendBareError } from "./response-errors";
 import type { OutputTransform } from "./transforms";
 import type { Application } from "./application";
+
+// Bound once (see handler-state.ts): read on every request.
+const { BROKEN, FINISHED, FINISHING, HEADERS_COMMITTED, HEADERS_SENT } = flags;
+const { etagMatches, httpDate, joinChunks, setBodyHeaders, sha1Hex, toBuffer } = outputHelpers;
+const { HTTPHeaders } = headersModule;
 
 /** The `Server` header of every response. */
 export const SERVER_HEADER = `TornadoServer/${version}`;
@@ -32,6 +30,8 @@ const RESOLVED = Promise.resolve();
 /** What `_transforms` and `_sending` are while the response has no transforms. */
 export const NO_TRANSFORMS: readonly OutputTransform[] = Object.freeze([]);
 export const NOTHING_SENDING = RESOLVED;
+/** The write buffer of a finished response: empty, shared, frozen. */
+const NO_OUTPUT = Object.freeze([]) as unknown as Array<string | Buffer>;
 
 /** `clear()`: the default headers, then `set_default_headers()`; an empty body; 200 OK. */
 export function resetOutput(h: HandlerCore): void {
@@ -78,7 +78,7 @@ export function writeChunk(h: HandlerCore, chunk: Chunk): void {
 
 /** `flush()`: the headers the first time, then what was written; through the transforms in order. */
 export function flushOutput(h: HandlerCore): Promise<void> {
-  const chunk = takeBuffered(h);
+  const chunk = takeBuffered(h, false);
   const first = !h._headers_written;
   if (first) startResponse(h);
   if (h._transforms.length === 0) {
@@ -90,18 +90,24 @@ export function flushOutput(h: HandlerCore): Promise<void> {
   return h._sending;
 }
 
-/** What was written since the last flush, as one chunk; the write buffer is emptied in place (one array per response). */
-function takeBuffered(h: HandlerCore): string | Buffer {
+/**
+ * What was written since the last flush, as one chunk. A flush empties the write buffer in
+ * place (one array serves every flush of a response); the last chunk leaves the shared
+ * `NO_OUTPUT` instead, as no write can follow `finish()`.
+ */
+function takeBuffered(h: HandlerCore, last: boolean): string | Buffer {
   const buffer = h._write_buffer;
+  if (last) h._write_buffer = NO_OUTPUT;
   if (buffer.length === 0) return "";
   const chunk = joinChunks(buffer);
-  buffer.length = 0;
+  if (!last) buffer.length = 0;
   return chunk;
 }
 
-/** Empties the write buffer in place (an empty one is left alone: it may be shared and frozen). */
+/** Empties the write buffer in place; after a `finish()` that sent nothing (its headers were refused) a new one takes `NO_OUTPUT`'s place, for the error page. */
 function emptyBuffer(h: HandlerCore): void {
-  if (h._write_buffer.length !== 0) h._write_buffer.length = 0;
+  if (h._write_buffer === NO_OUTPUT) h._write_buffer = [];
+  else if (h._write_buffer.length !== 0) h._write_buffer.length = 0;
 }
 
 /** Commits the headers: adds the cookies set so far and makes the response's transforms. */
@@ -210,7 +216,7 @@ export function completeResponse(h: HandlerCore): void {
 
 /** Without transforms the last chunk goes out with the end of the response (and the headers, if unsent): one write. */
 function sendLast(h: HandlerCore, connection: HTTPConnection): Promise<void> {
-  const chunk = takeBuffered(h);
+  const chunk = takeBuffered(h, true);
   const body = h.request.method === "HEAD" ? "" : chunk;
   if (!h._headers_written) {
     startResponse(h);

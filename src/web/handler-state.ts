@@ -8,6 +8,12 @@
  * FINISHED (logged, `on_finish` called). BROKEN is set beside any of them when the response
  * failed on its way out; later output is dropped. A refused header write clears
  * HEADERS_COMMITTED again (nothing went out, an error page can follow).
+ *
+ * The modules of the request path bind the names they import from each other once, at load
+ * (`const { BROKEN } = flags`, `const output = { ...outputModule }`): tsx, which the
+ * benchmarks run the servers with, compiles each import into a getter read on every use, and
+ * those reads cost about a fifth of the in-process time of a small request (bench/micro.ts
+ * `/hello`, CPU time: 4.4 µs with the imports read through, 3.6 µs bound).
  */
 
 import type { HTTPHeaders } from "../httputil/headers";

@@ -16,23 +16,15 @@ import type { OutputTransform } from "./transforms";
 import { xsrf_form_html } from "./xsrf";
 import { checkHeaderName, convertHeaderValue } from "./output";
 import type { CookieOptions } from "./cookies";
-import {
-  FINISHED,
-  FINISHING,
-  HEADERS_COMMITTED,
-  OPEN,
-  type Chunk,
-  type ErrorOptions,
-  type HandlerCore,
-  type HeaderValue,
-  type RawXsrfToken,
-} from "./handler-state";
-import * as output from "./handler-output";
-import * as input from "./handler-input";
-import * as cookies from "./handler-cookies";
-import { checkXsrfCookie, xsrfToken } from "./handler-xsrf";
-import * as render from "./handler-render";
-import * as execute from "./handler-execute";
+import * as stateModule from "./handler-state";
+import type { Chunk, ErrorOptions, HandlerCore, HeaderValue, RawXsrfToken } from "./handler-state";
+import * as outputModule from "./handler-output";
+import * as inputModule from "./handler-input";
+import * as cookiesModule from "./handler-cookies";
+import type { SignedCookieOptions } from "./handler-cookies";
+import * as xsrfModule from "./handler-xsrf";
+import * as renderModule from "./handler-render";
+import * as executeModule from "./handler-execute";
 
 export type { CookieOptions } from "./cookies";
 export type { Chunk, ErrorOptions } from "./handler-state";
@@ -52,6 +44,17 @@ const DEFAULT_SUPPORTED_METHODS: readonly string[] = Object.freeze([
 /** Shared by every handler whose route captured nothing (frozen: captures are replaced, never edited). */
 const NO_PATH_ARGS = Object.freeze([]) as unknown as Array<string | null>;
 const NO_PATH_KWARGS: Record<string, string | null> = Object.freeze(Object.create(null));
+
+// The parts' functions and flags, bound once here: a loader that compiles modules on the fly
+// (tsx, as the benchmarks run the servers) reads each imported name through a getter, a cost
+// paid on every call of the request path (handler-state.ts says more).
+const output = { ...outputModule };
+const input = { ...inputModule };
+const cookies = { ...cookiesModule };
+const xsrf = { ...xsrfModule };
+const render = { ...renderModule };
+const execute = { ...executeModule };
+const { OPEN, HEADERS_COMMITTED, FINISHING, FINISHED } = stateModule;
 
 /**
  * Base class for HTTP request handlers: subclass it and define the verb methods
@@ -388,12 +391,12 @@ export class RequestHandler implements HandlerCore {
    * `expires_days: null` makes a session cookie (Python's `expires_days=None`).
    * @throws Error when `cookie_secret` is not set.
    */
-  set_signed_cookie(name: string, value: string | Buffer, options: cookies.SignedCookieOptions = {}): void {
+  set_signed_cookie(name: string, value: string | Buffer, options: SignedCookieOptions = {}): void {
     cookies.setSignedCookie(this, name, value, options);
   }
 
   /** Tornado's older name for `set_signed_cookie`. */
-  set_secure_cookie(name: string, value: string | Buffer, options: cookies.SignedCookieOptions = {}): void {
+  set_secure_cookie(name: string, value: string | Buffer, options: SignedCookieOptions = {}): void {
     this.set_signed_cookie(name, value, options);
   }
 
@@ -481,7 +484,7 @@ export class RequestHandler implements HandlerCore {
    * (named by `xsrf_cookie_name`) when the request had none.
    */
   get xsrf_token(): string {
-    return xsrfToken(this);
+    return xsrf.xsrfToken(this);
   }
 
   /** An HTML hidden input carrying `xsrf_token`, for forms: `<input type="hidden" name="_xsrf" value="..."/>`. */
@@ -496,7 +499,7 @@ export class RequestHandler implements HandlerCore {
    * @throws HTTPError 403 when the token is missing, malformed or does not match.
    */
   check_xsrf_cookie(): void {
-    checkXsrfCookie(this);
+    xsrf.checkXsrfCookie(this);
   }
 
   // ---- Templates and static files (handler-render.ts) ----

@@ -26,13 +26,17 @@ export function checkHeaderName(name: string): string {
  * @throws TypeError for other types and non-finite numbers; Error for CR, LF or other control characters.
  */
 export function convertHeaderValue(value: string | number | Date | Buffer): string {
+  if (typeof value === "string") return checkedHeaderValue(value);
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new TypeError(`Unsupported header value ${value}`);
     return String(value);
   }
   if (value instanceof Date) return value.toUTCString();
-  const text = typeof value === "string" ? value : Buffer.isBuffer(value) ? value.toString("latin1") : null;
-  if (text === null) throw new TypeError(`Unsupported header value ${String(value)}`);
+  if (!Buffer.isBuffer(value)) throw new TypeError(`Unsupported header value ${String(value)}`);
+  return checkedHeaderValue(value.toString("latin1"));
+}
+
+function checkedHeaderValue(text: string): string {
   if (!VALID_HEADER_VALUE.test(text)) throw new Error(`Unsafe header value ${JSON.stringify(text)}`);
   return text;
 }
