@@ -14,7 +14,7 @@ import { HTTPError } from "./errors";
 import type { Application, Settings } from "./application";
 import type { OutputTransform } from "./transforms";
 import { xsrf_form_html } from "./xsrf";
-import { checkHeaderName, convertHeaderValue } from "./output";
+import * as outputHelpers from "./output";
 import type { CookieOptions } from "./cookies";
 import * as stateModule from "./handler-state";
 import type { Chunk, ErrorOptions, HandlerCore, HeaderValue, RawXsrfToken } from "./handler-state";
@@ -55,6 +55,7 @@ const xsrf = { ...xsrfModule };
 const render = { ...renderModule };
 const execute = { ...executeModule };
 const { OPEN, HEADERS_COMMITTED, FINISHING, FINISHED } = stateModule;
+const { checkHeaderName, convertHeaderValue } = outputHelpers;
 
 /**
  * Base class for HTTP request handlers: subclass it and define the verb methods
