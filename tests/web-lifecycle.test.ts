@@ -217,6 +217,37 @@ describe("handler lifecycle", () => {
     expect(response.code).toBe(500);
   });
 
+  test("a current_user assigned in initialize stands: get_current_user is not asked", async () => {
+    let lookups = 0;
+    class Preset extends web.RequestHandler {
+      override initialize() {
+        this.current_user = "preset";
+      }
+      override get_current_user() {
+        lookups++;
+        return "looked up";
+      }
+      get() {
+        this.write(String(this.current_user));
+      }
+    }
+    class PresetDefault extends web.RequestHandler {
+      override initialize() {
+        this.current_user = "preset";
+      }
+      get() {
+        this.write(String(this.current_user));
+      }
+    }
+    const server = await serve([
+      ["/", Preset],
+      ["/default", PresetDefault],
+    ]);
+    expect((await server.fetch("/")).text).toBe("preset");
+    expect((await server.fetch("/default")).text).toBe("preset");
+    expect(lookups).toBe(0);
+  });
+
   test("current_user comes from get_current_user once, and can be assigned", async () => {
     let lookups = 0;
     class User extends web.RequestHandler {

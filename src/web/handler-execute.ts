@@ -33,7 +33,7 @@ type Step = (h: HandlerCore, value: unknown) => unknown;
 
 /** What `_execute` runs once the user is asked for, in order; each step gets the resolved result of the one before. */
 const STEPS: readonly Step[] = [
-  // The user `get_current_user()` gave (awaited when a promise), the XSRF check, `prepare()`.
+  // The user (`get_current_user()`'s, awaited when a promise), the XSRF check, `prepare()`.
   (h, user) => {
     h.current_user = user;
     if (h.settings.xsrf_cookies && !SAFE_METHODS.has(h.request.method)) h.check_xsrf_cookie();
@@ -61,7 +61,8 @@ export function execute(
     if (!h.SUPPORTED_METHODS.includes(h.request.method)) throw new HTTPError(405);
     parseBody(h);
     decodePathCaptures(h, rawArgs, rawKwargs);
-    user = h.get_current_user();
+    // A user assigned before (in `initialize`, say) stands, as Tornado's lazy `current_user` keeps it.
+    user = h._current_user_loaded ? h._current_user : h.get_current_user();
   } catch (err) {
     handleExecuteError(h, err);
     return watchConnection(h);

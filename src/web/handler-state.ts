@@ -70,6 +70,8 @@ export interface HandlerCore {
   path_args: Array<string | null>;
   path_kwargs: Record<string, string | null>;
   current_user: unknown;
+  _current_user: unknown;
+  _current_user_loaded: boolean;
 
   _headers: HTTPHeaders;
   _write_buffer: Array<string | Buffer>;

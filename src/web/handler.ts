@@ -454,8 +454,9 @@ export class RequestHandler implements HandlerCore {
 
   /**
    * Override to identify the user (from a signed cookie, say); the default is no user (null).
-   * It is called once per request, before the XSRF check and `prepare()`; a promise it
-   * returns (an `async` method, or a decorated one) is awaited first.
+   * It is called once per request, before the XSRF check and `prepare()` (unless `current_user`
+   * was assigned already, in `initialize` say); a promise it returns (an `async` method, or a
+   * decorated one) is awaited first.
    */
   get_current_user(): unknown {
     return null;
