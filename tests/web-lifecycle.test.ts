@@ -41,6 +41,73 @@ describe("handler lifecycle", () => {
     expect(calls).toEqual(["initialize", "prepare", "get", "on_finish:true"]);
   });
 
+  test("a handler whose hooks are all synchronous is answered within _execute: no promise, finished on return", async () => {
+    const seen: Array<{ returned: unknown; finished: boolean }> = [];
+    class AllSync extends web.RequestHandler {
+      override get_current_user() {
+        return "ann";
+      }
+      override prepare() {
+        this.set_header("X-Prepared", "1");
+      }
+      get() {
+        this.write(`hi ${String(this.current_user)}`);
+      }
+      override _execute(args: Array<string | null>, kwargs: Record<string, string | null>) {
+        const returned = super._execute(args, kwargs);
+        seen.push({ returned, finished: this._finished });
+        return returned;
+      }
+    }
+    const server = await serve([["/", AllSync]]);
+    const response = await server.fetch("/");
+    expect(response.text).toBe("hi ann");
+    expect(response.headers.get("X-Prepared")).toBe("1");
+    expect(seen).toEqual([{ returned: undefined, finished: true }]);
+  });
+
+  const MIXES = [0, 1, 2, 3, 4, 5, 6, 7].map((bits) => ({
+    user: (bits & 1) !== 0,
+    prepare: (bits & 2) !== 0,
+    verb: (bits & 4) !== 0,
+  }));
+  test.each(MIXES)(
+    "get_current_user async: $user, prepare async: $prepare, verb async: $verb: in order, each after the one before resolved",
+    async (mix) => {
+      const calls: string[] = [];
+      const later = <T>(value: T) => new Promise<T>((resolve) => setImmediate(() => resolve(value)));
+      let returned: unknown;
+      class Mixed extends web.RequestHandler {
+        override get_current_user() {
+          calls.push("user");
+          return mix.user ? later("bob") : "bob";
+        }
+        override prepare() {
+          calls.push(`prepare:${String(this.current_user)}`);
+          if (mix.prepare) return later(undefined).then(() => calls.push("prepared"));
+          calls.push("prepared");
+        }
+        get() {
+          calls.push("get");
+          if (mix.verb) return later(undefined).then(() => this.write("async"));
+          this.write("sync");
+        }
+        override on_finish() {
+          calls.push("on_finish");
+        }
+        override _execute(args: Array<string | null>, kwargs: Record<string, string | null>) {
+          returned = super._execute(args, kwargs);
+          return returned as Promise<void> | undefined;
+        }
+      }
+      const server = await serve([["/", Mixed]]);
+      expect((await server.fetch("/")).text).toBe(mix.verb ? "async" : "sync");
+      expect(calls).toEqual(["user", "prepare:bob", "prepared", "get", "on_finish"]);
+      if (mix.user || mix.prepare || mix.verb) expect(returned).toBeInstanceOf(Promise);
+      else expect(returned).toBeUndefined();
+    },
+  );
+
   test("finish() in prepare skips the verb method", async () => {
     let verbRan = false;
     class Early extends web.RequestHandler {
@@ -148,6 +215,37 @@ describe("handler lifecycle", () => {
     const server = await serve([["/", BadInit]]);
     const response = await testing.ExpectLog.around(log.app_log, /Uncaught exception/, () => server.fetch("/"));
     expect(response.code).toBe(500);
+  });
+
+  test("a current_user assigned in initialize stands: get_current_user is not asked", async () => {
+    let lookups = 0;
+    class Preset extends web.RequestHandler {
+      override initialize() {
+        this.current_user = "preset";
+      }
+      override get_current_user() {
+        lookups++;
+        return "looked up";
+      }
+      get() {
+        this.write(String(this.current_user));
+      }
+    }
+    class PresetDefault extends web.RequestHandler {
+      override initialize() {
+        this.current_user = "preset";
+      }
+      get() {
+        this.write(String(this.current_user));
+      }
+    }
+    const server = await serve([
+      ["/", Preset],
+      ["/default", PresetDefault],
+    ]);
+    expect((await server.fetch("/")).text).toBe("preset");
+    expect((await server.fetch("/default")).text).toBe("preset");
+    expect(lookups).toBe(0);
   });
 
   test("current_user comes from get_current_user once, and can be assigned", async () => {

@@ -149,6 +149,38 @@ describe("flush", () => {
   });
 });
 
+describe("write buffer", () => {
+  test("one array serves every flush: emptied in place by flush() and clear(), none left after finish(), the bytes all sent", async () => {
+    const same: boolean[] = [];
+    let returned!: () => void;
+    const done = new Promise<void>((resolve) => (returned = resolve));
+    class Chunks extends web.RequestHandler {
+      async get() {
+        const buffer = this._write_buffer;
+        this.write("one,");
+        this.write(Buffer.from("two,"));
+        await this.flush();
+        same.push(this._write_buffer === buffer && buffer.length === 0);
+        this.write("dropped");
+        this.clear();
+        same.push(this._write_buffer === buffer && buffer.length === 0);
+        this.write(Buffer.from("three,"));
+        this.write(Buffer.from("four"));
+        await this.finish();
+        same.push(this._write_buffer.length === 0 && Object.isFrozen(this._write_buffer));
+        returned();
+      }
+    }
+    const server = await serve([["/", Chunks]]);
+    const raw = await exchangeUntilClose(server.port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    await done;
+    expect(raw).toContain("one,two,");
+    expect(raw).toContain("three,four");
+    expect(raw).not.toContain("dropped");
+    expect(same).toEqual([true, true, true]);
+  });
+});
+
 describe("status", () => {
   class Status extends web.RequestHandler {
     get() {
@@ -248,6 +280,112 @@ describe("headers", () => {
     expect(response.headers.get("X-Temp")).toBeUndefined();
     expect(response.headers.get("X-Default")).toBe("yes");
     expect(response.headers.get("Content-Type")).toBe("text/html; charset=UTF-8");
+  });
+});
+
+describe("etag", () => {
+  const get = (port: number, ifNoneMatch?: string) =>
+    exchangeUntilClose(
+      port,
+      `GET / HTTP/1.1\r\nHost: x\r\n${ifNoneMatch ? `If-None-Match: ${ifNoneMatch}\r\n` : ""}Connection: close\r\n\r\n`,
+    ).then(splitResponse);
+
+  test("the default Etag is the quoted SHA-1 of the body; a matching If-None-Match gets 304 without a body", async () => {
+    class Hello extends web.RequestHandler {
+      get() {
+        this.write("Hello, world");
+      }
+    }
+    const server = await serve([["/", Hello]]);
+    const etag = '"e02aa1b106d5c7c6a98def2b13005d5b84fd8dc8"';
+    expect((await get(server.port)).headerLines).toContain(`Etag: ${etag}`);
+    const cached = await get(server.port, etag);
+    expect(cached.statusLine).toBe("HTTP/1.1 304 Not Modified");
+    expect(cached.body).toBe("");
+  });
+
+  test("finish() takes the Etag from an overridden compute_etag, and none when it returns null", async () => {
+    class Custom extends web.RequestHandler {
+      override compute_etag() {
+        return this.get_argument("off", null) === null ? '"custom"' : null;
+      }
+      get() {
+        this.write("body");
+      }
+    }
+    const server = await serve([["/", Custom]]);
+    expect((await get(server.port)).headerLines).toContain('Etag: "custom"');
+    expect((await get(server.port, '"custom"')).statusLine).toBe("HTTP/1.1 304 Not Modified");
+    const off = await exchangeUntilClose(server.port, "GET /?off=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    expect(splitResponse(off).headerLines.some((line) => line.startsWith("Etag"))).toBe(false);
+  });
+
+  test("finish() calls an overridden set_etag_header, and check_etag_header sees what it set", async () => {
+    class Weak extends web.RequestHandler {
+      override set_etag_header() {
+        this.set_header("Etag", `W/${this.compute_etag()}`);
+        this.set_header("X-Etag-By", "override");
+      }
+      get() {
+        this.write("body");
+      }
+    }
+    const server = await serve([["/", Weak]]);
+    const { headerLines } = await get(server.port);
+    const etag = headerLines.find((line) => line.startsWith("Etag: "))!.slice(6);
+    expect(etag).toMatch(/^W\/"[0-9a-f]{40}"$/);
+    expect(headerLines).toContain("X-Etag-By: override");
+    expect((await get(server.port, etag.slice(2))).statusLine).toBe("HTTP/1.1 304 Not Modified");
+  });
+
+  test("a compute_etag patched onto RequestHandler itself is used too (no shortcut past the base methods)", async () => {
+    class Plain extends web.RequestHandler {
+      get() {
+        this.write("body");
+      }
+    }
+    const server = await serve([["/", Plain]]);
+    const original = web.RequestHandler.prototype.compute_etag;
+    web.RequestHandler.prototype.compute_etag = () => '"patched"';
+    try {
+      expect((await get(server.port)).headerLines).toContain('Etag: "patched"');
+    } finally {
+      web.RequestHandler.prototype.compute_etag = original;
+    }
+  });
+
+  test("the Etag goes through an overridden set_header, and through one assigned on the instance", async () => {
+    const seen: string[] = [];
+    class Recording extends web.RequestHandler {
+      override set_header(name: string, value: string | number | Date | Buffer) {
+        seen.push(name);
+        super.set_header(name, name === "Etag" ? `"wrapped-${String(value).slice(1)}` : value);
+      }
+      get() {
+        this.write("body");
+      }
+    }
+    class PerInstance extends web.RequestHandler {
+      override initialize() {
+        this.compute_etag = () => '"per-instance"';
+      }
+      get() {
+        this.write("body");
+      }
+    }
+    const server = await serve([
+      ["/", Recording],
+      ["/instance", PerInstance],
+    ]);
+    expect((await get(server.port)).headerLines.find((line) => line.startsWith("Etag: "))).toMatch(
+      /^Etag: "wrapped-[0-9a-f]{40}"$/,
+    );
+    expect(seen).toContain("Etag");
+    const instance = await exchangeUntilClose(
+      server.port,
+      "GET /instance HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    expect(splitResponse(instance).headerLines).toContain('Etag: "per-instance"');
   });
 });
 

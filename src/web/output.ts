@@ -25,14 +25,14 @@ export function checkHeaderName(name: string): string {
  * @throws TypeError for other types and non-finite numbers.
  */
 export function convertHeaderValue(value: string | number | Date | Buffer): string {
+  if (typeof value === "string") return value;
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new TypeError(`Unsupported header value ${value}`);
     return String(value);
   }
   if (value instanceof Date) return value.toUTCString();
-  const text = typeof value === "string" ? value : Buffer.isBuffer(value) ? value.toString("latin1") : null;
-  if (text === null) throw new TypeError(`Unsupported header value ${String(value)}`);
-  return text;
+  if (!Buffer.isBuffer(value)) throw new TypeError(`Unsupported header value ${String(value)}`);
+  return value.toString("latin1");
 }
 
 let cachedDateSecond = -1;
@@ -105,7 +105,11 @@ export function chunkLength(chunk: string | Buffer): number {
 /** The chunks as one: a string when all are strings, else bytes. */
 export function joinChunks(chunks: Array<string | Buffer>): string | Buffer {
   if (chunks.length === 1) return chunks[0];
-  if (chunks.every((c) => typeof c === "string")) return chunks.join("");
+  let strings = 0;
+  for (const chunk of chunks) if (typeof chunk === "string") strings++;
+  if (strings === chunks.length) return chunks.join("");
+  // All bytes: concatenated as they are, without an array of conversions.
+  if (strings === 0) return Buffer.concat(chunks as Buffer[]);
   return Buffer.concat(chunks.map(toBuffer));
 }
 

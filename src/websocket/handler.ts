@@ -357,7 +357,7 @@ export class WebSocketHandler extends RequestHandler {
     );
     if (!upgraded) {
       this._status_code = 400;
-      this._finished = true;
+      this._mark_response_finished();
       this.application.log_request(this);
       return;
     }
@@ -419,7 +419,7 @@ export class WebSocketHandler extends RequestHandler {
     this._headers = new HTTPHeaders();
     this._write_buffer = NO_OUTPUT;
     this.request.headers._compact();
-    this._finished = true;
+    this._mark_response_finished();
     this.request._mark_finished();
     this.application.log_request(this);
   }

@@ -1,0 +1,62 @@
+/**
+ * `RequestHandler`'s templates and URLs: `render` / `render_string` with the application's
+ * cached loaders, the default template namespace, the template loader from the settings,
+ * `static_url` and `reverse_url`. Functions of the handler (`HandlerCore`); internal.
+ */
+import { Loader, linkify, type BaseLoader } from "../template";
+import type { HandlerCore } from "./handler-state";
+import { loaderFor } from "./loaders";
+
+/** `render()`: `render_string`, then `finish()` with it. */
+export function render(h: HandlerCore, template_name: string, kwargs: Record<string, unknown>): Promise<void> {
+  if (h._finished) throw new Error("Cannot render() after finish()");
+  return h.finish(h.render_string(template_name, kwargs));
+}
+
+/** `render_string()`: the template from the loader of `get_template_path()`, with `get_template_namespace()` and `kwargs`. */
+export function renderString(h: HandlerCore, template_name: string, kwargs: Record<string, unknown>): Buffer {
+  const loader = loaderFor(h.application, h.get_template_path() ?? process.cwd(), (path) =>
+    h.create_template_loader(path),
+  );
+  return loader.load(template_name).generate({ ...h.get_template_namespace(), ...kwargs });
+}
+
+/** `get_template_namespace()`'s default. */
+export function templateNamespace(h: HandlerCore): Record<string, unknown> {
+  return {
+    handler: h,
+    request: h.request,
+    current_user: h.current_user,
+    static_url: (path: string, include_host?: boolean | null, options?: { include_version?: boolean }) =>
+      h.static_url(path, include_host, options),
+    xsrf_form_html: () => h.xsrf_form_html(),
+    reverse_url: (name: string, ...args: unknown[]) => h.reverse_url(name, ...args),
+    modules: {
+      Template: (name: string, kwargs: Record<string, unknown> = {}) => h.render_string(name, kwargs).toString("utf8"),
+      linkify: (text: string) => linkify(text),
+      xsrf_form_html: () => h.xsrf_form_html(),
+    },
+  };
+}
+
+/** `static_url()`: the application's versioned static URL, absolute with `include_host`. */
+export function staticUrl(
+  h: HandlerCore,
+  path: string,
+  include_host: boolean | null | undefined,
+  include_version: boolean,
+): string {
+  h.require_setting("static_path", "static_url");
+  const base = include_host ? `${h.request.protocol}://${h.request.host}` : "";
+  return base + h.application._make_static_url(path, include_version);
+}
+
+/** `create_template_loader()`'s default: the `template_loader` setting, else a `Loader` with `autoescape` and `template_whitespace`. */
+export function createTemplateLoader(h: HandlerCore, template_path: string): BaseLoader {
+  const settings = h.settings;
+  if (settings.template_loader) return settings.template_loader as BaseLoader;
+  const options: { autoescape?: string | null; whitespace?: string | null } = {};
+  if ("autoescape" in settings) options.autoescape = settings.autoescape as string | null;
+  if ("template_whitespace" in settings) options.whitespace = settings.template_whitespace as string;
+  return new Loader(template_path, options);
+}
