@@ -11,6 +11,7 @@
  * @internal
  */
 import { ParseError, TemplateCycleError } from "./errors";
+import { referencedNames } from "./jssyntax";
 import type { ApplyNode, BlockNode, IfNode, IncludeNode, LoopNode, Node, TryNode } from "./parser";
 import type { BaseLoader } from "./loader";
 import type { Template } from "./template";
@@ -41,6 +42,11 @@ export interface GeneratedCode {
   /** `_tt_loc` values -> `file:line (via ...)`. */
   readonly locations: readonly string[];
   readonly fragments: readonly Fragment[];
+  /**
+   * Every name the template's code could read as a variable (a superset of
+   * its free variables, see `referencedNames`), in first-seen order.
+   */
+  readonly references: readonly string[];
 }
 
 /** Loads `name` for a directive at `line` of `from`, turning a loader cycle into a ParseError there. */
@@ -412,10 +418,13 @@ export function generateCode(template: Template, loader: BaseLoader | null): Gen
   const root = chain[0];
   const writer = new Writer(blocks, loader, root);
   writer.generate(root._parsed.body);
+  const references = new Set<string>();
+  for (const fragment of writer.fragments) referencedNames(fragment.source, references);
   return {
     body: writer.lines.join("\n"),
     locals: writer.locals,
     locations: writer.locations,
     fragments: writer.fragments,
+    references: [...references],
   };
 }

@@ -209,3 +209,29 @@ export function translateExceptType(type: string): string {
   if (isSingleGroup(text, "(", ")")) text = text.slice(1, -1);
   return splitTopLevelCommas(text).length > 1 ? `[${text}]` : type.trim();
 }
+
+const ESCAPED_CHAR_RE = /\\u\{([0-9a-fA-F]+)\}|\\u([0-9a-fA-F]{4})/g;
+const IDENTIFIER_TOKENS_RE = new RegExp(IDENTIFIER_SOURCE, "gu");
+
+/**
+ * Every name `source` could read as a variable: each identifier-like token
+ * anywhere in it (strings and comments included), except one directly after
+ * a `.` that is not part of `...` (a property name). A superset of the free
+ * variables: an extra name costs nothing, a missing one would be a bug, and
+ * no delimiter of a string, comment or regex can end in a `.` that touches
+ * real code. Unicode escapes are decoded first, so `\u0061` counts as `a`.
+ */
+export function referencedNames(source: string, into: Set<string>): void {
+  const text = source.includes("\\u")
+    ? source.replace(ESCAPED_CHAR_RE, (_, braced: string | undefined, plain: string | undefined) =>
+        String.fromCodePoint(parseInt(braced ?? plain!, 16)),
+      )
+    : source;
+  IDENTIFIER_TOKENS_RE.lastIndex = 0;
+  for (let m = IDENTIFIER_TOKENS_RE.exec(text); m; m = IDENTIFIER_TOKENS_RE.exec(text)) {
+    const at = m.index;
+    if (at > 0 && text[at - 1] === "." && !(at > 2 && text[at - 2] === "." && text[at - 3] === ".")) continue;
+    if (at > 0 && /[\p{ID_Continue}$\u200c\u200d]/u.test(text[at - 1])) continue;
+    into.add(m[0]);
+  }
+}

@@ -11,8 +11,21 @@ import { filter_whitespace } from "./whitespace";
 /** The autoescape function's name when neither the template nor its loader says otherwise. */
 const DEFAULT_AUTOESCAPE = "xhtml_escape";
 
-/** How many functions (one per distinct set of namespace names) a template keeps compiled. */
+/**
+ * How many functions a template keeps compiled: one per distinct answer to
+ * "where does each name the template reads come from" (kwargs, the loader's
+ * namespace, the defaults, or nowhere), whatever other names callers pass.
+ */
 const MAX_VARIANTS = 64;
+
+const propertyIsEnumerable = Object.prototype.propertyIsEnumerable;
+
+/**
+ * Counters for tests and benchmarks: `compilations` counts the template
+ * functions compiled by every `Template` so far.
+ * @internal
+ */
+export const _templateStats = { compilations: 0 };
 
 /** Options of `new Template()`, as Tornado's keyword arguments. */
 export interface TemplateOptions {
@@ -33,7 +46,7 @@ export interface TemplateOptions {
   whitespace?: string | null;
 }
 
-type Execute = (namespace: Record<string, unknown>) => string;
+type Execute = (kwargs: Record<string, unknown>, loaderNamespace: Readonly<Record<string, unknown>>) => string;
 type Factory = (runtime: Runtime) => Execute;
 
 interface Runtime {
@@ -41,6 +54,7 @@ interface Runtime {
   readonly iter: typeof iterate;
   readonly isa: typeof isInstance;
   readonly fail: (err: unknown, location: number) => Error;
+  readonly def: Readonly<Record<string, unknown>>;
 }
 
 const SOURCE_URL_UNSAFE_RE = /[^\w.\-/<>]/g;
@@ -81,9 +95,11 @@ function locateSyntaxError(code: GeneratedCode, templateName: string, err: Synta
  * ```
  *
  * The text is parsed once, in the constructor, into the body of a JavaScript
- * function (`code`); `generate` runs that function. Namespace names become
- * local variables of the function, so a function is compiled (once) for each
- * distinct set of names a template is given; the body is never re-parsed.
+ * function (`code`); `generate` runs that function. The names the template's
+ * code reads become local variables of the function, taken from the kwargs,
+ * the loader's namespace or the defaults; a function is compiled (once) for
+ * each distinct answer to where those names come from, so names a template
+ * never reads do not cost a compilation. The body is never re-parsed.
  *
  * Templates are code: build them only from trusted text, never from user
  * input. User input belongs in `generate`'s arguments, where `{{ }}` escapes it.
@@ -106,7 +122,9 @@ export class Template {
   readonly _parsed: ParsedFile;
   readonly #generated: GeneratedCode;
   readonly #runtime: Runtime;
-  readonly #variants = new Map<string, Execute>();
+  /** The names the template's code could read as variables (see `referencedNames`). */
+  readonly #names: readonly string[];
+  readonly #variants = new Map<number | string, Execute>();
 
   /**
    * Parses and compiles `template_string` (a Buffer is decoded as UTF-8).
@@ -136,11 +154,12 @@ export class Template {
       iter: iterate,
       isa: isInstance,
       fail: (err, location) => withTemplateLocation(err, locations[location] ?? this.name),
+      def: DEFAULT_NAMESPACE,
     };
-    const base = Object.assign(Object.create(null), DEFAULT_NAMESPACE, this.namespace);
-    const [source, execute] = this.#compile(Object.keys(base));
+    this.#names = this.#generated.references.filter((name) => !name.startsWith("_tt_") && isBindableName(name));
+    const [source, execute] = this.#compile({});
     this.code = source;
-    this.#variants.set(Object.keys(base).join(","), execute);
+    this.#variants.set(this.#variantKey({}), execute);
   }
 
   /**
@@ -153,33 +172,58 @@ export class Template {
    * with ` (at name.html:LINE)`, the original kept as `cause`.
    */
   generate(kwargs: Record<string, unknown> = {}): Buffer {
-    const namespace: Record<string, unknown> = Object.assign(
-      Object.create(null),
-      DEFAULT_NAMESPACE,
-      this.namespace,
-      kwargs,
-    );
-    const keys = Object.keys(namespace);
-    const key = keys.join(",");
+    const key = this.#variantKey(kwargs);
     let execute = this.#variants.get(key);
     if (!execute) {
-      execute = this.#compile(keys)[1];
+      execute = this.#compile(kwargs)[1];
       if (this.#variants.size >= MAX_VARIANTS) this.#variants.delete(this.#variants.keys().next().value!);
       this.#variants.set(key, execute);
     }
-    return Buffer.from(execute(namespace), "utf8");
+    return Buffer.from(execute(kwargs, this.namespace), "utf8");
   }
 
-  /** Compiles the template function for a namespace with these names. */
-  #compile(namespaceKeys: readonly string[]): [string, Execute] {
-    const visible = namespaceKeys.filter((k) => !k.startsWith("_tt_") && isBindableName(k));
-    const declared = new Set(visible);
+  /** Where each name the template reads comes from (see `#sourceOf`), as one number (or a string past 26 names). */
+  #variantKey(kwargs: Record<string, unknown>): number | string {
+    const names = this.#names;
+    if (names.length <= 26) {
+      let key = 0;
+      for (let i = 0; i < names.length; i++) key = key * 4 + this.#sourceOf(names[i], kwargs);
+      return key;
+    }
+    let key = "";
+    for (let i = 0; i < names.length; i++) key += this.#sourceOf(names[i], kwargs);
+    return key;
+  }
+
+  /**
+   * Where `name` comes from, in `generate`'s order of precedence: 1 `kwargs`,
+   * 2 the loader's namespace, 3 the defaults, 0 none of them (a global, or a
+   * ReferenceError when read). Own enumerable properties count, as for `Object.assign`.
+   */
+  #sourceOf(name: string, kwargs: Record<string, unknown>): 0 | 1 | 2 | 3 {
+    if (propertyIsEnumerable.call(kwargs, name)) return 1;
+    if (propertyIsEnumerable.call(this.namespace, name)) return 2;
+    if (propertyIsEnumerable.call(DEFAULT_NAMESPACE, name)) return 3;
+    return 0;
+  }
+
+  /** Compiles the template function for namespaces whose referenced names come from where they come from in `kwargs`'s. */
+  #compile(kwargs: Record<string, unknown>): [string, Execute] {
+    _templateStats.compilations++;
+    const declarations: string[] = [];
+    const declared = new Set<string>();
+    for (const name of this.#names) {
+      const from = this.#sourceOf(name, kwargs);
+      if (from === 0) continue;
+      declared.add(name);
+      declarations.push(`${name} = ${from === 1 ? "_tt_kw" : from === 2 ? "_tt_lns" : "_tt_def"}.${name}`);
+    }
     const locals = [...this.#generated.locals.keys()].filter((name) => !declared.has(name));
     const source = [
       '"use strict";',
-      "const _tt_str = _tt_rt.str, _tt_iter = _tt_rt.iter, _tt_isa = _tt_rt.isa, _tt_fail = _tt_rt.fail;",
-      "return function _tt_execute(_tt_ns) {",
-      visible.length ? `  let { ${visible.join(", ")} } = _tt_ns;` : "  // (empty namespace)",
+      "const _tt_str = _tt_rt.str, _tt_iter = _tt_rt.iter, _tt_isa = _tt_rt.isa, _tt_fail = _tt_rt.fail, _tt_def = _tt_rt.def;",
+      "return function _tt_execute(_tt_kw, _tt_lns) {",
+      declarations.length ? `  let ${declarations.join(", ")};` : "  // (no namespace names read)",
       locals.length ? `  let ${locals.join(", ")};` : "  // (no template locals)",
       '  let _tt_loc = 0, _tt_out = "";',
       "  try {",
