@@ -12,9 +12,17 @@
  */
 import { ParseError, TemplateCycleError } from "./errors";
 import { referencedNames } from "./jssyntax";
-import type { ApplyNode, BlockNode, IfNode, IncludeNode, LoopNode, Node, TryNode } from "./parser";
-import type { BaseLoader } from "./loader";
-import type { Template } from "./template";
+import type { TemplateLoader } from "./loading";
+import type {
+  ApplyNode,
+  BlockNode,
+  CompiledTemplate as Template,
+  IfNode,
+  IncludeNode,
+  LoopNode,
+  Node,
+  TryNode,
+} from "./nodes";
 
 /** A fragment of user JavaScript, kept so a syntax error can be traced to its file and line. */
 export interface Fragment {
@@ -50,7 +58,13 @@ export interface GeneratedCode {
 }
 
 /** Loads `name` for a directive at `line` of `from`, turning a loader cycle into a ParseError there. */
-function loadFor(loader: BaseLoader | null, directive: string, name: string, from: Template, line: number): Template {
+function loadFor(
+  loader: TemplateLoader | null,
+  directive: string,
+  name: string,
+  from: Template,
+  line: number,
+): Template {
   if (!loader) throw new ParseError(`{% ${directive} %} block found, but no template loader`, from.name, line);
   try {
     return loader.load(name, from.name);
@@ -67,7 +81,7 @@ function loadFor(loader: BaseLoader | null, directive: string, name: string, fro
 }
 
 /** The template followed by the chain of templates it extends, nearest first. */
-function ancestors(template: Template, loader: BaseLoader | null): Template[] {
+function ancestors(template: Template, loader: TemplateLoader | null): Template[] {
   const chain = [template];
   const parent = template._parsed.extends;
   if (parent) chain.push(...ancestors(loadFor(loader, "extends", parent.name, template, parent.line), loader));
@@ -95,7 +109,7 @@ function children(node: Node): Node[][] {
 function findNamedBlocks(
   nodes: readonly Node[],
   owner: Template,
-  loader: BaseLoader | null,
+  loader: TemplateLoader | null,
   blocks: Map<string, BlockNode>,
 ): void {
   for (const node of nodes) {
@@ -132,7 +146,7 @@ class Writer {
 
   constructor(
     private readonly blocks: ReadonlyMap<string, BlockNode>,
-    private readonly loader: BaseLoader | null,
+    private readonly loader: TemplateLoader | null,
     private current: Template,
   ) {}
 
@@ -411,7 +425,7 @@ class Writer {
 }
 
 /** Generates the body of `template`'s function, inlining its ancestors, blocks and includes. */
-export function generateCode(template: Template, loader: BaseLoader | null): GeneratedCode {
+export function generateCode(template: Template, loader: TemplateLoader | null): GeneratedCode {
   const chain = ancestors(template, loader).reverse();
   const blocks = new Map<string, BlockNode>();
   for (const ancestor of chain) findNamedBlocks(ancestor._parsed.body, ancestor, loader, blocks);

@@ -53,6 +53,7 @@ export { Template } from "./template";
 export type { TemplateOptions } from "./template";
 export { BaseLoader, Loader, DictLoader } from "./loader";
 export type { LoaderOptions } from "./loader";
+export type { TemplateLoader } from "./loading";
 export { ParseError } from "./errors";
 export { filter_whitespace } from "./whitespace";
 export type { WhitespaceMode } from "./whitespace";

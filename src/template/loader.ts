@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { to_unicode } from "../escape";
 import { TemplateCycleError } from "./errors";
+import type { TemplateLoader } from "./loading";
 import { Template } from "./template";
 import { filter_whitespace } from "./whitespace";
 
@@ -24,7 +25,7 @@ export interface LoaderOptions {
  * `{% include %}` work, and it keeps every template it compiles until
  * `reset()`. Subclasses implement `resolve_path` and `_create_template`.
  */
-export class BaseLoader {
+export class BaseLoader implements TemplateLoader {
   /** The autoescape function name templates get by default, or null. */
   readonly autoescape: string | null;
   /** Names added to every template's namespace. */

@@ -7,119 +7,17 @@
 import { ParseError } from "./errors";
 import { filter_whitespace, isWhitespaceMode } from "./whitespace";
 import { isBindableName, parseForHead, translateExceptType, translateSet } from "./jssyntax";
-import type { Template } from "./template";
-
-/** Literal text, already whitespace-filtered. */
-export interface TextNode {
-  readonly kind: "text";
-  readonly value: string;
-}
-/** `{{ expr }}`, `{% raw expr %}` or `{% module expr %}`. */
-export interface ExpressionNode {
-  readonly kind: "expression";
-  readonly code: string;
-  readonly line: number;
-  readonly raw: boolean;
-}
-/** `{% set ... %}`. */
-export interface StatementNode {
-  readonly kind: "statement";
-  readonly code: string;
-  readonly names: readonly string[];
-  readonly line: number;
-}
-/** One `if`/`elif`/`else` branch; `condition` is null for `else`. */
-export interface Clause {
-  readonly condition: string | null;
-  readonly line: number;
-  readonly body: Node[];
-}
-/** `{% if %}` with its `elif`s and `else`. */
-export interface IfNode {
-  readonly kind: "if";
-  readonly clauses: Clause[];
-}
-/** `{% for %}` or `{% while %}`, with the `else` that runs when the loop was not broken. */
-export interface LoopNode {
-  readonly kind: "for" | "while";
-  readonly line: number;
-  /** for: the translated target; while: the condition. */
-  readonly head: string;
-  readonly iterable: string;
-  readonly names: readonly string[];
-  readonly body: Node[];
-  readonly orelse: Node[] | null;
-}
-/** One `{% except %}` of a try. */
-export interface Handler {
-  readonly type: string | null;
-  readonly name: string | null;
-  readonly line: number;
-  readonly body: Node[];
-}
-/** `{% try %}` with its `except`s, `else` and `finally`. */
-export interface TryNode {
-  readonly kind: "try";
-  readonly line: number;
-  readonly body: Node[];
-  readonly handlers: Handler[];
-  readonly orelse: Node[] | null;
-  readonly finalbody: Node[] | null;
-}
-/** `{% apply fn %}`. */
-export interface ApplyNode {
-  readonly kind: "apply";
-  readonly fn: string;
-  readonly line: number;
-  readonly body: Node[];
-}
-/** `{% block name %}`; `template` is the file that defines it. */
-export interface BlockNode {
-  readonly kind: "block";
-  readonly name: string;
-  readonly line: number;
-  readonly body: Node[];
-  readonly template: Template;
-}
-/** `{% include "name" %}`; `from` is the name of the including file. */
-export interface IncludeNode {
-  readonly kind: "include";
-  readonly name: string;
-  readonly from: string;
-  readonly line: number;
-}
-/** `{% extends "name" %}`. */
-export interface ExtendsNode {
-  readonly kind: "extends";
-  readonly name: string;
-  readonly line: number;
-}
-/** `{% break %}` or `{% continue %}`. */
-export interface JumpNode {
-  readonly kind: "break" | "continue";
-  readonly line: number;
-}
-
-/** Any node of a parsed template. */
-export type Node =
-  | TextNode
-  | ExpressionNode
-  | StatementNode
-  | IfNode
-  | LoopNode
-  | TryNode
-  | ApplyNode
-  | BlockNode
-  | IncludeNode
-  | ExtendsNode
-  | JumpNode;
-
-/** A parsed file: its nodes, and the autoescape its last `{% autoescape %}` set, if any. */
-export interface ParsedFile {
-  readonly body: Node[];
-  readonly autoescape: string | null | undefined;
-  readonly extends: ExtendsNode | null;
-}
+import type {
+  Clause,
+  CompiledTemplate,
+  ExtendsNode,
+  Handler,
+  IfNode,
+  LoopNode,
+  Node,
+  ParsedFile,
+  TryNode,
+} from "./nodes";
 
 /** The directive that ended a body: an intermediate (`else`, `elif`, `except`, `finally`) or `end`. */
 interface Stop {
@@ -176,7 +74,7 @@ class Parser {
 
   constructor(
     private readonly reader: Reader,
-    private readonly template: Template,
+    private readonly template: CompiledTemplate,
   ) {}
 
   private pushText(body: Node[], text: string): void {
@@ -461,7 +359,7 @@ function stripQuotes(text: string): string {
 }
 
 /** Parses a whole template file. */
-export function parseTemplate(name: string, text: string, whitespace: string, template: Template): ParsedFile {
+export function parseTemplate(name: string, text: string, whitespace: string, template: CompiledTemplate): ParsedFile {
   const parser = new Parser(new Reader(name, text, whitespace), template);
   const { body } = parser.parse(null, false);
   return { body, autoescape: parser.autoescape, extends: parser.extendsNode };

@@ -3,8 +3,9 @@ import { to_unicode } from "../escape";
 import { generateCode, type Fragment, type GeneratedCode } from "./codegen";
 import { ParseError, withTemplateLocation } from "./errors";
 import { isBindableName } from "./jssyntax";
-import type { BaseLoader } from "./loader";
-import { parseTemplate, type ParsedFile } from "./parser";
+import type { TemplateLoader } from "./loading";
+import type { CompiledTemplate, ParsedFile } from "./nodes";
+import { parseTemplate } from "./parser";
 import { DEFAULT_NAMESPACE, isInstance, iterate, toText } from "./runtime";
 import { filter_whitespace } from "./whitespace";
 
@@ -32,7 +33,7 @@ export interface TemplateOptions {
   /** The template's name in error messages, and what `{% include %}` paths are relative to. Default `"<string>"`. */
   name?: string;
   /** The loader that resolves `{% include %}` and `{% extends %}`, and supplies namespace and defaults. */
-  loader?: BaseLoader | null;
+  loader?: TemplateLoader | null;
   /**
    * Name of the namespace function that escapes `{{ }}` output, or null for
    * no escaping. Default: the loader's setting, else `"xhtml_escape"`.
@@ -104,7 +105,7 @@ function locateSyntaxError(code: GeneratedCode, templateName: string, err: Synta
  * Templates are code: build them only from trusted text, never from user
  * input. User input belongs in `generate`'s arguments, where `{{ }}` escapes it.
  */
-export class Template {
+export class Template implements CompiledTemplate {
   /** The name given to the constructor (for a loaded template, its path relative to the loader). */
   readonly name: string;
   /** Name of the function that escapes `{{ }}` output, or null; set by the options or an `{% autoescape %}` in the file. */
@@ -112,7 +113,7 @@ export class Template {
   /** The loader's namespace (empty without a loader). */
   readonly namespace: Readonly<Record<string, unknown>>;
   /** The loader that loaded this template, or null. */
-  readonly loader: BaseLoader | null;
+  readonly loader: TemplateLoader | null;
   /** The JavaScript source of the compiled function, for debugging (as compiled for the default namespace). */
   readonly code: string;
   /**
