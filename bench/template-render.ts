@@ -3,7 +3,8 @@
  * `tsx bench/template-render.ts [--samples 7] [--sample-ms 300]`. Prints µs per render (median of
  * the samples) for: `Template.generate` with the same kwargs each time; `generate` with one extra,
  * unreferenced kwarg whose name changes every call (callers that pass varied extra names); and
- * `RequestHandler.render_string` (the handler's template namespace plus the same template). A
+ * `RequestHandler.render_string` (the handler's template namespace plus the same template), on one
+ * handler and on a new handler each time, as one render per request does. A
  * working tool for issue 13's render() items; the figures of record come from `npm run bench`.
  */
 import { web, httputil, template } from "../src";
@@ -74,7 +75,9 @@ function main(): void {
   const scenarios: Record<string, () => unknown> = {
     "generate, same kwargs": () => tt.generate(KWARGS),
     "generate, a new extra kwarg each call": () => tt.generate({ ...KWARGS, [`extra${counter++ % 1000}`]: 1 }),
-    "render_string (handler namespace)": () => handler.render_string("page.html", KWARGS),
+    "render_string, same handler": () => handler.render_string("page.html", KWARGS),
+    "render_string, a new handler each render (as per request)": () =>
+      new web.RequestHandler(app, request).render_string("page.html", KWARGS),
   };
   const expected = tt.generate(KWARGS).toString();
   const us: Record<string, number[]> = {};
