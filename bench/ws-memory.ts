@@ -62,7 +62,7 @@ async function startTornado(): Promise<number> {
   }
   const app = new web.Application([["/ws/echo", EchoSocket]], { log_function: () => {} });
   const server = await app.listen(0, "127.0.0.1").ready();
-  return server.port;
+  return server.port!;
 }
 
 async function serve(kind: Kind): Promise<void> {
