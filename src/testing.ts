@@ -131,10 +131,15 @@ function fetchOnce(
 
 /** A server started for a test on a free loopback port. */
 export class TestServer {
+  // Taken at start: after `shutdown()` the server's `close` event has already fired.
+  readonly #closed: Promise<unknown>;
+
   constructor(
     /** The server, listening on 127.0.0.1; `close()` stops it. */
     readonly http_server: HTTPServer,
-  ) {}
+  ) {
+    this.#closed = once(http_server.server, "close");
+  }
 
   /** The port it listens on. */
   get port(): number {
@@ -152,12 +157,14 @@ export class TestServer {
     return fetch(this.get_url(path), options);
   }
 
-  /** Stops the server and closes its connections; resolves once it is closed. */
+  /**
+   * Stops the server and closes its connections; resolves once it is closed, also when
+   * `shutdown()` closed it first.
+   */
   async close(): Promise<void> {
-    const closed = once(this.http_server.server, "close");
     this.http_server.stop();
     await this.http_server.close_all_connections();
-    await closed;
+    await this.#closed;
   }
 }
 

@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { web, log, testing } from "../src";
 
 class Hello extends web.RequestHandler {
@@ -55,6 +56,18 @@ describe("AsyncHTTPTestCase", () => {
     const response = await t.fetch("/moved", { method: "POST", body: "x=1" });
     expect(response.code).toBe(200);
     expect(response.text).toBe("hello world");
+  });
+});
+
+describe("TestServer.close", () => {
+  test("resolves after the server was shut down first", async () => {
+    const server = await testing.start_server(new web.Application([["/hello", Hello]]));
+    expect((await server.fetch("/hello")).body.toString()).toBe("hello world");
+    const closedEvent = once(server.http_server.server, "close");
+    await server.http_server.shutdown(1);
+    await closedEvent; // the server's own close event is over before close() is called
+    await server.close();
+    expect(server.http_server.server.listening).toBe(false);
   });
 });
 
