@@ -14,7 +14,6 @@
  */
 import * as http from "node:http";
 import * as https from "node:https";
-import { once } from "node:events";
 import { HTTPServer, type HTTPServerOptions, type RequestCallback } from "./httpserver";
 import { HTTPHeaders } from "./httputil/headers";
 import type { Logger, LogRecord } from "./log";
@@ -131,14 +130,15 @@ function fetchOnce(
 
 /** A server started for a test on a free loopback port. */
 export class TestServer {
-  // Taken at start: after `shutdown()` the server's `close` event has already fired.
-  readonly #closed: Promise<unknown>;
+  // Taken at start: after `shutdown()` the server's `close` event has already fired. Not
+  // `events.once`, which rejects on `error`: this promise may never be awaited.
+  readonly #closed: Promise<void>;
 
   constructor(
     /** The server, listening on 127.0.0.1; `close()` stops it. */
     readonly http_server: HTTPServer,
   ) {
-    this.#closed = once(http_server.server, "close");
+    this.#closed = new Promise((resolve) => http_server.server.once("close", () => resolve()));
   }
 
   /** The port it listens on. */
