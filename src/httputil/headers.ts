@@ -285,8 +285,11 @@ export class HTTPHeaders implements Iterable<[string, string]> {
 
   /** Every `[name, value]` pair flattened into one list (`[name, value, name, value, ...]`), as Node's `writeHead` takes them. */
   _flat(): string[] {
+    const lists = this.#lists;
     const flat: string[] = [];
-    for (const [name, values] of this.#lists) {
+    // By key, not by entry: the entries iterator would make a [name, values] pair per header.
+    for (const name of lists.keys()) {
+      const values = lists.get(name)!;
       if (typeof values === "string") flat.push(name, values);
       else for (let i = 0; i < values.length; i++) flat.push(name, values[i]);
     }
