@@ -185,8 +185,9 @@ export class RuleTable<H> {
 
   /** The first rule (in the order given) whose pattern matches the raw `path`, or null. */
   match(path: string): RuleMatch<H> | null {
-    const candidates = this.#gather(path);
-    for (let i = 0; i < candidates.length; i++) {
+    const count = this.#gather(path);
+    const candidates = this.#candidates;
+    for (let i = 0; i < count; i++) {
       const spec = this.rules[candidates[i]];
       const match = spec.matcher.match(path);
       if (match !== null) return spec._rule_match(match);
@@ -209,22 +210,37 @@ export class RuleTable<H> {
     node.rules.push(index);
   }
 
-  /** Indexes of the rules whose prefix `path` starts with, ascending. Reuses one array: read it before the next call. */
-  #gather(path: string): number[] {
+  /**
+   * Puts the indexes of the rules whose prefix `path` starts with, ascending, at the start of
+   * `#candidates` and returns how many there are. The one array serves every call, never
+   * truncated (setting an array's length to 0 drops its storage, to be made again by the next
+   * push): read it before the next call, up to the count.
+   */
+  #gather(path: string): number {
     const out = this.#candidates;
-    out.length = 0;
+    let count = 0;
     let node: PrefixNode | undefined = this.#root;
     let sorted = true;
     for (let i = 0; node !== undefined; i++) {
       for (const index of node.rules) {
-        if (out.length > 0 && index < out[out.length - 1]) sorted = false;
-        out.push(index);
+        if (count > 0 && index < out[count - 1]) sorted = false;
+        out[count++] = index;
       }
       if (i === path.length || node.next === null) break;
       node = node.next.get(path[i]);
     }
-    if (!sorted) out.sort((a, b) => a - b);
-    return out;
+    if (!sorted) sortPrefix(out, count);
+    return count;
+  }
+}
+
+/** Sorts the first `count` numbers of `list` in place, ascending (insertion sort: candidates are few). */
+function sortPrefix(list: number[], count: number): void {
+  for (let i = 1; i < count; i++) {
+    const value = list[i];
+    let j = i - 1;
+    for (; j >= 0 && list[j] > value; j--) list[j + 1] = list[j];
+    list[j + 1] = value;
   }
 }
 
