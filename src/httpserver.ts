@@ -71,6 +71,12 @@ const REQUEST_INIT: HTTPServerRequestInit = {
   connection: undefined,
 };
 
+/**
+ * The one list every response's headers are flattened into for Node's `writeHead`, which reads
+ * it synchronously into the head's text and keeps none of it.
+ */
+const HEAD_FIELDS: string[] = [];
+
 class NodeHTTPConnection implements HTTPConnection {
   readonly #res: TrackedResponse;
   readonly #closeAfter: boolean;
@@ -85,12 +91,17 @@ class NodeHTTPConnection implements HTTPConnection {
   }
 
   write_headers(start_line: ResponseStartLine, headers: HTTPHeaders, chunk?: Buffer | string): Promise<void> {
-    const flat = headers._flat();
+    const fields = HEAD_FIELDS;
+    headers._flat_into(fields);
     if (this.#closeAfter) {
-      flat.push("Connection", "close");
+      fields.push("Connection", "close");
       this.#res.shouldKeepAlive = false;
     }
-    this.#res.writeHead(start_line.code, start_line.reason, flat);
+    try {
+      this.#res.writeHead(start_line.code, start_line.reason, fields);
+    } finally {
+      fields.fill(""); // Node has copied them into the head: keep no response's headers (cookies) alive
+    }
     const declared = headers.get("Content-Length");
     if (declared !== undefined && this.#res.req.method !== "HEAD") this.#owed = Number(declared);
     return chunk !== undefined && chunk.length > 0 ? this.write(chunk) : RESOLVED;
