@@ -11,7 +11,12 @@ import { isIP, Server as NetServer, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { HTTPOutputError } from "./httputil/errors";
 import { HTTPHeaders } from "./httputil/headers";
-import { HTTPServerRequest, type HTTPConnection, type ResponseStartLine } from "./httputil/request";
+import {
+  HTTPServerRequest,
+  type HTTPConnection,
+  type HTTPServerRequestInit,
+  type ResponseStartLine,
+} from "./httputil/request";
 import {
   framing_problem,
   on_client_error,
@@ -51,6 +56,27 @@ type TrackedResponse = http.ServerResponse & { [kConnection]?: NodeHTTPConnectio
 type TrackedSocket = Duplex & { [kUpgradedSockets]?: Set<Duplex> };
 
 /** The response side of one request on a Node connection. */
+/**
+ * The one init every request is built from, filled in and emptied again by `#makeRequest`:
+ * `HTTPServerRequest`'s constructor reads it synchronously and keeps none of it, so a literal
+ * per request would be garbage the moment the request exists.
+ */
+const REQUEST_INIT: HTTPServerRequestInit = {
+  method: undefined,
+  uri: undefined,
+  version: undefined,
+  headers: undefined,
+  remote_ip: undefined,
+  protocol: undefined,
+  connection: undefined,
+};
+
+/**
+ * The one list every response's headers are flattened into for Node's `writeHead`, which reads
+ * it synchronously into the head's text and keeps none of it.
+ */
+const HEAD_FIELDS: string[] = [];
+
 class NodeHTTPConnection implements HTTPConnection {
   readonly #res: TrackedResponse;
   readonly #closeAfter: boolean;
@@ -65,12 +91,17 @@ class NodeHTTPConnection implements HTTPConnection {
   }
 
   write_headers(start_line: ResponseStartLine, headers: HTTPHeaders, chunk?: Buffer | string): Promise<void> {
-    const flat = headers._flat();
+    const fields = HEAD_FIELDS;
+    headers._flat_into(fields);
     if (this.#closeAfter) {
-      flat.push("Connection", "close");
+      fields.push("Connection", "close");
       this.#res.shouldKeepAlive = false;
     }
-    this.#res.writeHead(start_line.code, start_line.reason, flat);
+    try {
+      this.#res.writeHead(start_line.code, start_line.reason, fields);
+    } finally {
+      fields.fill(""); // Node has copied them into the head: keep no response's headers (cookies) alive
+    }
     const declared = headers.get("Content-Length");
     if (declared !== undefined && this.#res.req.method !== "HEAD") this.#owed = Number(declared);
     return chunk !== undefined && chunk.length > 0 ? this.write(chunk) : RESOLVED;
@@ -412,15 +443,19 @@ export class HTTPServer {
 
   #makeRequest(req: http.IncomingMessage, connection: HTTPConnection): HTTPServerRequest {
     const socket = req.socket;
-    const request = new HTTPServerRequest({
-      method: req.method,
-      uri: req.url,
-      version: req.httpVersion === "1.1" ? "HTTP/1.1" : "HTTP/" + req.httpVersion,
-      headers: HTTPHeaders.from_raw(req.rawHeaders),
-      remote_ip: socket.remoteAddress ? normaliseAddress(socket.remoteAddress) : "0.0.0.0",
-      protocol: this.#options.protocol ?? ((socket as Socket & { encrypted?: boolean }).encrypted ? "https" : "http"),
-      connection,
-    });
+    const init = REQUEST_INIT;
+    init.method = req.method;
+    init.uri = req.url;
+    init.version = req.httpVersion === "1.1" ? "HTTP/1.1" : "HTTP/" + req.httpVersion;
+    init.headers = HTTPHeaders.from_raw(req.rawHeaders);
+    init.remote_ip = socket.remoteAddress ? normaliseAddress(socket.remoteAddress) : "0.0.0.0";
+    init.protocol =
+      this.#options.protocol ?? ((socket as Socket & { encrypted?: boolean }).encrypted ? "https" : "http");
+    init.connection = connection;
+    const request = new HTTPServerRequest(init);
+    // The constructor copies what it needs: the scratch init must not keep this request's parts alive.
+    init.headers = undefined;
+    init.connection = undefined;
     if (this.#options.xheaders) this.#applyXHeaders(request);
     return request;
   }

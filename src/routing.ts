@@ -33,6 +33,8 @@ export class PathMatches {
   readonly #named: boolean;
   readonly #groupCount: number;
   readonly #reversePieces: string[] | null;
+  /** The one path a pattern of plain text matches (`/hello` for `^/hello$`), or null. */
+  readonly #exactPath: string | null;
 
   /** @throws Error naming the pattern when it is not a valid regular expression. */
   constructor(pattern: string | RegExp) {
@@ -43,14 +45,18 @@ export class PathMatches {
     this.#groupCount = new RegExp(this.pattern + "|", flags).exec("")!.length - 1;
     this.#named = /\(\?<[A-Za-z_$][\w$]*>/.test(this.pattern);
     this.#reversePieces = reversePieces(this.pattern, this.#groupCount);
-    this.literal_prefix = flags.includes("i") ? "" : literalPrefix(this.pattern);
+    const literal = scanLiteral(this.pattern);
+    this.literal_prefix = flags.includes("i") ? "" : literal.text;
+    this.#exactPath = flags === "" && literal.wholePattern ? literal.text : null;
   }
 
   /** Matches a raw request path; returns its raw captures, or null when it does not match. */
   match(path: string): PathMatch | null {
+    // Without groups there is nothing to capture: no `exec` result array to build.
+    if (this.#exactPath !== null) return path === this.#exactPath ? EMPTY_MATCH : null;
+    if (this.#groupCount === 0) return this.regex.test(path) ? EMPTY_MATCH : null;
     const m = this.regex.exec(path);
     if (m === null) return null;
-    if (this.#groupCount === 0) return EMPTY_MATCH;
     if (this.#named) return { path_args: NO_ARGS, path_kwargs: namedCaptures(m.groups!) };
     const path_args = new Array<string | null>(this.#groupCount);
     for (let i = 0; i < this.#groupCount; i++) path_args[i] = m[i + 1] ?? null;
@@ -109,6 +115,8 @@ export class URLSpec<H = unknown> {
   readonly kwargs: Record<string, unknown>;
   /** The route's name for `reverse_url`, or null. */
   readonly name: string | null;
+  /** What `RuleTable.match` gives for a path matched without captures: one, frozen, for every request. */
+  readonly #uncaptured: RuleMatch<H>;
 
   constructor(pattern: string | RegExp, handler: H, kwargs?: Record<string, unknown> | null, name?: string | null) {
     this.matcher = new PathMatches(pattern);
@@ -116,6 +124,19 @@ export class URLSpec<H = unknown> {
     this.handler_class = handler;
     this.kwargs = kwargs ?? {};
     this.name = name ?? null;
+    this.#uncaptured = Object.freeze({ spec: this, handler_class: handler, kwargs: this.kwargs, ...EMPTY_MATCH });
+  }
+
+  /** Internal: this route's `RuleMatch` with `match`'s captures (the shared one when there are none). */
+  _rule_match(match: PathMatch): RuleMatch<H> {
+    if (match === EMPTY_MATCH) return this.#uncaptured;
+    return {
+      spec: this,
+      handler_class: this.handler_class,
+      kwargs: this.kwargs,
+      path_args: match.path_args,
+      path_kwargs: match.path_kwargs,
+    };
   }
 
   /** See `PathMatches.reverse`. */
@@ -129,10 +150,15 @@ export class URLSpec<H = unknown> {
   }
 }
 
-/** A rule found for a path: the spec and its raw captures. */
-export interface RuleMatch<H> {
+/**
+ * A rule found for a path: the spec, its handler and kwargs, and the path's raw captures (an
+ * `Application`'s route target as it is). Frozen and shared by every request when the path
+ * had no captures.
+ */
+export interface RuleMatch<H> extends PathMatch {
   spec: URLSpec<H>;
-  match: PathMatch;
+  handler_class: H;
+  kwargs: Record<string, unknown>;
 }
 
 /** A node of the prefix trie: the rules whose literal prefix ends here, and the next characters. */
@@ -159,11 +185,12 @@ export class RuleTable<H> {
 
   /** The first rule (in the order given) whose pattern matches the raw `path`, or null. */
   match(path: string): RuleMatch<H> | null {
-    const candidates = this.#gather(path);
-    for (let i = 0; i < candidates.length; i++) {
+    const count = this.#gather(path);
+    const candidates = this.#candidates;
+    for (let i = 0; i < count; i++) {
       const spec = this.rules[candidates[i]];
       const match = spec.matcher.match(path);
-      if (match !== null) return { spec, match };
+      if (match !== null) return spec._rule_match(match);
     }
     return null;
   }
@@ -183,22 +210,37 @@ export class RuleTable<H> {
     node.rules.push(index);
   }
 
-  /** Indexes of the rules whose prefix `path` starts with, ascending. Reuses one array: read it before the next call. */
-  #gather(path: string): number[] {
+  /**
+   * Puts the indexes of the rules whose prefix `path` starts with, ascending, at the start of
+   * `#candidates` and returns how many there are. The one array serves every call, never
+   * truncated (setting an array's length to 0 drops its storage, to be made again by the next
+   * push): read it before the next call, up to the count.
+   */
+  #gather(path: string): number {
     const out = this.#candidates;
-    out.length = 0;
+    let count = 0;
     let node: PrefixNode | undefined = this.#root;
     let sorted = true;
     for (let i = 0; node !== undefined; i++) {
       for (const index of node.rules) {
-        if (out.length > 0 && index < out[out.length - 1]) sorted = false;
-        out.push(index);
+        if (count > 0 && index < out[count - 1]) sorted = false;
+        out[count++] = index;
       }
       if (i === path.length || node.next === null) break;
       node = node.next.get(path[i]);
     }
-    if (!sorted) out.sort((a, b) => a - b);
-    return out;
+    if (!sorted) sortPrefix(out, count);
+    return count;
+  }
+}
+
+/** Sorts the first `count` numbers of `list` in place, ascending (insertion sort: candidates are few). */
+function sortPrefix(list: number[], count: number): void {
+  for (let i = 1; i < count; i++) {
+    const value = list[i];
+    let j = i - 1;
+    for (; j >= 0 && list[j] > value; j--) list[j + 1] = list[j];
+    list[j + 1] = value;
   }
 }
 
@@ -208,10 +250,11 @@ const QUANTIFIERS = "?*+{";
 /**
  * The literal text at the start of an anchored pattern: characters up to the first regex
  * syntax, less one made optional by a quantifier (`/users?` promises only `/user`). A pattern
- * with a top-level `|` promises nothing.
+ * with a top-level `|` promises nothing. `wholePattern` says the text runs up to the closing
+ * `$`, so that the pattern matches that one path and no other.
  */
-function literalPrefix(pattern: string): string {
-  if (hasTopLevelAlternation(pattern)) return "";
+function scanLiteral(pattern: string): { text: string; wholePattern: boolean } {
+  if (hasTopLevelAlternation(pattern)) return { text: "", wholePattern: false };
   let prefix = "";
   let i = pattern.startsWith("^") ? 1 : 0;
   while (i < pattern.length) {
@@ -232,7 +275,8 @@ function literalPrefix(pattern: string): string {
     prefix += literal;
     i += width;
   }
-  return prefix;
+  const wholePattern = pattern.startsWith("^") && i === pattern.length - 1 && pattern[i] === "$";
+  return { text: prefix, wholePattern };
 }
 
 /** True when `pattern` has a `|` outside every group and character class. */

@@ -54,8 +54,8 @@ describe("RuleTable", () => {
 
   test("an optional character before a group does not hide the rule", () => {
     const table = new routing.RuleTable([spec("/users?/(\\d+)", 1)]);
-    expect(table.match("/user/7")?.match.path_args).toEqual(["7"]);
-    expect(table.match("/users/7")?.match.path_args).toEqual(["7"]);
+    expect(table.match("/user/7")?.path_args).toEqual(["7"]);
+    expect(table.match("/users/7")?.path_args).toEqual(["7"]);
   });
 
   test("with 1,000 rules a path is tested against its own rule only, not a scan", () => {
@@ -69,7 +69,7 @@ describe("RuleTable", () => {
       };
     }
     const table = new routing.RuleTable(specs);
-    expect(table.match("/route999/5")?.match.path_args).toEqual(["5"]);
+    expect(table.match("/route999/5")?.path_args).toEqual(["5"]);
     expect(tried).toEqual([999]);
     tried.length = 0;
     expect(table.match("/route1/5")?.spec.kwargs.rule).toBe(1);
@@ -89,4 +89,78 @@ test("an application with 1,000 routes answers the last one and 404s a near miss
   expect(last.body.toString()).toBe('["42"]');
   expect((await server.fetch("/route1000/42")).code).toBe(404);
   expect((await server.fetch("/route99/x")).code).toBe(404);
+});
+
+describe("patterns without groups", () => {
+  /** A spec whose regex records each `exec` and `test` the matcher calls (not the `exec` a `test` makes). */
+  function watched(pattern: string | RegExp, calls: string[]): routing.URLSpec<typeof Echo> {
+    const s = spec(pattern);
+    let inTest = false;
+    s.regex.exec = (path: string) => {
+      if (!inTest) calls.push("exec");
+      return RegExp.prototype.exec.call(s.regex, path);
+    };
+    s.regex.test = (path: string) => {
+      calls.push("test");
+      inTest = true;
+      try {
+        return RegExp.prototype.test.call(s.regex, path);
+      } finally {
+        inTest = false;
+      }
+    };
+    return s;
+  }
+
+  test("a pattern of plain text matches its one path by comparison, without the regex", () => {
+    const calls: string[] = [];
+    const table = new routing.RuleTable([watched("/hello", calls), watched("/a\\.b", calls)]);
+    expect(table.match("/hello")?.path_args).toEqual([]);
+    expect(table.match("/hello/")).toBeNull();
+    expect(table.match("/hellox")).toBeNull();
+    expect(table.match("/a.b")?.spec.matcher.pattern).toBe("^/a\\.b$");
+    expect(table.match("/axb")).toBeNull();
+    expect(calls).toEqual([]);
+  });
+
+  test("other group-less patterns are tested, not exec'd, and keep their regex meaning", () => {
+    const calls: string[] = [];
+    const table = new routing.RuleTable([watched("/users?", calls), watched(/\/CASE/i, calls), watched("/a.c", calls)]);
+    expect(table.match("/user")).not.toBeNull();
+    expect(table.match("/users")).not.toBeNull();
+    expect(table.match("/case")?.spec.matcher.pattern).toBe("^\\/CASE$");
+    expect(table.match("/abc")?.spec.matcher.pattern).toBe("^/a.c$");
+    expect(table.match("/ab")).toBeNull();
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.every((call) => call === "test")).toBe(true);
+  });
+
+  test("the route target of a path without captures is one frozen object, shared by every request", () => {
+    const table = new routing.RuleTable([spec("/hello", 7)]);
+    const first = table.match("/hello");
+    expect(first).toBe(table.match("/hello"));
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(first?.handler_class).toBe(Echo);
+    expect(first?.kwargs.rule).toBe(7);
+  });
+
+  test("plain-text, optional and case-blind routes answer over HTTP", async () => {
+    const server = await serve([
+      ["/hello", Echo, { rule: 1 }],
+      ["/users?", Echo, { rule: 2 }],
+      [/\/CASE/i, Echo, { rule: 3 }],
+    ]);
+    for (const [path, rule] of [
+      ["/hello", "1"],
+      ["/user", "2"],
+      ["/users", "2"],
+      ["/case", "3"],
+    ]) {
+      const response = await server.fetch(path);
+      expect(response.code).toBe(200);
+      expect(response.headers.get("X-Rule")).toBe(rule);
+      expect(response.body.toString()).toBe("[]");
+    }
+    expect((await server.fetch("/hello/")).code).toBe(404);
+  });
 });

@@ -286,11 +286,32 @@ export class HTTPHeaders implements Iterable<[string, string]> {
   /** Every `[name, value]` pair flattened into one list (`[name, value, name, value, ...]`), as Node's `writeHead` takes them. */
   _flat(): string[] {
     const flat: string[] = [];
-    for (const [name, values] of this.#lists) {
-      if (typeof values === "string") flat.push(name, values);
-      else for (let i = 0; i < values.length; i++) flat.push(name, values[i]);
-    }
+    this._flat_into(flat);
     return flat;
+  }
+
+  /**
+   * `_flat` into a list the caller keeps for reuse: its items are overwritten by index and its
+   * length set to the pairs' count (emptying a list by setting its length to 0 would drop its
+   * storage, to be made again by the next write).
+   */
+  _flat_into(out: string[]): void {
+    const lists = this.#lists;
+    let at = 0;
+    // By key, not by entry: the entries iterator would make a [name, values] pair per header.
+    for (const name of lists.keys()) {
+      const values = lists.get(name)!;
+      if (typeof values === "string") {
+        out[at++] = name;
+        out[at++] = values;
+      } else {
+        for (let i = 0; i < values.length; i++) {
+          out[at++] = name;
+          out[at++] = values[i];
+        }
+      }
+    }
+    if (out.length !== at) out.length = at;
   }
 
   /**

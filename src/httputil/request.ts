@@ -92,8 +92,7 @@ export class HTTPServerRequest {
   protocol: string;
   /** The `Host` header (host and maybe port), or `"127.0.0.1"` when there is none. */
   host: string;
-  /** `host` without its port, lower case. */
-  host_name: string;
+  #hostName: string | null = null;
   /** The path part of `uri`, still percent-encoded. */
   path: string;
   /** The query string part of `uri`, without the `?` ("" when there is none). */
@@ -120,12 +119,19 @@ export class HTTPServerRequest {
     this.remote_ip = init.remote_ip ?? "127.0.0.1";
     this.protocol = init.protocol ?? "http";
     this.host = init.host ?? this.headers.get("Host") ?? "127.0.0.1";
-    this.host_name = split_host_and_port(this.host.toLowerCase())[0];
     this.connection = init.connection ?? null;
     this._start_time = init.start_time ?? preciseTime();
     const queryStart = this.uri.indexOf("?");
     this.path = queryStart < 0 ? this.uri : this.uri.slice(0, queryStart);
     this.query = queryStart < 0 ? "" : this.uri.slice(queryStart + 1);
+  }
+
+  /** `host` without its port, lower case: worked out on first read (most requests never read it). */
+  get host_name(): string {
+    return (this.#hostName ??= split_host_and_port(this.host.toLowerCase())[0]);
+  }
+  set host_name(value: string) {
+    this.#hostName = value;
   }
 
   /** Query and body arguments together: each name's raw values, query values first. */

@@ -205,10 +205,10 @@ export class Application implements ApplicationLike<RequestHandler> {
   #match(request: HTTPServerRequest, path: string): RouteTarget | null {
     for (const group of this.#hostRoutes) {
       if (!group.host.match(request.host_name)) continue;
-      const target = matchRules(group.table, path);
+      const target = group.table.match(path);
       if (target !== null) return target;
     }
-    return matchRules(this.#wildcardRoutes, path) ?? this.#matchDefaultHost(request, path);
+    return this.#wildcardRoutes.match(path) ?? this.#matchDefaultHost(request, path);
   }
 
   /**
@@ -267,21 +267,9 @@ export class Application implements ApplicationLike<RequestHandler> {
     if (defaultHost === undefined || request.headers.has("X-Real-Ip")) return null;
     for (const group of this.#hostRoutes) {
       if (!group.host.match(defaultHost)) continue;
-      const target = matchRules(group.table, path);
+      const target = group.table.match(path);
       if (target !== null) return target;
     }
     return null;
   }
-}
-
-function matchRules(table: RuleTable<RequestHandlerClass>, path: string): RouteTarget | null {
-  const found = table.match(path);
-  if (found === null) return null;
-  const { spec, match } = found;
-  return {
-    handler_class: spec.handler_class,
-    kwargs: spec.kwargs,
-    path_args: match.path_args,
-    path_kwargs: match.path_kwargs,
-  };
 }

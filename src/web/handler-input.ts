@@ -70,7 +70,12 @@ export function decodePathCaptures(
   rawArgs: Array<string | null>,
   rawKwargs: Record<string, string | null>,
 ): void {
-  if (rawArgs.length > 0) h.path_args = rawArgs.map((arg) => decodePathArgument(h, arg, null));
+  if (rawArgs.length > 0) {
+    // A loop rather than `map`: no closure per request.
+    const args = new Array<string | null>(rawArgs.length);
+    for (let i = 0; i < rawArgs.length; i++) args[i] = decodePathArgument(h, rawArgs[i], null);
+    h.path_args = args;
+  }
   let decoded: Record<string, string | null> | null = null;
   for (const name in rawKwargs) {
     if (decoded === null) decoded = {};
