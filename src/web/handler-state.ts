@@ -22,6 +22,7 @@ import type { BaseLoader } from "../template";
 import type { ApplicationLike, SettingsFor } from "./settings";
 import type { CookieOptions } from "./cookies";
 import type { OutputTransform } from "./transforms";
+import type { TemplateHelpers } from "./handler-render";
 
 /** Nothing sent, `finish()` not called. */
 export const OPEN = 0;
@@ -86,6 +87,7 @@ export interface HandlerCore {
   _new_cookie: Map<string, string> | null;
   _xsrf_token: string | null;
   _raw_xsrf: RawXsrfToken | null;
+  _template_helpers: TemplateHelpers | null;
   readonly _finished: boolean;
   readonly _headers_written: boolean;
 

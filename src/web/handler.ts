@@ -102,6 +102,8 @@ export class RequestHandler implements HandlerCore {
   /** Internal: this request's masked XSRF token, and the cookie's token it masks. */
   _xsrf_token: string | null = null;
   _raw_xsrf: RawXsrfToken | null = null;
+  /** Internal: the functions this handler's templates call, made on its first render (see `get_template_namespace`). */
+  _template_helpers: renderModule.TemplateHelpers | null = null;
 
   constructor(application: ApplicationLike<RequestHandler>, request: HTTPServerRequest) {
     this.application = application;
