@@ -52,9 +52,7 @@ const XSRF_INPUT = /<input type="hidden" name="_xsrf" value="2\|[^"]+"\/>/.sourc
 describe("the template namespace's helpers", () => {
   test("the defaults: static_url, xsrf_form_html (plain and as a module), reverse_url, modules.Template", async () => {
     const text = await fetchText(Helpers);
-    expect(text).toMatch(
-      new RegExp(`^/static/robots\\.txt#${XSRF_INPUT}#${XSRF_INPUT}#/named/x#\\[in ann\\]$`),
-    );
+    expect(text).toMatch(new RegExp(`^/static/robots\\.txt#${XSRF_INPUT}#${XSRF_INPUT}#/named/x#\\[in ann\\]$`));
   });
 
   test("an overridden static_url is what templates call", async () => {
@@ -108,6 +106,7 @@ describe("the template namespace's helpers", () => {
         const extra = this.render_string("extra.html").toString();
         const helpers = this.render_string("helpers.html").toString().split("#");
         this.write({ extra, reverse: helpers[3], inner: helpers[4] });
+        return this.finish();
       }
     }
     const server = await serve(named(OwnNamespace), SETTINGS);
