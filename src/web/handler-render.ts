@@ -4,7 +4,7 @@
  * `static_url` and `reverse_url`. Functions of the handler (`HandlerCore`); internal.
  */
 import { Loader, linkify, type BaseLoader } from "../template";
-import type { HandlerCore } from "./handler-state";
+import type { HandlerCore, TemplateHelpers } from "./handler-state";
 import { loaderFor } from "./loaders";
 
 /** `render()`: `render_string`, then `finish()` with it. */
@@ -19,23 +19,6 @@ export function renderString(h: HandlerCore, template_name: string, kwargs: Reco
     h.create_template_loader(path),
   );
   return loader.load(template_name).generate({ ...h.get_template_namespace(), ...kwargs });
-}
-
-/**
- * The functions a handler's templates call, made on the handler's first
- * `get_template_namespace()` and shared by all its renders (as Tornado's
- * `self.ui` is made once per handler). Each calls the handler's method of the
- * same name when called, so a subclass's override is what templates get.
- */
-export interface TemplateHelpers {
-  readonly static_url: (path: string, include_host?: boolean | null, options?: { include_version?: boolean }) => string;
-  readonly xsrf_form_html: () => string;
-  readonly reverse_url: (name: string, ...args: unknown[]) => string;
-  readonly modules: {
-    Template: (name: string, kwargs?: Record<string, unknown>) => string;
-    linkify: (text: string) => string;
-    xsrf_form_html: () => string;
-  };
 }
 
 /** `{% module linkify(text) %}`: the text with its URLs as links (one argument, as before). */

@@ -22,7 +22,6 @@ import type { BaseLoader } from "../template";
 import type { ApplicationLike, SettingsFor } from "./settings";
 import type { CookieOptions } from "./cookies";
 import type { OutputTransform } from "./transforms";
-import type { TemplateHelpers } from "./handler-render";
 
 /** Nothing sent, `finish()` not called. */
 export const OPEN = 0;
@@ -129,4 +128,21 @@ export interface HandlerCore {
   create_template_loader(template_path: string): BaseLoader;
   static_url(path: string, include_host?: boolean | null, options?: { include_version?: boolean }): string;
   reverse_url(name: string, ...args: unknown[]): string;
+}
+
+/**
+ * The functions a handler's templates call, made on the handler's first
+ * `get_template_namespace()` and shared by all its renders (as Tornado's
+ * `self.ui` is made once per handler). Each calls the handler's method of the
+ * same name when called, so a subclass's override is what templates get.
+ */
+export interface TemplateHelpers {
+  readonly static_url: (path: string, include_host?: boolean | null, options?: { include_version?: boolean }) => string;
+  readonly xsrf_form_html: () => string;
+  readonly reverse_url: (name: string, ...args: unknown[]) => string;
+  readonly modules: {
+    Template: (name: string, kwargs?: Record<string, unknown>) => string;
+    linkify: (text: string) => string;
+    xsrf_form_html: () => string;
+  };
 }
