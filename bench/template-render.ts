@@ -4,7 +4,8 @@
  * the samples) for: `Template.generate` with the same kwargs each time; `generate` with one extra,
  * unreferenced kwarg whose name changes every call (callers that pass varied extra names); and
  * `RequestHandler.render_string` (the handler's template namespace plus the same template), on one
- * handler and on a new handler each time, as one render per request does. A
+ * handler and on a new handler each time, as one render per request does; and `render_string` of
+ * a one-line template, where the namespace's own cost shows most. A
  * working tool for issue 13's render() items; the figures of record come from `npm run bench`.
  */
 import { web, httputil, template } from "../src";
@@ -14,6 +15,8 @@ const PAGE =
   "<h1>{{ title }}</h1><p>Hello {{ user.name }}</p>\n" +
   '{% if show_items %}<ul>\n{% for item in items %}<li class="{{ item.kind }}">{{ item.label }}</li>\n{% end %}</ul>{% end %}\n' +
   "<footer>{{ footer }} &middot; {{ len(items) }} items</footer></body></html>\n";
+
+const SMALL = "<p>Hello {{ name }} ({{ current_user }})</p>";
 
 const KWARGS = {
   title: "Orders & <returns>",
@@ -58,7 +61,7 @@ function main(): void {
   const samples = at("--samples", 7);
   const sampleMs = at("--sample-ms", 300);
 
-  const loader = new template.DictLoader({ "page.html": PAGE });
+  const loader = new template.DictLoader({ "page.html": PAGE, "small.html": SMALL });
   const tt = loader.load("page.html");
   const app = new web.Application([], { template_loader: loader, static_path: __dirname });
   const request = new httputil.HTTPServerRequest({
@@ -79,6 +82,7 @@ function main(): void {
     "render_string, a new handler each render (as per request)": () =>
       new web.RequestHandler(app, request).render_string("page.html", KWARGS),
   };
+  const small = (): unknown => handler.render_string("small.html", { name: "Ann <ann@example.com>" });
   const expected = tt.generate(KWARGS).toString();
   const us: Record<string, number[]> = {};
   for (const [name, render] of Object.entries(scenarios)) {
@@ -86,6 +90,9 @@ function main(): void {
     us[name] = [];
     sample(render, sampleMs);
   }
+  if (String(small()) !== "<p>Hello Ann &lt;ann@example.com&gt; ()</p>") throw new Error("small: output differs");
+  scenarios["render_string of a one-line template, same handler"] = small;
+  us["render_string of a one-line template, same handler"] = [];
   for (let s = 0; s < samples; s++) {
     for (const [name, render] of Object.entries(scenarios)) us[name].push(sample(render, sampleMs));
   }

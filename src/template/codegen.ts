@@ -11,7 +11,7 @@
  * @internal
  */
 import { ParseError, TemplateCycleError } from "./errors";
-import { referencedNames } from "./jssyntax";
+import { referencedNames, typeofOperands } from "./jssyntax";
 import type { TemplateLoader } from "./loading";
 import type {
   ApplyNode,
@@ -55,6 +55,8 @@ export interface GeneratedCode {
    * its free variables, see `referencedNames`), in first-seen order.
    */
   readonly references: readonly string[];
+  /** The names the template's code could take the `typeof` of (see `typeofOperands`). */
+  readonly typeofOperands: ReadonlySet<string>;
 }
 
 /** Loads `name` for a directive at `line` of `from`, turning a loader cycle into a ParseError there. */
@@ -355,6 +357,7 @@ class Writer {
       if (node.handlers.length) {
         this.block("try {", guarded, `} catch (${caught}) {`);
         this.indentLevel++;
+        this.emit(`${caught} = _tt_named(${caught});`);
         this.handlers(node, caught);
         this.indentLevel--;
         this.emit("}");
@@ -433,12 +436,17 @@ export function generateCode(template: Template, loader: TemplateLoader | null):
   const writer = new Writer(blocks, loader, root);
   writer.generate(root._parsed.body);
   const references = new Set<string>();
-  for (const fragment of writer.fragments) referencedNames(fragment.source, references);
+  const operands = new Set<string>();
+  for (const fragment of writer.fragments) {
+    referencedNames(fragment.source, references);
+    typeofOperands(fragment.source, operands);
+  }
   return {
     body: writer.lines.join("\n"),
     locals: writer.locals,
     locations: writer.locations,
     fragments: writer.fragments,
     references: [...references],
+    typeofOperands: operands,
   };
 }

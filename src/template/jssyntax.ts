@@ -212,6 +212,26 @@ export function translateExceptType(type: string): string {
 
 const ESCAPED_CHAR_RE = /\\u\{([0-9a-fA-F]+)\}|\\u([0-9a-fA-F]{4})/g;
 const IDENTIFIER_TOKENS_RE = new RegExp(IDENTIFIER_SOURCE, "gu");
+const TYPEOF_OPERAND_RE = new RegExp(`(?<![\\p{ID_Continue}$.])typeof[\\s(]*(${IDENTIFIER_SOURCE})`, "gu");
+
+/** `source` with its `\uXXXX` and `\u{X}` escapes decoded. */
+function decodeEscapes(source: string): string {
+  if (!source.includes("\\u")) return source;
+  return source.replace(ESCAPED_CHAR_RE, (_, braced: string | undefined, plain: string | undefined) =>
+    String.fromCodePoint(parseInt(braced ?? plain!, 16)),
+  );
+}
+
+/**
+ * Every name `source` could take the `typeof` of: an identifier right after
+ * `typeof` and any spaces or opening parentheses (`typeof x`, `typeof (x)`),
+ * wherever it occurs (strings included: a superset). `typeof` is the one read
+ * of an undeclared name that does not throw, so these names are the ones a
+ * template can use to ask whether they were passed at all.
+ */
+export function typeofOperands(source: string, into: Set<string>): void {
+  for (const m of decodeEscapes(source).matchAll(TYPEOF_OPERAND_RE)) into.add(m[1]);
+}
 
 /**
  * Every name `source` could read as a variable: each identifier-like token
@@ -222,11 +242,7 @@ const IDENTIFIER_TOKENS_RE = new RegExp(IDENTIFIER_SOURCE, "gu");
  * real code. Unicode escapes are decoded first, so `\u0061` counts as `a`.
  */
 export function referencedNames(source: string, into: Set<string>): void {
-  const text = source.includes("\\u")
-    ? source.replace(ESCAPED_CHAR_RE, (_, braced: string | undefined, plain: string | undefined) =>
-        String.fromCodePoint(parseInt(braced ?? plain!, 16)),
-      )
-    : source;
+  const text = decodeEscapes(source);
   IDENTIFIER_TOKENS_RE.lastIndex = 0;
   for (let m = IDENTIFIER_TOKENS_RE.exec(text); m; m = IDENTIFIER_TOKENS_RE.exec(text)) {
     const at = m.index;

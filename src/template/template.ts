@@ -7,19 +7,19 @@ import type { TemplateLoader } from "./loading";
 import type { CompiledTemplate, ParsedFile } from "./nodes";
 import { parseTemplate } from "./parser";
 import { DEFAULT_NAMESPACE, isInstance, iterate, toText } from "./runtime";
+import { asUndefinedName, bindNames, planNames, type NamePlan } from "./bindings";
 import { filter_whitespace } from "./whitespace";
 
 /** The autoescape function's name when neither the template nor its loader says otherwise. */
 const DEFAULT_AUTOESCAPE = "xhtml_escape";
 
-/**
- * How many functions a template keeps compiled: one per distinct answer to
- * "where does each name the template reads come from" (kwargs, the loader's
- * namespace, the defaults, or nowhere), whatever other names callers pass.
- */
+/** How many functions a template with keyed names (see `bindings.ts`) keeps compiled. */
 const MAX_VARIANTS = 64;
 
 const propertyIsEnumerable = Object.prototype.propertyIsEnumerable;
+
+/** What a switched name's lookup returns when the name is found nowhere. */
+const MISSING = Symbol("missing");
 
 /**
  * Counters for tests and benchmarks: `compilations` counts the template
@@ -55,7 +55,11 @@ interface Runtime {
   readonly iter: typeof iterate;
   readonly isa: typeof isInstance;
   readonly fail: (err: unknown, location: number) => Error;
+  /** What `{% except %}` handlers see: a missing switched name's error as `x is not defined`. */
+  readonly named: (err: unknown) => unknown;
   readonly def: Readonly<Record<string, unknown>>;
+  readonly pe: typeof propertyIsEnumerable;
+  readonly none: typeof MISSING;
 }
 
 const SOURCE_URL_UNSAFE_RE = /[^\w.\-/<>]/g;
@@ -98,9 +102,10 @@ function locateSyntaxError(code: GeneratedCode, templateName: string, err: Synta
  * The text is parsed once, in the constructor, into the body of a JavaScript
  * function (`code`); `generate` runs that function. The names the template's
  * code reads become local variables of the function, taken from the kwargs,
- * the loader's namespace or the defaults; a function is compiled (once) for
- * each distinct answer to where those names come from, so names a template
- * never reads do not cost a compilation. The body is never re-parsed.
+ * the loader's namespace or the defaults on each call (see `bindings.ts`), so
+ * one function serves every set of kwargs; only a template that takes the
+ * `typeof` of a name gets one function per pattern of which such names are
+ * passed. The body is never re-parsed.
  *
  * Templates are code: build them only from trusted text, never from user
  * input. User input belongs in `generate`'s arguments, where `{{ }}` escapes it.
@@ -114,7 +119,7 @@ export class Template implements CompiledTemplate {
   readonly namespace: Readonly<Record<string, unknown>>;
   /** The loader that loaded this template, or null. */
   readonly loader: TemplateLoader | null;
-  /** The JavaScript source of the compiled function, for debugging (as compiled for the default namespace). */
+  /** The JavaScript source of the compiled function, for debugging (as compiled for empty kwargs). */
   readonly code: string;
   /**
    * The parsed file, used by templates that include or extend this one.
@@ -123,8 +128,10 @@ export class Template implements CompiledTemplate {
   readonly _parsed: ParsedFile;
   readonly #generated: GeneratedCode;
   readonly #runtime: Runtime;
-  /** The names the template's code could read as variables (see `referencedNames`). */
-  readonly #names: readonly string[];
+  /** How each name the template's code could read (see `referencedNames`) is bound. */
+  readonly #plan: NamePlan;
+  /** The function, when the template has no keyed names (else null, and `#variants` holds them). */
+  readonly #execute: Execute | null;
   readonly #variants = new Map<number | string, Execute>();
 
   /**
@@ -149,18 +156,28 @@ export class Template implements CompiledTemplate {
     else this.autoescape = this.loader ? this.loader.autoescape : DEFAULT_AUTOESCAPE;
 
     this.#generated = generateCode(this, this.loader);
+    const names = this.#generated.references.filter((name) => !name.startsWith("_tt_") && isBindableName(name));
+    this.#plan = planNames(names, new Set(this.#generated.locals.keys()), this.#generated.typeofOperands);
     const locations = this.#generated.locations;
+    const switched = new Set(this.#plan.switched);
     this.#runtime = {
       str: toText,
       iter: iterate,
       isa: isInstance,
-      fail: (err, location) => withTemplateLocation(err, locations[location] ?? this.name),
+      fail: (err, location) => withTemplateLocation(asUndefinedName(err, switched), locations[location] ?? this.name),
+      named: (err) => asUndefinedName(err, switched),
       def: DEFAULT_NAMESPACE,
+      pe: propertyIsEnumerable,
+      none: MISSING,
     };
-    this.#names = this.#generated.references.filter((name) => !name.startsWith("_tt_") && isBindableName(name));
     const [source, execute] = this.#compile({});
     this.code = source;
-    this.#variants.set(this.#variantKey({}), execute);
+    if (this.#plan.keyed.length) {
+      this.#execute = null;
+      this.#variants.set(this.#variantKey({}), execute);
+    } else {
+      this.#execute = execute;
+    }
   }
 
   /**
@@ -173,6 +190,12 @@ export class Template implements CompiledTemplate {
    * with ` (at name.html:LINE)`, the original kept as `cause`.
    */
   generate(kwargs: Record<string, unknown> = {}): Buffer {
+    const execute = this.#execute ?? this.#keyedVariant(kwargs);
+    return Buffer.from(execute(kwargs, this.namespace), "utf8");
+  }
+
+  /** The function for the keyed names `kwargs` passes (compiled now if it is not yet). */
+  #keyedVariant(kwargs: Record<string, unknown>): Execute {
     const key = this.#variantKey(kwargs);
     let execute = this.#variants.get(key);
     if (!execute) {
@@ -180,52 +203,45 @@ export class Template implements CompiledTemplate {
       if (this.#variants.size >= MAX_VARIANTS) this.#variants.delete(this.#variants.keys().next().value!);
       this.#variants.set(key, execute);
     }
-    return Buffer.from(execute(kwargs, this.namespace), "utf8");
+    return execute;
   }
 
-  /** Where each name the template reads comes from (see `#sourceOf`), as one number (or a string past 26 names). */
+  /** Which keyed names `kwargs`, the loader's namespace or the defaults hold, as one number (a string past 30 names). */
   #variantKey(kwargs: Record<string, unknown>): number | string {
-    const names = this.#names;
-    if (names.length <= 26) {
+    const keyed = this.#plan.keyed;
+    if (keyed.length <= 30) {
       let key = 0;
-      for (let i = 0; i < names.length; i++) key = key * 4 + this.#sourceOf(names[i], kwargs);
+      for (let i = 0; i < keyed.length; i++) key = key * 2 + (this.#isPresent(keyed[i], kwargs) ? 1 : 0);
       return key;
     }
     let key = "";
-    for (let i = 0; i < names.length; i++) key += this.#sourceOf(names[i], kwargs);
+    for (let i = 0; i < keyed.length; i++) key += this.#isPresent(keyed[i], kwargs) ? "1" : "0";
     return key;
   }
 
-  /**
-   * Where `name` comes from, in `generate`'s order of precedence: 1 `kwargs`,
-   * 2 the loader's namespace, 3 the defaults, 0 none of them (a global, or a
-   * ReferenceError when read). Own enumerable properties count, as for `Object.assign`.
-   */
-  #sourceOf(name: string, kwargs: Record<string, unknown>): 0 | 1 | 2 | 3 {
-    if (propertyIsEnumerable.call(kwargs, name)) return 1;
-    if (propertyIsEnumerable.call(this.namespace, name)) return 2;
-    if (propertyIsEnumerable.call(DEFAULT_NAMESPACE, name)) return 3;
-    return 0;
+  /** True if `name` is an own enumerable property of `kwargs`, the loader's namespace or the defaults. */
+  #isPresent(name: string, kwargs: Record<string, unknown>): boolean {
+    return (
+      propertyIsEnumerable.call(kwargs, name) ||
+      propertyIsEnumerable.call(this.namespace, name) ||
+      propertyIsEnumerable.call(DEFAULT_NAMESPACE, name)
+    );
   }
 
-  /** Compiles the template function for namespaces whose referenced names come from where they come from in `kwargs`'s. */
+  /** Compiles the template function for callers that pass the keyed names `kwargs` passes (all of them, if none are keyed). */
   #compile(kwargs: Record<string, unknown>): [string, Execute] {
     _templateStats.compilations++;
-    const declarations: string[] = [];
-    const declared = new Set<string>();
-    for (const name of this.#names) {
-      const from = this.#sourceOf(name, kwargs);
-      if (from === 0) continue;
-      declared.add(name);
-      declarations.push(`${name} = ${from === 1 ? "_tt_kw" : from === 2 ? "_tt_lns" : "_tt_def"}.${name}`);
-    }
-    const locals = [...this.#generated.locals.keys()].filter((name) => !declared.has(name));
+    const present = new Set(this.#plan.keyed.filter((name) => this.#isPresent(name, kwargs)));
+    const bindings = bindNames(this.#plan, present);
+    const bound = new Set([...this.#plan.locals, ...this.#plan.keyed]);
+    const locals = [...this.#generated.locals.keys()].filter((name) => !bound.has(name));
     const source = [
       '"use strict";',
       "const _tt_str = _tt_rt.str, _tt_iter = _tt_rt.iter, _tt_isa = _tt_rt.isa, _tt_fail = _tt_rt.fail, _tt_def = _tt_rt.def;",
+      "const _tt_named = _tt_rt.named, _tt_pe = _tt_rt.pe, _tt_none = _tt_rt.none, _tt_g = globalThis;",
       "return function _tt_execute(_tt_kw, _tt_lns) {",
-      declarations.length ? `  let ${declarations.join(", ")};` : "  // (no namespace names read)",
-      locals.length ? `  let ${locals.join(", ")};` : "  // (no template locals)",
+      ...bindings.open,
+      locals.length ? `  let ${locals.join(", ")};` : "  // (no other template locals)",
       '  let _tt_loc = 0, _tt_out = "";',
       "  try {",
       this.#generated.body,
@@ -233,6 +249,7 @@ export class Template implements CompiledTemplate {
       "    throw _tt_fail(_tt_err, _tt_loc);",
       "  }",
       "  return _tt_out;",
+      bindings.close,
       "};",
       `//# sourceURL=tornado-template/${this.name.replace(SOURCE_URL_UNSAFE_RE, "_")}.js`,
     ].join("\n");

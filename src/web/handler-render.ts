@@ -4,7 +4,7 @@
  * `static_url` and `reverse_url`. Functions of the handler (`HandlerCore`); internal.
  */
 import { Loader, linkify, type BaseLoader } from "../template";
-import type { HandlerCore } from "./handler-state";
+import type { HandlerCore, TemplateHelpers } from "./handler-state";
 import { loaderFor } from "./loaders";
 
 /** `render()`: `render_string`, then `finish()` with it. */
@@ -21,21 +21,40 @@ export function renderString(h: HandlerCore, template_name: string, kwargs: Reco
   return loader.load(template_name).generate({ ...h.get_template_namespace(), ...kwargs });
 }
 
-/** `get_template_namespace()`'s default. */
+/** `{% module linkify(text) %}`: the text with its URLs as links (one argument, as before). */
+function linkifyModule(text: string): string {
+  return linkify(text);
+}
+
+/** Makes `h`'s `TemplateHelpers`. */
+function makeTemplateHelpers(h: HandlerCore): TemplateHelpers {
+  const xsrf_form_html = (): string => h.xsrf_form_html();
+  return {
+    static_url: (path, include_host, options) => h.static_url(path, include_host, options),
+    xsrf_form_html,
+    reverse_url: (name, ...args) => h.reverse_url(name, ...args),
+    modules: {
+      Template: (name, kwargs = {}) => h.render_string(name, kwargs).toString("utf8"),
+      linkify: linkifyModule,
+      xsrf_form_html,
+    },
+  };
+}
+
+/**
+ * `get_template_namespace()`'s default: the handler, its request and its
+ * `current_user` as they are now, and the handler's `TemplateHelpers`.
+ */
 export function templateNamespace(h: HandlerCore): Record<string, unknown> {
+  const helpers = (h._template_helpers ??= makeTemplateHelpers(h));
   return {
     handler: h,
     request: h.request,
     current_user: h.current_user,
-    static_url: (path: string, include_host?: boolean | null, options?: { include_version?: boolean }) =>
-      h.static_url(path, include_host, options),
-    xsrf_form_html: () => h.xsrf_form_html(),
-    reverse_url: (name: string, ...args: unknown[]) => h.reverse_url(name, ...args),
-    modules: {
-      Template: (name: string, kwargs: Record<string, unknown> = {}) => h.render_string(name, kwargs).toString("utf8"),
-      linkify: (text: string) => linkify(text),
-      xsrf_form_html: () => h.xsrf_form_html(),
-    },
+    static_url: helpers.static_url,
+    xsrf_form_html: helpers.xsrf_form_html,
+    reverse_url: helpers.reverse_url,
+    modules: helpers.modules,
   };
 }
 

@@ -86,6 +86,7 @@ export interface HandlerCore {
   _new_cookie: Map<string, string> | null;
   _xsrf_token: string | null;
   _raw_xsrf: RawXsrfToken | null;
+  _template_helpers: TemplateHelpers | null;
   readonly _finished: boolean;
   readonly _headers_written: boolean;
 
@@ -127,4 +128,21 @@ export interface HandlerCore {
   create_template_loader(template_path: string): BaseLoader;
   static_url(path: string, include_host?: boolean | null, options?: { include_version?: boolean }): string;
   reverse_url(name: string, ...args: unknown[]): string;
+}
+
+/**
+ * The functions a handler's templates call, made on the handler's first
+ * `get_template_namespace()` and shared by all its renders (as Tornado's
+ * `self.ui` is made once per handler). Each calls the handler's method of the
+ * same name when called, so a subclass's override is what templates get.
+ */
+export interface TemplateHelpers {
+  readonly static_url: (path: string, include_host?: boolean | null, options?: { include_version?: boolean }) => string;
+  readonly xsrf_form_html: () => string;
+  readonly reverse_url: (name: string, ...args: unknown[]) => string;
+  readonly modules: {
+    Template: (name: string, kwargs?: Record<string, unknown>) => string;
+    linkify: (text: string) => string;
+    xsrf_form_html: () => string;
+  };
 }

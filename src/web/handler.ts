@@ -17,7 +17,7 @@ import { xsrf_form_html } from "./xsrf";
 import * as outputHelpers from "./output";
 import type { CookieOptions } from "./cookies";
 import * as stateModule from "./handler-state";
-import type { Chunk, ErrorOptions, HandlerCore, HeaderValue, RawXsrfToken } from "./handler-state";
+import type { Chunk, ErrorOptions, HandlerCore, HeaderValue, RawXsrfToken, TemplateHelpers } from "./handler-state";
 import * as outputModule from "./handler-output";
 import * as inputModule from "./handler-input";
 import * as cookiesModule from "./handler-cookies";
@@ -102,6 +102,8 @@ export class RequestHandler implements HandlerCore {
   /** Internal: this request's masked XSRF token, and the cookie's token it masks. */
   _xsrf_token: string | null = null;
   _raw_xsrf: RawXsrfToken | null = null;
+  /** Internal: the functions this handler's templates call, made on its first render (see `get_template_namespace`). */
+  _template_helpers: TemplateHelpers | null = null;
 
   constructor(application: ApplicationLike<RequestHandler>, request: HTTPServerRequest) {
     this.application = application;
