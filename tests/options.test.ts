@@ -382,6 +382,18 @@ describe("the global options and the logging options", () => {
     expect(logger.level).toBe(10);
   });
 
+  test("a --logging level or --log_rotate_mode that cannot work is refused as it is parsed", () => {
+    const parser = new OptionParser();
+    define_logging_options(parser);
+    parser.parse_command_line(["--logging=WARNING", "--log_rotate_mode=time"], false);
+    expect(() => parser.parse_command_line(["--logging=loud"], false)).toThrow(
+      new OptionsError("Option 'logging' must be one of debug, info, warning, error, critical, none, not 'loud'"),
+    );
+    expect(() => parser.parse_command_line(["--log-rotate-mode=daily"], false)).toThrow(
+      new OptionsError("Option 'log_rotate_mode' must be one of size, time, not 'daily'"),
+    );
+  });
+
   test("log_file_prefix writes uncolored lines to the file; log_to_stderr decides about the stream", () => {
     const path = join(dir, "app.log");
     const logger = new Logger("to-file");
