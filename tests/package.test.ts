@@ -8,7 +8,18 @@ import { ROOT } from "./support/process";
  * The package as a user gets it: built with `npm run build`, installed (here: linked) into
  * another project's node_modules, then required, imported and type-checked from there.
  */
-const NAMESPACES = ["web", "ioloop", "httpserver", "httputil", "escape", "log", "testing", "websocket", "template", "options"];
+const NAMESPACES = [
+  "web",
+  "ioloop",
+  "httpserver",
+  "httputil",
+  "escape",
+  "log",
+  "testing",
+  "websocket",
+  "template",
+  "options",
+];
 let consumer: string;
 
 function run(command: string, args: string[], cwd: string): string {
