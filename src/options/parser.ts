@@ -86,9 +86,9 @@ function callerFile(): string {
 export class OptionParser implements Iterable<string> {
   /** Each defined option is an attribute, typed `any` as Tornado's are untyped. */
   [name: string]: any;
-  /** The options by normalized name (underscores turned to dashes). */
+  /** The options by normalized name (underscores turned to dashes). @internal */
   readonly _options = new Map<string, Option>();
-  /** The callbacks `run_parse_callbacks` calls, in order. */
+  /** The callbacks `run_parse_callbacks` calls, in order. @internal */
   readonly _parse_callbacks: (() => void)[] = [];
 
   /** Makes a parser with only the `help` option. Never throws. */
