@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { once } from "node:events";
+import { spawn } from "node:child_process";
 import { options as tornadoOptions } from "../src";
 import { Logger, define_logging_options, enable_pretty_logging } from "../src/log";
 import { SizeRotatingFile, TimedRotatingFile } from "../src/log-file";
@@ -519,6 +520,7 @@ describe("on a real command line", () => {
     expect(stderr).toContain(
       "\ntests/support/options-program.ts options:\n\n" +
         "  --address                        listen on this address (default 127.0.0.1)\n" +
+        "  --config                         path to a config file\n" +
         "  --port                           run on the given port (default 8888)\n",
     );
     expect(stderr).toContain("\n  --logging=debug|info|warning|error|none \n");
@@ -536,6 +538,55 @@ describe("on a real command line", () => {
     } finally {
       await stopProgram(child);
     }
+  }, 30000);
+
+  test("--config reads a file where it stands among the flags: the later flags win", async () => {
+    const port = await freePort();
+    const config = join(dir, "program.json");
+    writeFileSync(config, JSON.stringify({ greeting: "from the file", port }));
+    const child = startProgram("tests/support/options-program.ts", ["--greeting=early", `--config=${config}`]);
+    try {
+      expect(JSON.parse((await fetchWhenUp(`http://127.0.0.1:${port}/`)).text).greeting).toBe("from the file");
+    } finally {
+      await stopProgram(child);
+    }
+    const other = await freePort();
+    const late = startProgram("tests/support/options-program.ts", [
+      `--config=${config}`,
+      `--port=${other}`,
+      "--greeting=late",
+    ]);
+    try {
+      expect(JSON.parse((await fetchWhenUp(`http://127.0.0.1:${other}/`)).text).greeting).toBe("late");
+    } finally {
+      await stopProgram(late);
+    }
+  }, 30000);
+
+  test("parse_config_file runs a JS config file anew each time it is read", async () => {
+    // Outside jest, whose module registry keeps its own cache: a program run by tsx, as a user runs it.
+    const script = join(dir, "reread.ts");
+    const config = join(dir, "reread-config.js");
+    writeFileSync(
+      script,
+      `import { writeFileSync } from "node:fs";
+import { OptionParser } from ${JSON.stringify(join(ROOT, "src", "options"))};
+const parser = new OptionParser();
+parser.define("port", { default: 0 });
+const seen: number[] = [];
+for (const port of [1, 2]) {
+  writeFileSync(${JSON.stringify(config)}, "exports.port = " + port + ";\\n");
+  parser.parse_config_file(${JSON.stringify(config)});
+  seen.push(parser.port);
+}
+console.log(JSON.stringify(seen));
+`,
+    );
+    const child = spawn(join(ROOT, "node_modules", ".bin", "tsx"), [script], { stdio: ["ignore", "pipe", "inherit"] });
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    const [code] = (await once(child, "exit")) as [number | null];
+    expect({ code, stdout }).toEqual({ code: 0, stdout: "[1,2]\n" });
   }, 30000);
 
   test("--log_file_prefix sends the access lines to the file and not to stderr", async () => {
