@@ -2,8 +2,11 @@
  * Tornado's hello-world: answers "Hello, world" at http://localhost:8888/.
  * Run it with `npm start`, or `npx tsx examples/helloworld.ts --port=9000` for another port.
  */
-import { web, ioloop, log } from "tornado-ts";
-import { exampleArgs } from "./args";
+import { web, ioloop } from "tornado-ts";
+import { define, options, parse_command_line } from "tornado-ts/options";
+
+define("port", { default: 8888, help: "run on the given port", type: "int" });
+define("address", { default: "", help: "listen on this address (all interfaces when empty)" });
 
 class MainHandler extends web.RequestHandler {
   get() {
@@ -11,9 +14,9 @@ class MainHandler extends web.RequestHandler {
   }
 }
 
-const { port, address } = exampleArgs();
-log.enable_pretty_logging();
+// Reads --port and --address (--help lists them) and turns on the log lines, as in Tornado.
+parse_command_line();
 const application = new web.Application([["/", MainHandler]]);
-application.listen(port, address);
-console.log(`Listening on http://localhost:${port}/`);
+application.listen(options.port, options.address || undefined);
+console.log(`Listening on http://localhost:${options.port}/`);
 ioloop.IOLoop.current().start();

@@ -16,4 +16,5 @@ export * as testing from "./testing";
 export * as websocket from "./websocket";
 export * as template from "./template";
 export * as autoreload from "./autoreload";
+export * as options from "./options";
 export { version, version_info } from "./version";

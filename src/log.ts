@@ -15,6 +15,8 @@
  * messages (Python's `logging.lastResort`) and INFO/DEBUG calls return before building anything.
  */
 import { inspect } from "node:util";
+import { SizeRotatingFile, TimedRotatingFile, type LogFile } from "./log-file";
+import { defineLoggingOptions, type LoggingOptionsParser } from "./log-options";
 
 /** Level of detailed diagnostic records. */
 export const DEBUG = 10;
@@ -456,46 +458,130 @@ export class LogFormatter {
   }
 }
 
-/** Options of `enable_pretty_logging`. */
+/**
+ * Options of `enable_pretty_logging`: ours (`level`, `logger`, `stream`) and Tornado's logging
+ * options, so that the global `options` of `tornado-ts/options` can be passed as it is.
+ */
 export interface PrettyLoggingOptions {
   /** The threshold to set (default INFO); `"none"` (any case) or null leaves logging untouched, as `--logging=none`. */
   level?: Level | "none" | "NONE" | null;
+  /** Tornado's name for `level` (`--logging=debug`); wins over `level` when given. */
+  logging?: Level | "none" | "NONE" | null;
   /** The logger to configure (default the root logger). */
   logger?: Logger;
   /** Where lines go (default process.stderr); colored when it is a TTY. */
   stream?: NodeJS.WritableStream;
+  /** Also write uncolored lines to this file (`--log_file_prefix`), rotated as `log_rotate_mode` says. */
+  log_file_prefix?: string | null;
+  /** `"size"` (default) or `"time"`. */
+  log_rotate_mode?: string;
+  /** Size rotation: the file rotates before it would reach this many bytes (default 100 MB). */
+  log_file_max_size?: number;
+  /** How many rotated files are kept (default 10). */
+  log_file_num_backups?: number;
+  /** Time rotation: `S`, `M`, `H`, `D`, `midnight` (default) or `W0`-`W6`. */
+  log_rotate_when?: string;
+  /** Time rotation: how many `log_rotate_when` units between rotations (default 1). */
+  log_rotate_interval?: number;
+  /**
+   * Whether lines also go to `stream`: true always, false never, null (Tornado's default, as
+   * the global options pass it) only when the logger has no other handler; absent: unless
+   * `log_file_prefix` is given.
+   */
+  log_to_stderr?: boolean | null;
 }
 
 const prettyHandlers = new WeakMap<Logger, LogHandler>();
+const fileHandlers = new WeakMap<Logger, { handler: LogHandler; file: LogFile }>();
+
+/** `options[key]`, or undefined when `options` has no such key (the options parser throws on unknown names). */
+function field<K extends keyof PrettyLoggingOptions>(options: PrettyLoggingOptions, key: K): PrettyLoggingOptions[K] {
+  return key in options ? options[key] : undefined;
+}
 
 /**
- * Sends `LogFormatter` lines of `logger` to `stream` and sets its level. Calling it again
- * replaces the handler it installed before (idempotent); other handlers are left alone. Until a
- * program calls it (Tornado's `parse_command_line()` does), only WARNING and worse is written,
- * as the bare message. Call it once at startup, as `log.enable_pretty_logging()`.
- * @throws Error `Unknown level: 'X'` for an unknown level name.
+ * Sends `LogFormatter` lines of `logger` to `stream` (and to `log_file_prefix`, when given) and
+ * sets its level. Calling it again replaces the handlers it installed before (idempotent); other
+ * handlers are left alone. Until a program calls it (`parse_command_line()` does), only WARNING
+ * and worse is written, as the bare message. Call it once at startup, as `log.enable_pretty_logging()`.
+ * @throws Error `Unknown level: 'X'` for an unknown level name, or for a `log_rotate_mode`
+ * other than "size" and "time".
  */
 export function enable_pretty_logging(options: PrettyLoggingOptions = {}): void {
-  const level = options.level === undefined ? INFO : options.level;
-  if (level === null || isNone(level)) return;
-  const logger = options.logger ?? root;
-  logger.setLevel(level);
-  installPrettyHandler(logger, options.stream ?? process.stderr);
+  const level = "logging" in options ? field(options, "logging") : field(options, "level");
+  if (level === null || (level !== undefined && isNone(level))) return;
+  const logger = field(options, "logger") ?? root;
+  logger.setLevel(level ?? INFO);
+  const prefix = field(options, "log_file_prefix");
+  installFileHandler(logger, prefix ? openLogFile(prefix, options) : undefined);
+  const toStderr = field(options, "log_to_stderr");
+  const others = logger.handlers.filter((handler) => handler !== prettyHandlers.get(logger));
+  if (toStderr === true || (toStderr === null && others.length === 0) || (toStderr === undefined && !prefix))
+    installPrettyHandler(logger, field(options, "stream") ?? process.stderr);
+  else removePrettyHandler(logger);
+}
+
+function openLogFile(path: string, options: PrettyLoggingOptions): LogFile {
+  const mode = field(options, "log_rotate_mode") ?? "size";
+  const backups = field(options, "log_file_num_backups") ?? 10;
+  if (mode === "size") return new SizeRotatingFile(path, field(options, "log_file_max_size") ?? 100e6, backups);
+  if (mode === "time")
+    return new TimedRotatingFile(
+      path,
+      field(options, "log_rotate_when") ?? "midnight",
+      field(options, "log_rotate_interval") ?? 1,
+      backups,
+    );
+  throw new Error(`The value of log_rotate_mode option should be "size" or "time", not "${mode}".`);
 }
 
 function isNone(level: Level | "none" | "NONE"): level is "none" | "NONE" {
   return typeof level === "string" && level.toLowerCase() === "none";
 }
 
-function installPrettyHandler(logger: Logger, stream: NodeJS.WritableStream): void {
+function removePrettyHandler(logger: Logger): void {
   const previous = prettyHandlers.get(logger);
   if (previous !== undefined) logger.removeHandler(previous);
+  prettyHandlers.delete(logger);
+}
+
+function installPrettyHandler(logger: Logger, stream: NodeJS.WritableStream): void {
+  removePrettyHandler(logger);
   const formatter = new LogFormatter({ color: isTTY(stream) });
   const handler: LogHandler = (record) => {
     stream.write(`${formatter.format(record)}\n`);
   };
   prettyHandlers.set(logger, handler);
   logger.addHandler(handler);
+}
+
+function installFileHandler(logger: Logger, file: LogFile | undefined): void {
+  const previous = fileHandlers.get(logger);
+  if (previous !== undefined) {
+    logger.removeHandler(previous.handler);
+    previous.file.close();
+    fileHandlers.delete(logger);
+  }
+  if (file === undefined) return;
+  const formatter = new LogFormatter({ color: false });
+  const handler: LogHandler = (record) => file.write(`${formatter.format(record)}\n`);
+  fileHandlers.set(logger, { handler, file });
+  logger.addHandler(handler);
+}
+
+export { type LoggingOptionsParser };
+
+/**
+ * Defines Tornado's logging options on `options` (`logging`, `log_to_stderr`,
+ * `log_file_prefix`, `log_file_max_size`, `log_file_num_backups`, `log_rotate_when`,
+ * `log_rotate_interval`, `log_rotate_mode`) and a parse callback that runs
+ * `enable_pretty_logging(options)`. The global `options` has them already; call it for an
+ * `OptionParser` of your own.
+ * @throws Error (`options.Error`) when one of them is defined on `options` already.
+ */
+export function define_logging_options(options: LoggingOptionsParser): void {
+  defineLoggingOptions(options);
+  options.add_parse_callback(() => enable_pretty_logging(options as PrettyLoggingOptions));
 }
 
 // Python's default: the root logger lets WARNING and worse through, and has no handler until

@@ -8,7 +8,18 @@ import { ROOT } from "./support/process";
  * The package as a user gets it: built with `npm run build`, installed (here: linked) into
  * another project's node_modules, then required, imported and type-checked from there.
  */
-const NAMESPACES = ["web", "ioloop", "httpserver", "httputil", "escape", "log", "testing", "websocket", "template"];
+const NAMESPACES = [
+  "web",
+  "ioloop",
+  "httpserver",
+  "httputil",
+  "escape",
+  "log",
+  "testing",
+  "websocket",
+  "template",
+  "options",
+];
 let consumer: string;
 
 function run(command: string, args: string[], cwd: string): string {
@@ -67,6 +78,7 @@ import * as tornado from "tornado-ts";
 import { Application, RequestHandler } from "tornado-ts/web";
 import { HTTPServer } from "tornado-ts/httpserver";
 import { WebSocketHandler, websocket_connect } from "tornado-ts/websocket";
+import { define, options, parse_command_line, OptionParser } from "tornado-ts/options";
 
 class MainHandler extends RequestHandler {
   get(name: string) {
@@ -74,14 +86,17 @@ class MainHandler extends RequestHandler {
   }
 }
 const app: tornado.web.Application = new Application([["/(\\\\w+)", MainHandler]]);
-const server: HTTPServer = app.listen(0);
+define("port", { default: 0, type: "int" });
+parse_command_line([]);
+const server: HTTPServer = app.listen(options.port);
+const parser: OptionParser = new OptionParser();
 const loop: ioloop.IOLoop = ioloop.IOLoop.current();
 class Echo extends WebSocketHandler {
   on_message(message: string | Buffer) {
     this.write_message(message);
   }
 }
-export const parts = [server, loop, web.HTTPError, Echo, websocket_connect, tornado.websocket.WebSocketClosedError];
+export const parts = [parser, server, loop, web.HTTPError, Echo, websocket_connect, tornado.websocket.WebSocketClosedError];
 `;
 
 test.each([

@@ -25,8 +25,13 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
 import { join } from "node:path";
 import { web, escape, log, ioloop } from "tornado-ts";
-import { booleanFlag, cookieSecret, exampleArgs } from "../args";
+import { define, options, parse_command_line } from "tornado-ts/options";
 import { BlogStore, type Author, type Entry } from "./store";
+
+define("port", { default: 8888, help: "run on the given port", type: "int" });
+define("address", { default: "", help: "listen on this address (all interfaces when empty)" });
+define("cookie_secret", { help: "signs the login cookie (default: a development secret anyone can read here)" });
+define("debug", { default: false, help: "reload on source changes (which also empties the store)" });
 
 // ---- Passwords ----
 
@@ -288,7 +293,7 @@ export class Application extends web.Application {
   /** Authors and entries; a database in Tornado's demo. */
   readonly store = new BlogStore();
 
-  constructor(options: BlogOptions) {
+  constructor(settings: BlogOptions) {
     super(
       [
         ["/", HomeHandler],
@@ -301,13 +306,13 @@ export class Application extends web.Application {
         ["/auth/logout", AuthLogoutHandler],
       ],
       {
-        blog_title: options.blog_title ?? "A tornado-ts blog",
+        blog_title: settings.blog_title ?? "A tornado-ts blog",
         template_path: join(__dirname, "templates"),
         static_path: join(__dirname, "static"),
         xsrf_cookies: true,
-        cookie_secret: options.cookie_secret,
+        cookie_secret: settings.cookie_secret,
         login_url: "/auth/login",
-        debug: options.debug ?? false,
+        debug: settings.debug ?? false,
       },
     );
   }
@@ -316,12 +321,22 @@ export class Application extends web.Application {
 /** A secret anyone can read in this file: fine on your own machine, never on a server. */
 const DEVELOPMENT_COOKIE_SECRET = "tornado-ts blog demo: development only, pass --cookie_secret";
 
+/** `--cookie_secret`, or the development secret with a warning. */
+function cookieSecret(): string {
+  if (options.cookie_secret) return options.cookie_secret;
+  log.app_log.warning(
+    "No --cookie_secret given: using the development secret, which anyone can read in blog.ts. Do not use it on a server.",
+  );
+  return DEVELOPMENT_COOKIE_SECRET;
+}
+
 function main(): void {
-  log.enable_pretty_logging();
-  const { port, address } = exampleArgs();
-  const cookie_secret = cookieSecret(DEVELOPMENT_COOKIE_SECRET, "blog.ts");
-  new Application({ cookie_secret, debug: booleanFlag("debug") }).listen(port, address);
-  console.log(`Blog at http://localhost:${port}/`);
+  parse_command_line();
+  new Application({ cookie_secret: cookieSecret(), debug: options.debug }).listen(
+    options.port,
+    options.address || undefined,
+  );
+  console.log(`Blog at http://localhost:${options.port}/`);
   ioloop.IOLoop.current().start();
 }
 

@@ -18,7 +18,10 @@
  */
 import { join } from "node:path";
 import { web, log, ioloop } from "tornado-ts";
-import { exampleArgs } from "../args";
+import { define, options, parse_command_line } from "tornado-ts/options";
+
+define("port", { default: 8888, help: "run on the given port", type: "int" });
+define("address", { default: "", help: "listen on this address (all interfaces when empty)" });
 
 /** One line of the answer: `"name.txt" text/plain 12 bytes`. */
 function describe(filename: string, content_type: string, size: number): string {
@@ -72,10 +75,9 @@ export function make_app(): web.Application {
 }
 
 function main(): void {
-  log.enable_pretty_logging();
-  const { port, address } = exampleArgs();
-  make_app().listen(port, address);
-  console.log(`Upload receiver at http://localhost:${port}/`);
+  parse_command_line();
+  make_app().listen(options.port, options.address || undefined);
+  console.log(`Upload receiver at http://localhost:${options.port}/`);
   ioloop.IOLoop.current().start();
 }
 

@@ -15,6 +15,10 @@
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { lookup } from "mime-types";
+import { define, options, parse_command_line } from "tornado-ts/options";
+
+define("url", { default: "http://localhost:8888/post", help: "where to POST the files (PUT goes to /<name> there)" });
+define("put", { type: "bool", help: "send each file in its own PUT, as the raw body" });
 
 function contentType(filename: string): string {
   return lookup(filename) || "application/octet-stream";
@@ -51,22 +55,18 @@ async function put(url: string, filenames: string[]): Promise<boolean> {
   return ok;
 }
 
-async function main(args: string[]): Promise<number> {
-  const url =
-    args
-      .filter((arg) => arg.startsWith("--url="))
-      .pop()
-      ?.slice("--url=".length) ?? "http://localhost:8888/post";
-  const filenames = args.filter((arg) => !arg.startsWith("--"));
+async function main(): Promise<number> {
+  // The flags come first; what follows the first file name is all file names.
+  const filenames = parse_command_line();
   if (filenames.length === 0) {
     console.error("Usage: file_uploader.ts [--url=URL] [--put] FILE...\nGive the files to upload.");
     return 1;
   }
-  const ok = args.includes("--put") ? await put(url, filenames) : await post(url, filenames);
+  const ok = options.put ? await put(options.url, filenames) : await post(options.url, filenames);
   return ok ? 0 : 1;
 }
 
-main(process.argv.slice(2)).then(
+main().then(
   (status) => (process.exitCode = status),
   (err: unknown) => {
     // fetch reports "fetch failed"; the reason (refused, reset...) is its cause.

@@ -12,8 +12,11 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { web, websocket, ioloop, log } from "tornado-ts";
-import { exampleArgs } from "../args";
+import { web, websocket, ioloop } from "tornado-ts";
+import { define, options, parse_command_line } from "tornado-ts/options";
+
+define("port", { default: 8888, help: "run on the given port", type: "int" });
+define("address", { default: "", help: "listen on this address (all interfaces when empty)" });
 
 class Geri extends websocket.WebSocketHandler {
   on_open() {
@@ -43,9 +46,8 @@ const app = new web.Application([
   ["/", Sayfa],
   ["/ws/geri", Geri],
 ]);
-const { port, address } = exampleArgs();
-log.enable_pretty_logging();
-app.listen(port, address);
-console.log(`http://localhost:${port}/ adresinde dinleniyor (listening)`);
+parse_command_line();
+app.listen(options.port, options.address || undefined);
+console.log(`http://localhost:${options.port}/ adresinde dinleniyor (listening)`);
 
 ioloop.IOLoop.current().start();

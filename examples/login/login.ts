@@ -13,7 +13,11 @@
  */
 import { join } from "node:path";
 import { web, log, ioloop } from "tornado-ts";
-import { cookieSecret, exampleArgs } from "../args";
+import { define, options, parse_command_line } from "tornado-ts/options";
+
+define("port", { default: 8888, help: "run on the given port", type: "int" });
+define("address", { default: "", help: "listen on this address (all interfaces when empty)" });
+define("cookie_secret", { help: "signs the login cookie (default: a development secret anyone can read here)" });
 
 /** Reads the user from the signed `user` cookie; a missing, forged or expired cookie is no user. */
 export class BaseHandler extends web.RequestHandler {
@@ -87,11 +91,19 @@ export class Application extends web.Application {
 /** A secret anyone can read in this file: fine on your own machine, never on a server. */
 const DEVELOPMENT_COOKIE_SECRET = "tornado-ts login demo: development only, pass --cookie_secret";
 
+/** `--cookie_secret`, or the development secret with a warning. */
+function cookieSecret(): string {
+  if (options.cookie_secret) return options.cookie_secret;
+  log.app_log.warning(
+    "No --cookie_secret given: using the development secret, which anyone can read in login.ts. Do not use it on a server.",
+  );
+  return DEVELOPMENT_COOKIE_SECRET;
+}
+
 function main(): void {
-  log.enable_pretty_logging();
-  const { port, address } = exampleArgs();
-  new Application(cookieSecret(DEVELOPMENT_COOKIE_SECRET, "login.ts")).listen(port, address);
-  console.log(`Login demo at http://localhost:${port}/`);
+  parse_command_line();
+  new Application(cookieSecret()).listen(options.port, options.address || undefined);
+  console.log(`Login demo at http://localhost:${options.port}/`);
   ioloop.IOLoop.current().start();
 }
 

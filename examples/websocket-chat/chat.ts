@@ -15,7 +15,10 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { web, websocket, escape, log, ioloop } from "tornado-ts";
-import { exampleArgs } from "../args";
+import { define, options, parse_command_line } from "tornado-ts/options";
+
+define("port", { default: 8888, help: "run on the given port", type: "int" });
+define("address", { default: "", help: "listen on this address (all interfaces when empty)" });
 
 /** One chat message, as kept in the history and sent to every client. */
 export type ChatMessage = {
@@ -115,10 +118,9 @@ export class Application extends web.Application {
 }
 
 function main(): void {
-  log.enable_pretty_logging();
-  const { port, address } = exampleArgs();
-  new Application().listen(port, address);
-  console.log(`Chat room at http://localhost:${port}/`);
+  parse_command_line();
+  new Application().listen(options.port, options.address || undefined);
+  console.log(`Chat room at http://localhost:${options.port}/`);
   ioloop.IOLoop.current().start();
 }
 

@@ -1,4 +1,7 @@
-import { web, log, ioloop } from "tornado-ts";
+import { web, ioloop } from "tornado-ts";
+import { define, options, parse_command_line } from "tornado-ts/options";
+
+define("port", { default: Number(process.env.PORT ?? 8888), type: "int", help: "run on the given port" });
 
 class MainHandler extends web.RequestHandler {
   get() {
@@ -6,9 +9,8 @@ class MainHandler extends web.RequestHandler {
   }
 }
 
-const port = Number(process.env.PORT ?? 8888);
+parse_command_line();
 const app = new web.Application([["/", MainHandler]]);
-log.enable_pretty_logging();
-app.listen(port);
-console.log(`Listening on http://localhost:${port}/`);
+app.listen(options.port);
+console.log(`Listening on http://localhost:${options.port}/`);
 ioloop.IOLoop.current().start();
