@@ -8,7 +8,18 @@ import { ROOT } from "./support/process";
  * The package as a user gets it: built with `npm run build`, installed (here: linked) into
  * another project's node_modules, then required, imported and type-checked from there.
  */
-const NAMESPACES = ["web", "ioloop", "httpserver", "httputil", "escape", "log", "testing", "websocket", "template"];
+const NAMESPACES = [
+  "web",
+  "ioloop",
+  "httpserver",
+  "httputil",
+  "escape",
+  "log",
+  "testing",
+  "websocket",
+  "template",
+  "locale",
+];
 let consumer: string;
 
 function run(command: string, args: string[], cwd: string): string {
@@ -31,12 +42,14 @@ test("require() from plain CommonJS gives every namespace and the subpaths", () 
     `const tornado = require("tornado-ts");
      const { Application } = require("tornado-ts/web");
      const names = ${JSON.stringify(NAMESPACES)}.filter((n) => typeof tornado[n] === "object");
-     console.log(JSON.stringify({ names, same: Application === tornado.web.Application, ioloop: typeof require("tornado-ts/ioloop").IOLoop }));`,
+     const { get } = require("tornado-ts/locale");
+     console.log(JSON.stringify({ names, same: Application === tornado.web.Application, ioloop: typeof require("tornado-ts/ioloop").IOLoop, locale: get === tornado.locale.get }));`,
   );
   expect(JSON.parse(run("node", ["main.cjs"], consumer))).toEqual({
     names: NAMESPACES,
     same: true,
     ioloop: "function",
+    locale: true,
   });
 });
 
@@ -67,6 +80,7 @@ import * as tornado from "tornado-ts";
 import { Application, RequestHandler } from "tornado-ts/web";
 import { HTTPServer } from "tornado-ts/httpserver";
 import { WebSocketHandler, websocket_connect } from "tornado-ts/websocket";
+import { get as get_locale, type Locale } from "tornado-ts/locale";
 
 class MainHandler extends RequestHandler {
   get(name: string) {
@@ -81,7 +95,8 @@ class Echo extends WebSocketHandler {
     this.write_message(message);
   }
 }
-export const parts = [server, loop, web.HTTPError, Echo, websocket_connect, tornado.websocket.WebSocketClosedError];
+const user_locale: Locale = get_locale("en_US");
+export const parts = [user_locale.translate("Sign out"), server, loop, web.HTTPError, Echo, websocket_connect, tornado.websocket.WebSocketClosedError];
 `;
 
 test.each([
