@@ -220,8 +220,8 @@ interface Row {
 const DELIBERATE: { why: string; matches: (row: Row) => boolean }[] = [
   {
     why:
-      "gettext(message) of an entry that has only plural forms gives the form for 1, as Python 3.12's " +
-      "GNUTranslations.gettext does; Debian's Python 3.11.2 returns the message untranslated",
+      "gettext(message) of an entry that has only plural forms gives the form for 1, as newer Pythons' " +
+      "GNUTranslations.gettext does (3.11.7 checked); Debian's Python 3.11.2 returns the message untranslated",
     matches: ({ case: c }) =>
       c.phase === "gettext" &&
       ((c.op === "translate" && c.args!.length === 1) || (c.op === "pgettext" && c.args!.length === 2)) &&
