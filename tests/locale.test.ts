@@ -412,6 +412,13 @@ describe("English formatting", () => {
     });
   });
 
+  test("options left undefined take their defaults", () => {
+    const date = new Date(Date.UTC(2013, 3, 28, 18, 35));
+    const options = { gmt_offset: undefined, relative: undefined, shorter: undefined, full_format: true };
+    expect(en().format_date(date, options)).toBe("April 28, 2013 at 6:35 pm");
+    expect(en().format_day(date, { gmt_offset: undefined, dow: undefined })).toBe("Sunday, April 28");
+  });
+
   test("format_day", () => {
     const date = new Date(Date.UTC(2013, 3, 28, 18, 35));
     expect(en().format_day(date)).toBe("Sunday, April 28");

@@ -149,7 +149,12 @@ export abstract class Locale {
   ): string {
     const options: Required<FormatDateOptions> =
       typeof gmt_offset === "object"
-        ? { gmt_offset: 0, relative: true, shorter: false, full_format: false, ...gmt_offset }
+        ? {
+            gmt_offset: gmt_offset.gmt_offset ?? 0,
+            relative: gmt_offset.relative ?? true,
+            shorter: gmt_offset.shorter ?? false,
+            full_format: gmt_offset.full_format ?? false,
+          }
         : { gmt_offset, relative, shorter, full_format };
     return formatDate(this, to_date(date), options);
   }
@@ -159,7 +164,10 @@ export abstract class Locale {
    * minutes behind UTC. Options may be positional or one object.
    */
   format_day(date: Date | number, gmt_offset: number | FormatDayOptions = 0, dow = true): string {
-    const options = typeof gmt_offset === "object" ? { gmt_offset: 0, dow: true, ...gmt_offset } : { gmt_offset, dow };
+    const options =
+      typeof gmt_offset === "object"
+        ? { gmt_offset: gmt_offset.gmt_offset ?? 0, dow: gmt_offset.dow ?? true }
+        : { gmt_offset, dow };
     const local = new Date(to_date(date).getTime() - options.gmt_offset * MINUTE_MS);
     const values = {
       month_name: this._months[local.getUTCMonth()],
