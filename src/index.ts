@@ -11,6 +11,7 @@ export * as httpserver from "./httpserver";
 export * as httputil from "./httputil";
 export * as escape from "./escape";
 export * as log from "./log";
+export * as locale from "./locale";
 export * as routing from "./routing";
 export * as testing from "./testing";
 export * as websocket from "./websocket";

@@ -19,6 +19,7 @@ const NAMESPACES = [
   "websocket",
   "template",
   "options",
+  "locale",
 ];
 let consumer: string;
 
@@ -42,12 +43,14 @@ test("require() from plain CommonJS gives every namespace and the subpaths", () 
     `const tornado = require("tornado-ts");
      const { Application } = require("tornado-ts/web");
      const names = ${JSON.stringify(NAMESPACES)}.filter((n) => typeof tornado[n] === "object");
-     console.log(JSON.stringify({ names, same: Application === tornado.web.Application, ioloop: typeof require("tornado-ts/ioloop").IOLoop }));`,
+     const { get } = require("tornado-ts/locale");
+     console.log(JSON.stringify({ names, same: Application === tornado.web.Application, ioloop: typeof require("tornado-ts/ioloop").IOLoop, locale: get === tornado.locale.get }));`,
   );
   expect(JSON.parse(run("node", ["main.cjs"], consumer))).toEqual({
     names: NAMESPACES,
     same: true,
     ioloop: "function",
+    locale: true,
   });
 });
 
@@ -79,6 +82,7 @@ import { Application, RequestHandler } from "tornado-ts/web";
 import { HTTPServer } from "tornado-ts/httpserver";
 import { WebSocketHandler, websocket_connect } from "tornado-ts/websocket";
 import { define, options, parse_command_line, OptionParser } from "tornado-ts/options";
+import { get as get_locale, type Locale } from "tornado-ts/locale";
 
 class MainHandler extends RequestHandler {
   get(name: string) {
@@ -96,7 +100,8 @@ class Echo extends WebSocketHandler {
     this.write_message(message);
   }
 }
-export const parts = [parser, server, loop, web.HTTPError, Echo, websocket_connect, tornado.websocket.WebSocketClosedError];
+const user_locale: Locale = get_locale("en_US");
+export const parts = [parser, user_locale.translate("Sign out"), server, loop, web.HTTPError, Echo, websocket_connect, tornado.websocket.WebSocketClosedError];
 `;
 
 test.each([
