@@ -63,18 +63,6 @@ function onSocketPong(this: TaggedSocket, data: Buffer): void {
   this[kHandler]!._pong(data);
 }
 
-/**
- * Corks the TCP stream before `ws` parses a read and uncorks it after: a client that sends many
- * small messages in one packet gets their answers in one system call, not one each.
- */
-function corkStream(this: TaggedStream): void {
-  this.cork();
-}
-
-function uncorkStream(this: TaggedStream): void {
-  this.uncork();
-}
-
 /** The server is shutting down (`HTTPServer.shutdown`): close with 1001. */
 function goAway(this: Duplex): void {
   (this as TaggedStream)[kHandler]?.close(GOING_AWAY, "server shutting down");
@@ -407,9 +395,6 @@ export class WebSocketHandler extends RequestHandler {
     this.#goAwayAfterOpen = stream[kGoingAway] === true;
     stream[kGoingAway] = goAway;
     stream.on("drain", onStreamDrain);
-    // Around ws's own "data" listener: what the handlers answer to one read goes out in one write.
-    stream.prependListener("data", corkStream);
-    stream.on("data", uncorkStream);
     if (socket.extensions !== "") this.#afterFrame = onFrameWritten.bind(this);
     this.#writeLimit = this.max_write_buffer_size;
     this._status_code = 101;
