@@ -1,8 +1,6 @@
 import type { Socket } from "node:net";
-import type { Duplex } from "node:stream";
 import WebSocket from "ws";
 import { UpgradeConnection } from "../httpserver";
-import { kGoingAway, type GoingAwaySocket } from "../httpserver-shutdown";
 import { HTTPHeaders } from "../httputil/headers";
 import { app_log, gen_log, exc_info } from "../log";
 import { RequestHandler, type Chunk, type CookieOptions } from "../web/handler";
@@ -34,7 +32,6 @@ const BINARY_FRAME = Object.freeze({ binary: true });
 const NO_OUTPUT: Array<string | Buffer> = Object.freeze([]) as unknown as Array<string | Buffer>;
 
 type TaggedSocket = WebSocket & { [kHandler]?: WebSocketHandler };
-type TaggedStream = Socket & GoingAwaySocket & { [kHandler]?: WebSocketHandler };
 
 function rawToMessage(data: WebSocket.RawData, isBinary: boolean): string | Buffer {
   const buffer = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
@@ -61,15 +58,6 @@ function onSocketPing(this: TaggedSocket, data: Buffer): void {
 
 function onSocketPong(this: TaggedSocket, data: Buffer): void {
   this[kHandler]!._pong(data);
-}
-
-/** The server is shutting down (`HTTPServer.shutdown`): close with 1001. */
-function goAway(this: Duplex): void {
-  (this as TaggedStream)[kHandler]?.close(GOING_AWAY, "server shutting down");
-}
-
-function onStreamDrain(this: TaggedStream): void {
-  this[kHandler]?._flushed();
 }
 
 /** The send callback of a compressed connection: a frame left `ws`'s compression queue. */
@@ -117,7 +105,7 @@ export class WebSocketHandler extends RequestHandler {
   _upgraded = false;
   #socket: TaggedSocket | null = null;
   /** The TCP stream under `#socket`, kept from the upgrade (we handed it to `ws`). */
-  #stream: TaggedStream | null = null;
+  #stream: Socket | null = null;
   #openArgs: unknown[] = NO_ARGS;
   /** Messages waiting for a pending `open`/`on_message`; made on first need (most connections never queue). */
   #queue: Array<string | Buffer> | null = null;
@@ -247,6 +235,16 @@ export class WebSocketHandler extends RequestHandler {
     this.close(POLICY_VIOLATION, "write buffer full");
   }
 
+  /** Internal: the server is shutting down (`HTTPServer.shutdown`): closes with 1001. */
+  _go_away(): void {
+    this.close(GOING_AWAY, "server shutting down");
+  }
+
+  /** Internal: the TCP stream's output drained. */
+  _drained(): void {
+    this._flushed();
+  }
+
   /** The output drained (or a compressed frame went out): wakes the writes waiting, if nothing is left waiting. */
   _flushed(): void {
     const waiting = this.#waiting;
@@ -341,7 +339,7 @@ export class WebSocketHandler extends RequestHandler {
     this.selected_subprotocol = this.select_subprotocol(offered);
     const server = serverFor(this.max_message_size, this.get_compression_options());
     const upgraded = await upgrade(server, connection, this, (socket, stream) =>
-      this.#attach(socket as TaggedSocket, stream as TaggedStream),
+      this.#attach(socket as TaggedSocket, stream as Socket),
     );
     if (!upgraded) {
       this._status_code = 400;
@@ -379,7 +377,7 @@ export class WebSocketHandler extends RequestHandler {
   }
 
   /** Takes the new socket: listeners first, messages queued until `open` has run. */
-  #attach(socket: TaggedSocket, stream: TaggedStream): void {
+  #attach(socket: TaggedSocket, stream: Socket): void {
     this.#socket = socket;
     this.#stream = stream;
     this._upgraded = true;
@@ -390,11 +388,8 @@ export class WebSocketHandler extends RequestHandler {
     socket.on("error", onSocketError);
     socket.on("ping", onSocketPing);
     socket.on("pong", onSocketPong);
-    stream[kHandler] = this;
-    // `true`: the server began shutting down during the handshake; close once `open` has run.
-    this.#goAwayAfterOpen = stream[kGoingAway] === true;
-    stream[kGoingAway] = goAway;
-    stream.on("drain", onStreamDrain);
+    // True when the server began shutting down during the handshake: close once `open` has run.
+    this.#goAwayAfterOpen = (this.request.connection as UpgradeConnection).adopt(this);
     if (socket.extensions !== "") this.#afterFrame = onFrameWritten.bind(this);
     this.#writeLimit = this.max_write_buffer_size;
     this._status_code = 101;

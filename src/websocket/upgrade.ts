@@ -96,14 +96,12 @@ export function upgrade(
   attach: (socket: WebSocket, stream: Duplex) => void,
 ): Promise<boolean> {
   checkSubprotocol(handler.selected_subprotocol, handler.request.headers.get("Sec-WebSocket-Protocol") ?? "");
-  const { node_request, head } = connection.detach();
-  const req = node_request as TaggedRequest;
-  req[kHandler] = handler;
   return new Promise((resolve) => {
-    const refused = () => resolve(false);
-    connection.socket.once("close", refused);
+    // `ws` refuses by closing the socket (after its 400), without calling back.
+    const { node_request, head } = connection.detach(() => resolve(false));
+    const req = node_request as TaggedRequest;
+    req[kHandler] = handler;
     server.handleUpgrade(req, connection.socket, head, (socket) => {
-      connection.socket.off("close", refused);
       req[kHandler] = undefined;
       attach(socket, connection.socket);
       resolve(true);
