@@ -94,14 +94,17 @@ export class RequestHandler implements HandlerCore {
    * waits for the one before, so chunks go out in order even when a transform is async.
    */
   _sending: Promise<void> = output.NOTHING_SENDING;
+  // The five fields below default to null/undefined/false on the prototype (see below the
+  // class): most handlers never write them, and a handler that lives long (a WebSocket's) should
+  // not hold five slots for them.
   /** Cookies set on this response, by name, formatted as `Set-Cookie` values (Tornado's `_new_cookie`); the 101 of a WebSocket upgrade sends them too. */
-  _new_cookie: Map<string, string> | null = null;
+  declare _new_cookie: Map<string, string> | null;
   /** Internal: the user, once `current_user` was read or set. */
-  _current_user: unknown = undefined;
-  _current_user_loaded = false;
+  declare _current_user: unknown;
+  declare _current_user_loaded: boolean;
   /** Internal: this request's masked XSRF token, and the cookie's token it masks. */
-  _xsrf_token: string | null = null;
-  _raw_xsrf: RawXsrfToken | null = null;
+  declare _xsrf_token: string | null;
+  declare _raw_xsrf: RawXsrfToken | null;
 
   constructor(application: ApplicationLike<RequestHandler>, request: HTTPServerRequest) {
     this.application = application;
@@ -576,3 +579,13 @@ export class RequestHandler implements HandlerCore {
     execute.handleRequestException(this, error);
   }
 }
+
+// The defaults of the fields declared without an initializer above: an instance gets its own
+// field only when it writes one.
+Object.assign(RequestHandler.prototype, {
+  _new_cookie: null,
+  _current_user: undefined,
+  _current_user_loaded: false,
+  _xsrf_token: null,
+  _raw_xsrf: null,
+});

@@ -107,15 +107,15 @@ function refuseAfterUpgrade(handler: WebSocketHandler): void {
  * ```
  */
 export class WebSocketHandler extends RequestHandler {
+  // close_code, close_reason and selected_subprotocol default to null on the prototype (see
+  // below the class): an idle connection, which may stay open for hours, holds no slot for them.
   /** The close code the peer sent, once closed (null when it sent none or the connection dropped). */
-  close_code: number | null = null;
+  declare close_code: number | null;
   /** The close reason the peer sent, once closed (null when empty). */
-  close_reason: string | null = null;
+  declare close_reason: string | null;
   /** The subprotocol chosen by `select_subprotocol`, or null. */
-  selected_subprotocol: string | null = null;
+  declare selected_subprotocol: string | null;
 
-  /** True once the connection is a WebSocket (read during construction too, so not a # field). */
-  _upgraded = false;
   #socket: TaggedSocket | null = null;
   /** The connection's state: the bit flags BUSY, OPENED, CLOSE_NOTIFIED, ... (one field, not one per flag). */
   #flags = 0;
@@ -286,6 +286,14 @@ export class WebSocketHandler extends RequestHandler {
     if (this._upgraded) this.#stream().setNoDelay(value);
   }
 
+  /**
+   * Internal: true once the connection is a WebSocket. Read during construction too (the base
+   * constructor's `clear()` may call `set_header`), before `#socket` exists: hence the `in` test.
+   */
+  get _upgraded(): boolean {
+    return #socket in this && this.#socket !== null;
+  }
+
   #has(flag: number): boolean {
     return (this.#flags & flag) !== 0;
   }
@@ -353,7 +361,8 @@ export class WebSocketHandler extends RequestHandler {
     }
     const connection = this.request.connection as UpgradeConnection;
     const offered = headerList(this.request.headers.get("Sec-WebSocket-Protocol") ?? "");
-    this.selected_subprotocol = this.select_subprotocol(offered);
+    const chosen = this.select_subprotocol(offered);
+    if (chosen !== null) this.selected_subprotocol = chosen;
     const server = serverFor(this.max_message_size, this.get_compression_options());
     const upgraded = await upgrade(server, connection, this, (socket) => this.#attach(socket as TaggedSocket));
     if (!upgraded) {
@@ -394,7 +403,6 @@ export class WebSocketHandler extends RequestHandler {
   /** Takes the new socket: listeners first, messages queued until `open` has run. */
   #attach(socket: TaggedSocket): void {
     this.#socket = socket;
-    this._upgraded = true;
     this.#set(BUSY, true);
     socket[kHandler] = this;
     socket.on("message", onSocketMessage);
@@ -569,3 +577,7 @@ export class WebSocketHandler extends RequestHandler {
     }, timeout * 1000);
   }
 }
+
+// Prototype defaults for the fields an idle connection never writes (an instance gets its own
+// once it does): each open connection is that many slots smaller.
+Object.assign(WebSocketHandler.prototype, { close_code: null, close_reason: null, selected_subprotocol: null });
