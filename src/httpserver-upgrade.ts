@@ -175,13 +175,22 @@ export class UpgradeConnection implements HTTPConnection {
 
   /**
    * The protocol handler took the socket over (after `detach()`): `owner` is told when the server
-   * shuts down and when the socket's output drains.
+   * shuts down and when the socket's output drains, and must call `released()` once the socket
+   * has closed.
    * @returns true when the server began shutting down before: the owner should close as soon as it can.
    */
   adopt(owner: UpgradeOwner): boolean {
     this.#owner = owner;
     this.#onClose = null;
+    // The owner listens for the close itself and reports it (`released()`): with one close
+    // listener fewer, Node keeps a function, not an array of them, on every open socket.
+    this.socket.off("close", onUpgradeSocketClose);
     this.socket.on("drain", onUpgradeSocketDrain);
     return (this.#flags & GOING_AWAY) !== 0;
+  }
+
+  /** Called by the owner once the socket it adopted has closed: the connection leaves the server's set. */
+  released(): void {
+    this.#tracker.delete(this);
   }
 }

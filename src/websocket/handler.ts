@@ -531,6 +531,7 @@ export class WebSocketHandler extends RequestHandler {
 
   /** The connection is closed: record the peer's code and reason and call `on_close` once. */
   _closed(code: number, reason: Buffer): void {
+    (this.request.connection as UpgradeConnection).released();
     this.close_code = code === NO_STATUS || code === ABNORMAL_CLOSURE ? null : code;
     this.close_reason = reason.length > 0 ? reason.toString("utf8") : null;
     this.#queue = null;
