@@ -94,17 +94,17 @@ export class RequestHandler implements HandlerCore {
    * waits for the one before, so chunks go out in order even when a transform is async.
    */
   _sending: Promise<void> = output.NOTHING_SENDING;
-  // The five fields below default to null/undefined/false on the prototype (see below the
-  // class): most handlers never write them, and a handler that lives long (a WebSocket's) should
-  // not hold five slots for them.
+  // The three fields below default to null on the prototype (see below the class): most
+  // handlers never write them, and a handler that lives long (a WebSocket's) should not hold
+  // slots for them.
   /** Cookies set on this response, by name, formatted as `Set-Cookie` values (Tornado's `_new_cookie`); the 101 of a WebSocket upgrade sends them too. */
   declare _new_cookie: Map<string, string> | null;
-  /** Internal: the user, once `current_user` was read or set. */
-  declare _current_user: unknown;
-  declare _current_user_loaded: boolean;
   /** Internal: this request's masked XSRF token, and the cookie's token it masks. */
   declare _xsrf_token: string | null;
   declare _raw_xsrf: RawXsrfToken | null;
+  /** Internal: the user, once `current_user` was read or set (every request loads it, before `prepare`: a field of its own). */
+  _current_user: unknown = undefined;
+  _current_user_loaded = false;
 
   constructor(application: ApplicationLike<RequestHandler>, request: HTTPServerRequest) {
     this.application = application;
@@ -584,8 +584,6 @@ export class RequestHandler implements HandlerCore {
 // field only when it writes one.
 Object.assign(RequestHandler.prototype, {
   _new_cookie: null,
-  _current_user: undefined,
-  _current_user_loaded: false,
   _xsrf_token: null,
   _raw_xsrf: null,
 });
