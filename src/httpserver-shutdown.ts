@@ -7,7 +7,7 @@
  *   already went out, the connection is closed right after it);
  * - a connection part-way through sending a request head is left to finish it: the server
  *   answers that request with `Connection: close`;
- * - an upgraded socket is asked to close itself through its `kGoingAway` hook (a WebSocket
+ * - an upgraded connection is asked to close itself (`UpgradeConnection.go_away`: a WebSocket
  *   sends 1001, Going Away).
  */
 import type * as http from "node:http";
