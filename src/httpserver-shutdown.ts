@@ -7,23 +7,12 @@
  *   already went out, the connection is closed right after it);
  * - a connection part-way through sending a request head is left to finish it: the server
  *   answers that request with `Connection: close`;
- * - an upgraded socket is asked to close itself through its `kGoingAway` hook (a WebSocket
+ * - an upgraded connection is asked to close itself (`UpgradeConnection.go_away`: a WebSocket
  *   sends 1001, Going Away).
  */
 import type * as http from "node:http";
 import type { Duplex } from "node:stream";
 import { gen_log } from "./log";
-
-/**
- * Set on an upgraded socket by the protocol handler that took it over (`WebSocketHandler`):
- * a function (`this` is the socket) that closes the connection gracefully when its server shuts
- * down. The server sets it to `true` on a socket whose handler has not taken it over yet, so
- * that the handler closes it as soon as it does.
- */
-export const kGoingAway = Symbol("tornado.goingAway");
-
-/** An upgraded socket as the drain sees it. */
-export type GoingAwaySocket = Duplex & { [kGoingAway]?: ((this: Duplex) => void) | true };
 
 /** One connection in Node's private list: its socket, and the response in progress on it, if any. */
 type NodeConnection = { socket: (Duplex & { _httpMessage?: NodeResponse | null }) | null };
@@ -74,13 +63,9 @@ export function drain_http_connections(server: http.Server): void {
   }
 }
 
-/** Asks each upgraded socket to close itself (a WebSocket with 1001), or marks it for its handler to. */
-export function drain_upgraded_sockets(sockets: Iterable<Duplex>): void {
-  for (const socket of sockets as Iterable<GoingAwaySocket>) {
-    const goAway = socket[kGoingAway];
-    if (typeof goAway === "function") goAway.call(socket);
-    else socket[kGoingAway] = true;
-  }
+/** Asks each upgraded connection to close itself (a WebSocket with 1001), or to have its handler do so once it takes the socket over. */
+export function drain_upgraded_sockets(connections: Iterable<{ go_away(): void }>): void {
+  for (const connection of connections) connection.go_away();
 }
 
 /**

@@ -30,44 +30,93 @@ export function waitForEvent(stream: NodeJS.EventEmitter, event: string): Promis
   });
 }
 
+/**
+ * What takes an upgraded socket over (a `WebSocketHandler`), as the server and the socket's
+ * events reach it through the `UpgradeConnection`.
+ */
+export interface UpgradeOwner {
+  /** The server is shutting down (`HTTPServer.shutdown`): close gracefully (a WebSocket sends 1001). */
+  _go_away(): void;
+  /** The socket's output drained (its `drain` event). */
+  _drained(): void;
+}
+
+/** `detach()` was called: the socket belongs to a protocol handler. */
+const DETACHED = 1;
+/** The response was finished (or the connection closed) before any detach. */
+const FINISHED = 2;
+/** The server began shutting down before an owner adopted the socket: `adopt` says so. */
+const GOING_AWAY = 4;
+
+// The socket's listeners are these module-level functions, not closures per connection: they
+// find the connection through the one property an upgraded socket carries (`kUpgradeConnection`).
+
 function onUpgradeSocketClose(this: UpgradingSocket): void {
   this[kUpgradeConnection]?._socketClosed();
+}
+
+function onUpgradeSocketDrain(this: UpgradingSocket): void {
+  this[kUpgradeConnection]?._drained();
 }
 
 /**
  * The response side of a request that asked to upgrade its connection (a WebSocket handshake).
  * Until a handler takes the socket over with `detach()`, responses are written to the socket
- * directly, and the connection is closed after them.
+ * directly, and the connection is closed after them. The server keeps the open upgraded
+ * connections in a set (`tracker`), for `shutdown()` and `close_all_connections()`; a connection
+ * leaves it when its socket closes.
  */
 export class UpgradeConnection implements HTTPConnection {
-  #detached = false;
-  #finished = false;
-  #closeCallback: (() => void) | null = null;
-  #nodeRequest: http.IncomingMessage | null;
-  #head: Buffer | null;
+  #flags = 0;
+  /**
+   * Before `detach()`: the close callback (`set_close_callback`). After it, until `adopt()`: what
+   * runs if the socket closes before an owner takes it (the upgrade refused).
+   */
+  #onClose: (() => void) | null = null;
+  /** Node's request and the bytes after its head, until `detach()` hands them over. */
+  #handshake: { node_request: http.IncomingMessage; head: Buffer } | null;
+  #owner: UpgradeOwner | null = null;
+  readonly #tracker: Set<UpgradeConnection>;
 
   /**
    * @param node_request Node's request, as `ws`'s `handleUpgrade` needs it.
    * @param socket the client's socket.
    * @param head bytes the client sent after the request head.
+   * @param tracker the server's set of open upgraded connections: this one is in it until its socket closes.
    */
   constructor(
     node_request: http.IncomingMessage,
     /** The client's socket: written to directly until `detach()` hands it over. */
     readonly socket: Duplex,
     head: Buffer,
+    tracker: Set<UpgradeConnection>,
   ) {
-    this.#nodeRequest = node_request;
-    this.#head = head;
+    this.#handshake = { node_request, head };
+    this.#tracker = tracker;
+    tracker.add(this);
     (socket as UpgradingSocket)[kUpgradeConnection] = this;
-    socket.once("close", onUpgradeSocketClose);
+    // "on", not "once": a close happens once, and once() costs a wrapper per socket.
+    socket.on("close", onUpgradeSocketClose);
   }
 
-  /** Runs the close callback when the client went away before the response was finished. */
+  /** The socket closed: leaves the server's set, and runs the close callback that applies (see `#onClose`). */
   _socketClosed(): void {
-    const callback = this.#closeCallback;
-    this.#closeCallback = null;
-    if (callback !== null && !this.#finished && !this.#detached) callback();
+    this.#tracker.delete(this);
+    const callback = this.#onClose;
+    this.#onClose = null;
+    const detached = (this.#flags & DETACHED) !== 0;
+    if (callback !== null && (detached || (this.#flags & FINISHED) === 0)) callback();
+  }
+
+  /** The socket's output drained: tells the owner, if one adopted it. */
+  _drained(): void {
+    this.#owner?._drained();
+  }
+
+  /** The server is shutting down: the owner closes gracefully now, or, if none adopted the socket yet, once one does. */
+  go_away(): void {
+    if (this.#owner !== null) this.#owner._go_away();
+    else this.#flags |= GOING_AWAY;
   }
 
   /**
@@ -89,38 +138,59 @@ export class UpgradeConnection implements HTTPConnection {
   }
 
   finish(chunk?: Buffer | string): void {
-    this.#finished = true;
-    if (this.#detached) return;
+    if ((this.#flags & DETACHED) !== 0) return;
+    this.#flags |= FINISHED;
     if (chunk !== undefined && chunk.length > 0 && this.socket.writable) this.socket.write(chunk);
     this.socket.end();
   }
 
   set_close_callback(callback: (() => void) | null): void {
-    this.#closeCallback = callback;
+    if ((this.#flags & DETACHED) === 0) this.#onClose = callback;
   }
 
   /** Destroys the socket, unless a protocol handler has taken it over. */
   close(): void {
-    this.#finished = true;
-    if (!this.#detached) this.socket.destroy();
+    if ((this.#flags & DETACHED) !== 0) return;
+    this.#flags |= FINISHED;
+    this.socket.destroy();
   }
 
   /**
    * Hands the socket to a protocol handler (`ws`), with Node's request and the bytes after its
-   * head. From then on this connection leaves the socket alone and holds neither (a long-lived
-   * WebSocket should not keep its handshake's request object alive). The new owner must listen
-   * for the socket's errors at once: the server's own listener is removed.
+   * head. From then on this connection writes nothing to the socket and holds neither (a
+   * long-lived WebSocket should not keep its handshake's request object alive). The new owner
+   * must listen for the socket's errors at once: the server's own listener is removed.
+   * @param onRefused runs if the socket closes before `adopt()` (the protocol handler refused the handshake).
    * @throws Error when the socket was already handed over.
    */
-  detach(): { node_request: http.IncomingMessage; head: Buffer } {
-    if (this.#detached) throw new Error("UpgradeConnection.detach() called twice");
-    this.#detached = true;
-    this.socket.off("close", onUpgradeSocketClose);
+  detach(onRefused: () => void): { node_request: http.IncomingMessage; head: Buffer } {
+    if ((this.#flags & DETACHED) !== 0) throw new Error("UpgradeConnection.detach() called twice");
+    this.#flags |= DETACHED;
     this.socket.off("error", ignoreSocketError);
-    (this.socket as UpgradingSocket)[kUpgradeConnection] = undefined;
-    const taken = { node_request: this.#nodeRequest!, head: this.#head! };
-    this.#nodeRequest = null;
-    this.#head = null;
+    this.#onClose = onRefused;
+    const taken = this.#handshake!;
+    this.#handshake = null;
     return taken;
+  }
+
+  /**
+   * The protocol handler took the socket over (after `detach()`): `owner` is told when the server
+   * shuts down and when the socket's output drains, and must call `released()` once the socket
+   * has closed.
+   * @returns true when the server began shutting down before: the owner should close as soon as it can.
+   */
+  adopt(owner: UpgradeOwner): boolean {
+    this.#owner = owner;
+    this.#onClose = null;
+    // The owner listens for the close itself and reports it (`released()`): with one close
+    // listener fewer, Node keeps a function, not an array of them, on every open socket.
+    this.socket.off("close", onUpgradeSocketClose);
+    this.socket.on("drain", onUpgradeSocketDrain);
+    return (this.#flags & GOING_AWAY) !== 0;
+  }
+
+  /** Called by the owner once the socket it adopted has closed: the connection leaves the server's set. */
+  released(): void {
+    this.#tracker.delete(this);
   }
 }

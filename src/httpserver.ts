@@ -49,11 +49,7 @@ export type RequestCallback = HTTPServerConnectionDelegate | ((request: HTTPServ
 
 const kConnection = Symbol("tornado.connection");
 
-const kUpgradedSockets = Symbol("tornado.upgradedSockets");
-
 type TrackedResponse = http.ServerResponse & { [kConnection]?: NodeHTTPConnection };
-/** An upgraded socket, with what its close listeners need (plain functions, no closure per connection). */
-type TrackedSocket = Duplex & { [kUpgradedSockets]?: Set<Duplex> };
 
 /** The response side of one request on a Node connection. */
 /**
@@ -195,10 +191,6 @@ function endAndClose(res: http.ServerResponse, chunk?: Buffer | string): void {
   res.end(chunk, () => socket?.destroy());
 }
 
-function forgetUpgradedSocket(this: TrackedSocket): void {
-  this[kUpgradedSockets]?.delete(this);
-}
-
 function onResponseClose(this: TrackedResponse): void {
   this[kConnection]?._responseClosed();
 }
@@ -218,7 +210,8 @@ export class HTTPServer {
   readonly #options: HTTPServerOptions;
   readonly #limits: ServerLimits;
   readonly #trusted: Set<string>;
-  readonly #upgradedSockets = new Set<Duplex>();
+  /** The open upgraded connections (each leaves the set when its socket closes). */
+  readonly #upgraded = new Set<UpgradeConnection>();
   #bound: Promise<void> | null = null;
   #readyAwaited = false;
   /** True once `shutdown()` has begun: every response from then on closes its connection. */
@@ -341,9 +334,9 @@ export class HTTPServer {
     // being flushed. The net server stops accepting; the drain closes connections itself.
     if (this.server.listening) NetServer.prototype.close.call(this.server);
     drain_http_connections(this.server);
-    drain_upgraded_sockets(this.#upgradedSockets);
+    drain_upgraded_sockets(this.#upgraded);
     const cut = setTimeout(() => {
-      log_cut(this.server, this.#upgradedSockets.size, grace_period);
+      log_cut(this.server, this.#upgraded.size, grace_period);
       void this.close_all_connections();
     }, grace_period * 1000);
     cut.unref(); // the open connections hold the process, not this timer
@@ -359,8 +352,8 @@ export class HTTPServer {
    */
   async close_all_connections(): Promise<void> {
     this.server.closeAllConnections();
-    const closing = [...this.#upgradedSockets].map(
-      (socket) =>
+    const closing = [...this.#upgraded].map(
+      ({ socket }) =>
         new Promise((resolve) => {
           socket.once("close", resolve);
           socket.destroy();
@@ -398,14 +391,12 @@ export class HTTPServer {
    */
   #onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on("error", ignoreSocketError);
-    this.#upgradedSockets.add(socket);
-    (socket as TrackedSocket)[kUpgradedSockets] = this.#upgradedSockets;
-    socket.on("close", forgetUpgradedSocket); // "on", not "once": a close happens once, and once() costs a wrapper per socket
+    const connection = new UpgradeConnection(req, socket, head, this.#upgraded);
     if (this.#draining) {
       refuse_on_socket(socket, 503);
       return;
     }
-    const request = this.#makeRequest(req, new UpgradeConnection(req, socket, head));
+    const request = this.#makeRequest(req, connection);
     const refusal = this.#refusal(request, req);
     if (refusal === 0) this.#dispatch(request);
     else refuse_on_socket(socket, refusal);

@@ -323,6 +323,34 @@ describe("memory", () => {
     client.socket.send("and answering");
     expect(await client.nth(2)).toBe("and answering");
   });
+  test("an idle handler holds no own field for what it never wrote (defaults come from the prototype)", async () => {
+    class OwnFields extends websocket.WebSocketHandler {
+      on_message() {
+        this.write_message({ own: Object.keys(this), code: this.close_code, xsrf: this._xsrf_token });
+      }
+    }
+    const server = await serve([["/own", OwnFields]]);
+    const client = await open(`ws://127.0.0.1:${server.port}/own`);
+    client.socket.send("x");
+    const { own, code, xsrf } = JSON.parse(String(await client.nth(1))) as { own: string[]; code: null; xsrf: null };
+    const neverWritten = ["close_code", "close_reason", "selected_subprotocol", "_new_cookie", "_xsrf_token"];
+    for (const name of [...neverWritten, "_raw_xsrf", "_upgraded"]) expect(own).not.toContain(name);
+    expect([code, xsrf]).toEqual([null, null]);
+  });
+
+  test("an open WebSocket's TCP socket carries one close and one data listener (ws's), and one tornado property", async () => {
+    const { server, url } = await start();
+    let stream!: NodeJS.EventEmitter;
+    server.http_server.server.once("upgrade", (_req: object, socket: NodeJS.EventEmitter) => (stream = socket));
+    const client = await open(url("/echo"));
+    client.socket.send("open");
+    expect(await client.nth(1)).toBe("open");
+    // A third listener of an event would grow Node's listener array to 20 slots on every socket.
+    expect(stream.listenerCount("close")).toBe(1);
+    expect(stream.listenerCount("data")).toBe(1);
+    const ours = Object.getOwnPropertySymbols(stream).filter((s) => s.description?.startsWith("tornado."));
+    expect(ours).toHaveLength(1);
+  });
 });
 
 describe("closing", () => {

@@ -94,16 +94,19 @@ export class RequestHandler implements HandlerCore {
    * waits for the one before, so chunks go out in order even when a transform is async.
    */
   _sending: Promise<void> = output.NOTHING_SENDING;
+  // The four fields below default to null on the prototype (see below the class): most
+  // handlers never write them, and a handler that lives long (a WebSocket's) should not hold
+  // slots for them.
   /** Cookies set on this response, by name, formatted as `Set-Cookie` values (Tornado's `_new_cookie`); the 101 of a WebSocket upgrade sends them too. */
-  _new_cookie: Map<string, string> | null = null;
-  /** Internal: the user, once `current_user` was read or set. */
+  declare _new_cookie: Map<string, string> | null;
+  /** Internal: this request's masked XSRF token, and the cookie's token it masks. */
+  declare _xsrf_token: string | null;
+  declare _raw_xsrf: RawXsrfToken | null;
+  /** Internal: the functions this handler's templates call, made on its first render (see `get_template_namespace`). */
+  declare _template_helpers: TemplateHelpers | null;
+  /** Internal: the user, once `current_user` was read or set (every request loads it, before `prepare`: a field of its own). */
   _current_user: unknown = undefined;
   _current_user_loaded = false;
-  /** Internal: this request's masked XSRF token, and the cookie's token it masks. */
-  _xsrf_token: string | null = null;
-  _raw_xsrf: RawXsrfToken | null = null;
-  /** Internal: the functions this handler's templates call, made on its first render (see `get_template_namespace`). */
-  _template_helpers: TemplateHelpers | null = null;
 
   constructor(application: ApplicationLike<RequestHandler>, request: HTTPServerRequest) {
     this.application = application;
@@ -578,3 +581,12 @@ export class RequestHandler implements HandlerCore {
     execute.handleRequestException(this, error);
   }
 }
+
+// The defaults of the fields declared without an initializer above: an instance gets its own
+// field only when it writes one.
+Object.assign(RequestHandler.prototype, {
+  _new_cookie: null,
+  _xsrf_token: null,
+  _raw_xsrf: null,
+  _template_helpers: null,
+});

@@ -1,8 +1,6 @@
 import type { Socket } from "node:net";
-import type { Duplex } from "node:stream";
 import WebSocket from "ws";
 import { UpgradeConnection } from "../httpserver";
-import { kGoingAway, type GoingAwaySocket } from "../httpserver-shutdown";
 import { HTTPHeaders } from "../httputil/headers";
 import { app_log, gen_log, exc_info } from "../log";
 import { RequestHandler, type Chunk, type CookieOptions } from "../web/handler";
@@ -27,14 +25,26 @@ const POLICY_VIOLATION = 1008;
 /** RFC 6455 7.4.1: the server is going down. */
 const GOING_AWAY = 1001;
 const INTERNAL_ERROR = 1011;
-const NO_ARGS: unknown[] = [];
+
+// The bits of `WebSocketHandler.#flags`.
+/** A hook (`open`, an async `on_message`) is pending: messages queue behind it. */
+const BUSY = 1;
+/** `open` has run (or failed). */
+const OPENED = 2;
+/** `on_close` has been called, or will never be (the connection closed during the handshake). */
+const CLOSE_NOTIFIED = 4;
+/** The connection closed while `open` was pending: `on_close` runs once it is done. */
+const CLOSED_BEFORE_OPEN = 8;
+/** A pong arrived since the last keep-alive ping. */
+const RECEIVED_PONG = 16;
+/** The server began shutting down during the handshake: close with 1001 after `open`. */
+const GO_AWAY_AFTER_OPEN = 32;
 const RESOLVED = Promise.resolve();
 const TEXT_FRAME = Object.freeze({ binary: false });
 const BINARY_FRAME = Object.freeze({ binary: true });
 const NO_OUTPUT: Array<string | Buffer> = Object.freeze([]) as unknown as Array<string | Buffer>;
 
 type TaggedSocket = WebSocket & { [kHandler]?: WebSocketHandler };
-type TaggedStream = Socket & GoingAwaySocket & { [kHandler]?: WebSocketHandler };
 
 function rawToMessage(data: WebSocket.RawData, isBinary: boolean): string | Buffer {
   const buffer = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
@@ -61,27 +71,6 @@ function onSocketPing(this: TaggedSocket, data: Buffer): void {
 
 function onSocketPong(this: TaggedSocket, data: Buffer): void {
   this[kHandler]!._pong(data);
-}
-
-/**
- * Corks the TCP stream before `ws` parses a read and uncorks it after: a client that sends many
- * small messages in one packet gets their answers in one system call, not one each.
- */
-function corkStream(this: TaggedStream): void {
-  this.cork();
-}
-
-function uncorkStream(this: TaggedStream): void {
-  this.uncork();
-}
-
-/** The server is shutting down (`HTTPServer.shutdown`): close with 1001. */
-function goAway(this: Duplex): void {
-  (this as TaggedStream)[kHandler]?.close(GOING_AWAY, "server shutting down");
-}
-
-function onStreamDrain(this: TaggedStream): void {
-  this[kHandler]?._flushed();
 }
 
 /** The send callback of a compressed connection: a frame left `ws`'s compression queue. */
@@ -118,35 +107,27 @@ function refuseAfterUpgrade(handler: WebSocketHandler): void {
  * ```
  */
 export class WebSocketHandler extends RequestHandler {
+  // close_code, close_reason and selected_subprotocol default to null on the prototype (see
+  // below the class): an idle connection, which may stay open for hours, holds no slot for them.
   /** The close code the peer sent, once closed (null when it sent none or the connection dropped). */
-  close_code: number | null = null;
+  declare close_code: number | null;
   /** The close reason the peer sent, once closed (null when empty). */
-  close_reason: string | null = null;
+  declare close_reason: string | null;
   /** The subprotocol chosen by `select_subprotocol`, or null. */
-  selected_subprotocol: string | null = null;
+  declare selected_subprotocol: string | null;
 
-  /** True once the connection is a WebSocket (read during construction too, so not a # field). */
-  _upgraded = false;
   #socket: TaggedSocket | null = null;
-  /** The TCP stream under `#socket`, kept from the upgrade (we handed it to `ws`). */
-  #stream: TaggedStream | null = null;
-  #openArgs: unknown[] = NO_ARGS;
+  /** The connection's state: the bit flags BUSY, OPENED, CLOSE_NOTIFIED, ... (one field, not one per flag). */
+  #flags = 0;
   /** Messages waiting for a pending `open`/`on_message`; made on first need (most connections never queue). */
   #queue: Array<string | Buffer> | null = null;
-  #busy = false;
-  #closeNotified = false;
-  #opened = false;
-  #closedBeforeOpen = false;
   #pingTimer: NodeJS.Timeout | null = null;
-  #receivedPong = false;
   /** The promise writes waiting for a slow reader share; null when none waits. */
   #waiting: Drain | null = null;
   /** The send callback on a compressed connection (its frames leave a queue `ws` keeps); else undefined. */
   #afterFrame: (() => void) | undefined = undefined;
   /** `max_write_buffer_size`, read once when the connection opens (not on every write). */
   #writeLimit: number | null = null;
-  /** The server began shutting down before this connection opened: close with 1001 after `open`. */
-  #goAwayAfterOpen = false;
 
   // ---- Hooks ----
 
@@ -236,7 +217,7 @@ export class WebSocketHandler extends RequestHandler {
     socket.send(encodeMessage(message), binary ? BINARY_FRAME : TEXT_FRAME, this.#afterFrame);
     const limit = this.#writeLimit;
     if (limit !== null && socket.bufferedAmount > limit) this.#overflow(limit);
-    if (mayWrite(socket, this.#stream!)) return RESOLVED;
+    if (mayWrite(socket, this.#stream())) return RESOLVED;
     return (this.#waiting ??= new Drain()).promise;
   }
 
@@ -259,10 +240,20 @@ export class WebSocketHandler extends RequestHandler {
     this.close(POLICY_VIOLATION, "write buffer full");
   }
 
+  /** Internal: the server is shutting down (`HTTPServer.shutdown`): closes with 1001. */
+  _go_away(): void {
+    this.close(GOING_AWAY, "server shutting down");
+  }
+
+  /** Internal: the TCP stream's output drained. */
+  _drained(): void {
+    this._flushed();
+  }
+
   /** The output drained (or a compressed frame went out): wakes the writes waiting, if nothing is left waiting. */
   _flushed(): void {
     const waiting = this.#waiting;
-    if (waiting === null || !mayWrite(this.#socket!, this.#stream!)) return;
+    if (waiting === null || !mayWrite(this.#socket!, this.#stream())) return;
     this.#waiting = null;
     waiting.resolve();
   }
@@ -292,7 +283,28 @@ export class WebSocketHandler extends RequestHandler {
 
   /** Turns Nagle's algorithm off (true) or on (false) for this connection; off is the default for WebSockets. */
   set_nodelay(value: boolean): void {
-    this.#stream?.setNoDelay(value);
+    if (this._upgraded) this.#stream().setNoDelay(value);
+  }
+
+  /**
+   * Internal: true once the connection is a WebSocket. Read during construction too (the base
+   * constructor's `clear()` may call `set_header`), before `#socket` exists: hence the `in` test.
+   */
+  get _upgraded(): boolean {
+    return #socket in this && this.#socket !== null;
+  }
+
+  #has(flag: number): boolean {
+    return (this.#flags & flag) !== 0;
+  }
+
+  #set(flag: number, on: boolean): void {
+    this.#flags = on ? this.#flags | flag : this.#flags & ~flag;
+  }
+
+  /** The TCP stream under the `ws` socket: the one the upgrade handed to `ws` (not ws's private `_socket`). */
+  #stream(): Socket {
+    return (this.request.connection as UpgradeConnection).socket as Socket;
   }
 
   #openSocket(): TaggedSocket {
@@ -340,7 +352,6 @@ export class WebSocketHandler extends RequestHandler {
    * 426), the key (else 400). Resolves once the connection is open and `open` has been called.
    */
   override async get(...args: any[]): Promise<void> {
-    this.#openArgs = args;
     const refusal = this.#checkHandshake();
     if (refusal !== null) {
       this.set_status(refusal.status);
@@ -350,18 +361,17 @@ export class WebSocketHandler extends RequestHandler {
     }
     const connection = this.request.connection as UpgradeConnection;
     const offered = headerList(this.request.headers.get("Sec-WebSocket-Protocol") ?? "");
-    this.selected_subprotocol = this.select_subprotocol(offered);
+    const chosen = this.select_subprotocol(offered);
+    if (chosen !== null) this.selected_subprotocol = chosen;
     const server = serverFor(this.max_message_size, this.get_compression_options());
-    const upgraded = await upgrade(server, connection, this, (socket, stream) =>
-      this.#attach(socket as TaggedSocket, stream as TaggedStream),
-    );
+    const upgraded = await upgrade(server, connection, this, (socket) => this.#attach(socket as TaggedSocket));
     if (!upgraded) {
       this._status_code = 400;
       this._mark_response_finished();
       this.application.log_request(this);
       return;
     }
-    await this.#open();
+    await this.#open(args);
   }
 
   #checkHandshake(): { status: number; message: string } | null {
@@ -391,25 +401,17 @@ export class WebSocketHandler extends RequestHandler {
   }
 
   /** Takes the new socket: listeners first, messages queued until `open` has run. */
-  #attach(socket: TaggedSocket, stream: TaggedStream): void {
+  #attach(socket: TaggedSocket): void {
     this.#socket = socket;
-    this.#stream = stream;
-    this._upgraded = true;
-    this.#busy = true;
+    this.#set(BUSY, true);
     socket[kHandler] = this;
     socket.on("message", onSocketMessage);
     socket.on("close", onSocketClose);
     socket.on("error", onSocketError);
     socket.on("ping", onSocketPing);
     socket.on("pong", onSocketPong);
-    stream[kHandler] = this;
-    // `true`: the server began shutting down during the handshake; close once `open` has run.
-    this.#goAwayAfterOpen = stream[kGoingAway] === true;
-    stream[kGoingAway] = goAway;
-    stream.on("drain", onStreamDrain);
-    // Around ws's own "data" listener: what the handlers answer to one read goes out in one write.
-    stream.prependListener("data", corkStream);
-    stream.on("data", uncorkStream);
+    // True when the server began shutting down during the handshake: close once `open` has run.
+    this.#set(GO_AWAY_AFTER_OPEN, (this.request.connection as UpgradeConnection).adopt(this));
     if (socket.extensions !== "") this.#afterFrame = onFrameWritten.bind(this);
     this.#writeLimit = this.max_write_buffer_size;
     this._status_code = 101;
@@ -425,16 +427,14 @@ export class WebSocketHandler extends RequestHandler {
   }
 
   /** Calls `open` (awaited when async), then lets queued messages through; `on_close` waits for it. */
-  async #open(): Promise<void> {
+  async #open(args: unknown[]): Promise<void> {
     if (this.#socket!.readyState !== WebSocket.OPEN) {
       // Closed during the handshake (a bad first frame, say): it never opened, so no hook runs.
-      this.#closeNotified = true;
+      this.#set(CLOSE_NOTIFIED, true);
       return;
     }
     this.#schedulePing(this.ping_interval);
     try {
-      const args = this.#openArgs;
-      this.#openArgs = NO_ARGS;
       const opened = this.open(...args);
       if (isPromiseLike(opened)) {
         // Reading stops while `open` waits: what the client sends meanwhile stays in the kernel,
@@ -447,18 +447,18 @@ export class WebSocketHandler extends RequestHandler {
       this.#fail(err, "open");
       return;
     } finally {
-      this.#opened = true;
-      if (this.#closedBeforeOpen) this.#notifyClose();
+      this.#set(OPENED, true);
+      if (this.#has(CLOSED_BEFORE_OPEN)) this.#notifyClose();
     }
     this.#release();
-    if (this.#goAwayAfterOpen) this.close(GOING_AWAY, "server shutting down");
+    if (this.#has(GO_AWAY_AFTER_OPEN)) this.close(GOING_AWAY, "server shutting down");
   }
 
   // ---- Receiving ----
 
   /** Takes one incoming message: runs `on_message` now, or queues it behind a pending one. */
   _receive(message: string | Buffer): void {
-    if (this.#busy) {
+    if (this.#has(BUSY)) {
       (this.#queue ??= []).push(message);
       return;
     }
@@ -474,7 +474,7 @@ export class WebSocketHandler extends RequestHandler {
       return;
     }
     if (!isPromiseLike(result)) return;
-    this.#busy = true;
+    this.#set(BUSY, true);
     this.#socket!.pause();
     try {
       result
@@ -493,23 +493,23 @@ export class WebSocketHandler extends RequestHandler {
 
   /** The pending hook is done: runs queued messages until one is async, then reads again. */
   #release(): void {
-    this.#busy = false;
+    this.#set(BUSY, false);
     while (
-      !this.#busy &&
+      !this.#has(BUSY) &&
       this.#queue !== null &&
       this.#queue.length > 0 &&
       this.#socket!.readyState === WebSocket.OPEN
     ) {
       this.#dispatch(this.#queue.shift()!);
     }
-    if (!this.#busy && this.#socket!.isPaused) this.#socket!.resume();
+    if (!this.#has(BUSY) && this.#socket!.isPaused) this.#socket!.resume();
   }
 
   /** Logs an exception from a hook and closes the connection with 1011; other connections carry on. */
   #fail(error: unknown, hook: string): void {
     app_log.error("Uncaught exception in %s %s", hook, this._request_summary(), exc_info(error));
     this.#queue = null;
-    this.#busy = true;
+    this.#set(BUSY, true);
     this.#socket!.resume();
     this.close(INTERNAL_ERROR);
   }
@@ -525,26 +525,27 @@ export class WebSocketHandler extends RequestHandler {
   }
 
   _pong(data: Buffer): void {
-    this.#receivedPong = true;
+    this.#set(RECEIVED_PONG, true);
     this._handlerHook("on_pong", data);
   }
 
   /** The connection is closed: record the peer's code and reason and call `on_close` once. */
   _closed(code: number, reason: Buffer): void {
+    (this.request.connection as UpgradeConnection).released();
     this.close_code = code === NO_STATUS || code === ABNORMAL_CLOSURE ? null : code;
     this.close_reason = reason.length > 0 ? reason.toString("utf8") : null;
     this.#queue = null;
     this.#waiting?.reject();
     this.#waiting = null;
     if (this.#pingTimer !== null) clearTimeout(this.#pingTimer);
-    if (this.#opened) this.#notifyClose();
-    else this.#closedBeforeOpen = true;
+    if (this.#has(OPENED)) this.#notifyClose();
+    else this.#set(CLOSED_BEFORE_OPEN, true);
   }
 
   /** Calls `on_close` once, after `open` has run. */
   #notifyClose(): void {
-    if (this.#closeNotified) return;
-    this.#closeNotified = true;
+    if (this.#has(CLOSE_NOTIFIED)) return;
+    this.#set(CLOSE_NOTIFIED, true);
     try {
       const result: unknown = this.on_close();
       if (isPromiseLike(result)) logRejection(this, "on_close", result);
@@ -563,12 +564,12 @@ export class WebSocketHandler extends RequestHandler {
   #sendPing(): void {
     const socket = this.#socket!;
     if (socket.readyState !== WebSocket.OPEN) return;
-    this.#receivedPong = false;
+    this.#set(RECEIVED_PONG, false);
     const sentAt = Date.now();
     socket.ping();
     const timeout = this.ping_timeout ?? 0;
     this.#pingTimer = setTimeout(() => {
-      if (timeout > 0 && !this.#receivedPong) {
+      if (timeout > 0 && !this.#has(RECEIVED_PONG)) {
         this.close(1000, "ping timed out");
         return;
       }
@@ -577,3 +578,7 @@ export class WebSocketHandler extends RequestHandler {
     }, timeout * 1000);
   }
 }
+
+// Prototype defaults for the fields an idle connection never writes (an instance gets its own
+// once it does): each open connection is that many slots smaller.
+Object.assign(WebSocketHandler.prototype, { close_code: null, close_reason: null, selected_subprotocol: null });

@@ -3,7 +3,6 @@
  * combination of the options `ws` takes server-wide, and the 101 response's headers.
  */
 import type { IncomingMessage } from "node:http";
-import type { Duplex } from "node:stream";
 import type WebSocket from "ws";
 import { WebSocketServer, type ServerOptions } from "ws";
 import type { UpgradeConnection } from "../httpserver";
@@ -82,10 +81,10 @@ function addHandlerHeaders(lines: string[], req: IncomingMessage): void {
 
 /**
  * Completes the upgrade with `ws`'s public `handleUpgrade`, calling `attach` at once with the
- * new `ws` socket and the TCP stream under it (ours: we hand it to `ws`, so no reading of its
- * private `_socket`), before any frame that came with the handshake is read, so its listeners
- * see everything; resolves
- * false when `ws` refused the handshake (it has answered 400 itself).
+ * new `ws` socket, before any frame that came with the handshake is read, so its listeners see
+ * everything; resolves false when `ws` refused the handshake (it has answered 400 itself). The
+ * TCP stream under the `ws` socket stays `connection.socket` (ours: we hand it to `ws`, so no
+ * reading of its private `_socket`).
  * @throws Error or HTTPError 400 (`checkSubprotocol`), before the socket is handed over, when the
  * handler chose a subprotocol the 101 cannot name: the handler then answers with its error page.
  */
@@ -93,19 +92,17 @@ export function upgrade(
   server: WebSocketServer,
   connection: UpgradeConnection,
   handler: UpgradingHandler,
-  attach: (socket: WebSocket, stream: Duplex) => void,
+  attach: (socket: WebSocket) => void,
 ): Promise<boolean> {
   checkSubprotocol(handler.selected_subprotocol, handler.request.headers.get("Sec-WebSocket-Protocol") ?? "");
-  const { node_request, head } = connection.detach();
-  const req = node_request as TaggedRequest;
-  req[kHandler] = handler;
   return new Promise((resolve) => {
-    const refused = () => resolve(false);
-    connection.socket.once("close", refused);
+    // `ws` refuses by closing the socket (after its 400), without calling back.
+    const { node_request, head } = connection.detach(() => resolve(false));
+    const req = node_request as TaggedRequest;
+    req[kHandler] = handler;
     server.handleUpgrade(req, connection.socket, head, (socket) => {
-      connection.socket.off("close", refused);
       req[kHandler] = undefined;
-      attach(socket, connection.socket);
+      attach(socket);
       resolve(true);
     });
   });
