@@ -18,6 +18,7 @@
 
 import type { HTTPHeaders } from "../httputil/headers";
 import type { HTTPServerRequest } from "../httputil/request";
+import type { Locale } from "../locale";
 import type { BaseLoader } from "../template";
 import type { ApplicationLike, SettingsFor } from "./settings";
 import type { CookieOptions } from "./cookies";
@@ -87,11 +88,15 @@ export interface HandlerCore {
   _xsrf_token: string | null;
   _raw_xsrf: RawXsrfToken | null;
   _template_helpers: TemplateHelpers | null;
+  _locale: Locale | null;
+  locale: Locale;
   readonly _finished: boolean;
   readonly _headers_written: boolean;
 
   set_default_headers(): void;
   get_current_user(): unknown;
+  get_user_locale(): Locale | null | undefined;
+  get_browser_locale(default_?: string): Locale;
   prepare(): unknown;
   on_finish(): void;
   on_connection_close(): void;

@@ -2,13 +2,13 @@
  * `RequestHandler`, the class users subclass. Its public methods are thin: they keep the doc
  * comments and call the part modules, each a concern as Tornado's users navigate it:
  * handler-output (status, headers, write/flush/finish, ETag, redirect), handler-input
- * (arguments), handler-cookies (cookies, signed cookies), handler-xsrf, handler-render
- * (templates, static_url, reverse_url) and handler-execute (`_execute`, error pages). The
- * parts see the handler as a `HandlerCore` (handler-state.ts) and call back its overridable
- * methods, so an override always takes effect.
+ * (arguments), handler-cookies (cookies, signed cookies), handler-xsrf, handler-locale, handler-render
+ * (templates, static_url, reverse_url) and handler-execute (`_execute`, error pages). The parts
+ * see the handler as a `HandlerCore` (handler-state.ts) and call back its overridable methods.
  */
 import type { HTTPHeaders } from "../httputil/headers";
 import type { HTTPServerRequest, Morsel } from "../httputil/request";
+import type { Locale } from "../locale";
 import type { BaseLoader } from "../template";
 import { HTTPError } from "./errors";
 import type { ApplicationLike, HandlerClassFor, SettingsFor } from "./settings";
@@ -25,6 +25,7 @@ import type { SignedCookieOptions } from "./handler-cookies";
 import * as xsrfModule from "./handler-xsrf";
 import * as renderModule from "./handler-render";
 import * as executeModule from "./handler-execute";
+import * as localeModule from "./handler-locale";
 
 export type { CookieOptions } from "./cookies";
 export type { Chunk, ErrorOptions } from "./handler-state";
@@ -54,6 +55,7 @@ const cookies = { ...cookiesModule };
 const xsrf = { ...xsrfModule };
 const render = { ...renderModule };
 const execute = { ...executeModule };
+const locales = { ...localeModule };
 const { OPEN, HEADERS_COMMITTED, FINISHING, FINISHED } = stateModule;
 const { checkHeaderName, convertHeaderValue } = outputHelpers;
 
@@ -89,10 +91,7 @@ export class RequestHandler implements HandlerCore {
   _auto_finish = true;
   /** Internal: the application's transforms made for this response when its headers are committed. */
   _transforms: readonly OutputTransform[] = output.NO_TRANSFORMS;
-  /**
-   * Internal: with transforms, the chain of chunks being transformed and sent: each `flush()`
-   * waits for the one before, so chunks go out in order even when a transform is async.
-   */
+  /** Internal: with transforms, the chunks being sent, each `flush()` after the one before (in order, even through an async transform). */
   _sending: Promise<void> = output.NOTHING_SENDING;
   /** Cookies set on this response, by name, formatted as `Set-Cookie` values (Tornado's `_new_cookie`); the 101 of a WebSocket upgrade sends them too. */
   _new_cookie: Map<string, string> | null = null;
@@ -104,6 +103,8 @@ export class RequestHandler implements HandlerCore {
   _raw_xsrf: RawXsrfToken | null = null;
   /** Internal: the functions this handler's templates call, made on its first render (see `get_template_namespace`). */
   _template_helpers: TemplateHelpers | null = null;
+  /** Internal: the locale, once `locale` was read or set. */
+  _locale: Locale | null = null;
 
   constructor(application: ApplicationLike<RequestHandler>, request: HTTPServerRequest) {
     this.application = application;
@@ -462,6 +463,25 @@ export class RequestHandler implements HandlerCore {
    */
   get_current_user(): unknown {
     return null;
+  }
+
+  /** This request's `Locale`: `get_user_locale()`'s, else `get_browser_locale()`'s, found on first read; settable (e.g. in an async `prepare`). */
+  get locale(): Locale {
+    return locales.handlerLocale(this);
+  }
+
+  set locale(value: Locale) {
+    this._locale = value;
+  }
+
+  /** Override to choose the locale (from the user's settings, say; synchronous); null, the default, falls back to the browser's. */
+  get_user_locale(): Locale | null | undefined {
+    return null;
+  }
+
+  /** The closest loaded locale to the `Accept-Language` header's languages, best `q` first; `locale.get(default_)` without the header. */
+  get_browser_locale(default_ = "en_US"): Locale {
+    return locales.browserLocale(this, default_);
   }
 
   /** The URL `authenticated` redirects to: the `login_url` setting. @throws Error when it is not set. */
