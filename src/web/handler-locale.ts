@@ -54,7 +54,7 @@ function byQualityDescending(a: Accepted, b: Accepted): number {
 
 /** Digits as Python's `float()` reads them: underscores only between digits. */
 const DIGITS = String.raw`\d(?:_?\d)*`;
-/** A number `float()` accepts (`1`, `0.5`, `.5`, `5.`, `1e-1`, `inf`, `nan`), whole; no ambiguous repetition. */
+/** A number `float()` accepts (`1`, `0.5`, `.5`, `5.`, `1e-1`, `inf`, `nan`; ASCII digits only), whole; no ambiguous repetition. */
 const PY_FLOAT = new RegExp(
   String.raw`^[+-]?(?:(?:${DIGITS}(?:\.(?:${DIGITS})?)?|\.${DIGITS})(?:[eE][+-]?${DIGITS})?|inf(?:inity)?|nan)$`,
   "i",
