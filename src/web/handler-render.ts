@@ -5,6 +5,7 @@
  */
 import { Loader, linkify, type BaseLoader } from "../template";
 import type { HandlerCore, TemplateHelpers } from "./handler-state";
+import { localeFunctions } from "./handler-locale";
 import { loaderFor } from "./loaders";
 
 /** `render()`: `render_string`, then `finish()` with it. */
@@ -42,15 +43,21 @@ function makeTemplateHelpers(h: HandlerCore): TemplateHelpers {
 }
 
 /**
- * `get_template_namespace()`'s default: the handler, its request and its
- * `current_user` as they are now, and the handler's `TemplateHelpers`.
+ * `get_template_namespace()`'s default: the handler, its request, its `current_user` and its
+ * `locale` (with `_` and `pgettext`, its translate functions) as they are now, and the handler's
+ * `TemplateHelpers`.
  */
 export function templateNamespace(h: HandlerCore): Record<string, unknown> {
   const helpers = (h._template_helpers ??= makeTemplateHelpers(h));
+  const locale = h.locale;
+  const translation = localeFunctions(locale);
   return {
     handler: h,
     request: h.request,
     current_user: h.current_user,
+    locale,
+    _: translation._,
+    pgettext: translation.pgettext,
     static_url: helpers.static_url,
     xsrf_form_html: helpers.xsrf_form_html,
     reverse_url: helpers.reverse_url,

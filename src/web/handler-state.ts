@@ -18,6 +18,7 @@
 
 import type { HTTPHeaders } from "../httputil/headers";
 import type { HTTPServerRequest } from "../httputil/request";
+import type { Locale } from "../locale";
 import type { BaseLoader } from "../template";
 import type { ApplicationLike, SettingsFor } from "./settings";
 import type { CookieOptions } from "./cookies";
@@ -87,11 +88,15 @@ export interface HandlerCore {
   _xsrf_token: string | null;
   _raw_xsrf: RawXsrfToken | null;
   _template_helpers: TemplateHelpers | null;
+  _locale: Locale | null;
+  locale: Locale;
   readonly _finished: boolean;
   readonly _headers_written: boolean;
 
   set_default_headers(): void;
   get_current_user(): unknown;
+  get_user_locale(): Locale | null | undefined;
+  get_browser_locale(default_?: string): Locale;
   prepare(): unknown;
   on_finish(): void;
   on_connection_close(): void;
@@ -146,3 +151,18 @@ export interface TemplateHelpers {
     xsrf_form_html: () => string;
   };
 }
+
+/** `RequestHandler.SUPPORTED_METHODS`'s default: Tornado's seven. */
+export const DEFAULT_SUPPORTED_METHODS: readonly string[] = Object.freeze([
+  "GET",
+  "HEAD",
+  "POST",
+  "DELETE",
+  "PATCH",
+  "PUT",
+  "OPTIONS",
+]);
+/** Shared by every handler whose route captured nothing (frozen: captures are replaced, never edited). */
+export const NO_PATH_ARGS = Object.freeze([]) as unknown as Array<string | null>;
+/** Shared by every handler whose route captured no named group. */
+export const NO_PATH_KWARGS: Record<string, string | null> = Object.freeze(Object.create(null));

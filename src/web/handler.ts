@@ -2,13 +2,13 @@
  * `RequestHandler`, the class users subclass. Its public methods are thin: they keep the doc
  * comments and call the part modules, each a concern as Tornado's users navigate it:
  * handler-output (status, headers, write/flush/finish, ETag, redirect), handler-input
- * (arguments), handler-cookies (cookies, signed cookies), handler-xsrf, handler-render
- * (templates, static_url, reverse_url) and handler-execute (`_execute`, error pages). The
- * parts see the handler as a `HandlerCore` (handler-state.ts) and call back its overridable
- * methods, so an override always takes effect.
+ * (arguments), handler-cookies (cookies, signed cookies), handler-xsrf, handler-locale, handler-render
+ * (templates, static_url, reverse_url) and handler-execute (`_execute`, error pages). The parts
+ * see the handler as a `HandlerCore` (handler-state.ts) and call back its overridable methods.
  */
 import type { HTTPHeaders } from "../httputil/headers";
 import type { HTTPServerRequest, Morsel } from "../httputil/request";
+import type { Locale } from "../locale";
 import type { BaseLoader } from "../template";
 import { HTTPError } from "./errors";
 import type { ApplicationLike, HandlerClassFor, SettingsFor } from "./settings";
@@ -25,25 +25,13 @@ import type { SignedCookieOptions } from "./handler-cookies";
 import * as xsrfModule from "./handler-xsrf";
 import * as renderModule from "./handler-render";
 import * as executeModule from "./handler-execute";
+import * as localeModule from "./handler-locale";
 
 export type { CookieOptions } from "./cookies";
 export type { Chunk, ErrorOptions } from "./handler-state";
 
 /** A class that handles requests: `RequestHandler` or a subclass of it. */
 export type RequestHandlerClass = HandlerClassFor<RequestHandler>;
-
-const DEFAULT_SUPPORTED_METHODS: readonly string[] = Object.freeze([
-  "GET",
-  "HEAD",
-  "POST",
-  "DELETE",
-  "PATCH",
-  "PUT",
-  "OPTIONS",
-]);
-/** Shared by every handler whose route captured nothing (frozen: captures are replaced, never edited). */
-const NO_PATH_ARGS = Object.freeze([]) as unknown as Array<string | null>;
-const NO_PATH_KWARGS: Record<string, string | null> = Object.freeze(Object.create(null));
 
 // The parts' functions and flags, bound once here: a loader that compiles modules on the fly
 // (tsx, as the benchmarks run the servers) reads each imported name through a getter, a cost
@@ -54,7 +42,9 @@ const cookies = { ...cookiesModule };
 const xsrf = { ...xsrfModule };
 const render = { ...renderModule };
 const execute = { ...executeModule };
-const { OPEN, HEADERS_COMMITTED, FINISHING, FINISHED } = stateModule;
+const locales = { ...localeModule };
+const { OPEN, HEADERS_COMMITTED, FINISHING, FINISHED, DEFAULT_SUPPORTED_METHODS, NO_PATH_ARGS, NO_PATH_KWARGS } =
+  stateModule;
 const { checkHeaderName, convertHeaderValue } = outputHelpers;
 
 /**
@@ -89,14 +79,9 @@ export class RequestHandler implements HandlerCore {
   _auto_finish = true;
   /** Internal: the application's transforms made for this response when its headers are committed. */
   _transforms: readonly OutputTransform[] = output.NO_TRANSFORMS;
-  /**
-   * Internal: with transforms, the chain of chunks being transformed and sent: each `flush()`
-   * waits for the one before, so chunks go out in order even when a transform is async.
-   */
+  /** Internal: with transforms, the chunks being sent, each `flush()` after the one before (in order, even through an async transform). */
   _sending: Promise<void> = output.NOTHING_SENDING;
-  // The four fields below default to null on the prototype (see below the class): most
-  // handlers never write them, and a handler that lives long (a WebSocket's) should not hold
-  // slots for them.
+  // Defaults on the prototype (below the class), not slots: most handlers never write these five.
   /** Cookies set on this response, by name, formatted as `Set-Cookie` values (Tornado's `_new_cookie`); the 101 of a WebSocket upgrade sends them too. */
   declare _new_cookie: Map<string, string> | null;
   /** Internal: this request's masked XSRF token, and the cookie's token it masks. */
@@ -104,6 +89,8 @@ export class RequestHandler implements HandlerCore {
   declare _raw_xsrf: RawXsrfToken | null;
   /** Internal: the functions this handler's templates call, made on its first render (see `get_template_namespace`). */
   declare _template_helpers: TemplateHelpers | null;
+  /** Internal: the locale, once `locale` was read or set. */
+  declare _locale: Locale | null;
   /** Internal: the user, once `current_user` was read or set (every request loads it, before `prepare`: a field of its own). */
   _current_user: unknown = undefined;
   _current_user_loaded = false;
@@ -467,6 +454,25 @@ export class RequestHandler implements HandlerCore {
     return null;
   }
 
+  /** This request's `Locale`: `get_user_locale()`'s, else `get_browser_locale()`'s, found on first read; settable (e.g. in an async `prepare`). */
+  get locale(): Locale {
+    return locales.handlerLocale(this);
+  }
+
+  set locale(value: Locale) {
+    this._locale = value;
+  }
+
+  /** Override to choose the locale (from the user's settings, say; synchronous); null, the default, falls back to the browser's. */
+  get_user_locale(): Locale | null | undefined {
+    return null;
+  }
+
+  /** The closest loaded locale to the `Accept-Language` header's languages, best `q` first; `locale.get(default_)` without the header. */
+  get_browser_locale(default_ = "en_US"): Locale {
+    return locales.browserLocale(this, default_);
+  }
+
   /** The URL `authenticated` redirects to: the `login_url` setting. @throws Error when it is not set. */
   get_login_url(): string {
     this.require_setting("login_url", "@authenticated");
@@ -589,4 +595,5 @@ Object.assign(RequestHandler.prototype, {
   _xsrf_token: null,
   _raw_xsrf: null,
   _template_helpers: null,
+  _locale: null,
 });
