@@ -1,4 +1,3 @@
-import { Writable } from "node:stream";
 import { web, testing } from "../src";
 import { HTTPServerRequest } from "../src/httputil/request";
 import { serve } from "./support/serve";
@@ -19,6 +18,7 @@ import {
   getLogger,
   percent_format,
 } from "../src/log";
+import { memoryStream } from "./support/memory-stream";
 
 /** A logger outside the registry with a handler collecting its records. */
 function collecting(name = "test", parent: Logger | null = null): { logger: Logger; records: LogRecord[] } {
@@ -42,18 +42,6 @@ function withFreshLog(fn: (fresh: typeof import("../src/log")) => void): string 
   } finally {
     stderr.mockRestore();
   }
-}
-
-/** A writable stream that keeps what is written to it. */
-function memoryStream(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return { stream, text: () => chunks.join("") };
 }
 
 function record(overrides: Partial<LogRecord> = {}): LogRecord {

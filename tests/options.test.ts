@@ -1,7 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { once } from "node:events";
 import { spawn } from "node:child_process";
 import { options as tornadoOptions } from "../src";
@@ -16,18 +15,7 @@ import {
   mockable,
 } from "../src/options";
 import { ROOT, fetchWhenUp, freePort, ProgramOutput, startProgram, stopProgram } from "./support/process";
-
-/** A writable stream that keeps what is written to it. */
-function memoryStream(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return { stream, text: () => chunks.join("") };
-}
+import { memoryStream } from "./support/memory-stream";
 
 let dir: string;
 beforeAll(() => {
