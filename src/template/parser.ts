@@ -215,11 +215,12 @@ class Parser {
         reader.whitespace = suffix;
         return null;
       case "raw":
-      case "module":
+      case "module": {
         if (!suffix) reader.error(`${operator} missing expression`, line);
         const code = this.code(operator === "module" ? `modules.${suffix}` : suffix, line);
         body.push({ kind: "expression", code, line, raw: true });
         return null;
+      }
       case "break":
       case "continue":
         if (!inLoop) reader.error(`{% ${operator} %} outside a for or while loop`, line);

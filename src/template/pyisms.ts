@@ -85,6 +85,8 @@ const KEYWORDS = new Set(
 /** Keywords whose parenthesis opens a head, not a call or a group. */
 const HEAD_KEYWORDS = new Set(["if", "while", "for", "with", "switch", "catch"]);
 
+// ZWNJ and ZWJ are listed as two single characters (JavaScript allows both in names), not a joined sequence.
+// eslint-disable-next-line no-misleading-character-class
 const IDENTIFIER_RE = /[\p{ID_Start}$_\\][\p{ID_Continue}$\u200c\u200d\\]*/uy;
 const IDENTIFIER_START_RE = /[\p{ID_Start}$_\\]/u;
 const NUMBER_RE = /\.?[0-9][0-9a-zA-Z_.]*/y;
@@ -159,6 +161,8 @@ class Scanner {
   private prev: Previous = { value: false, word: null, percentString: false, dot: false };
   private beforePrevWord: string | null = null;
   private newline = false;
+  /** The first character of the previous token. */
+  private previousChar = "";
   private pendingKeyword: Pythonism | null = null;
 
   constructor(
@@ -187,6 +191,7 @@ class Scanner {
         continue;
       }
       i = this.token(i);
+      this.previousChar = c;
       this.newline = false;
     }
     if (this.pendingKeyword) this.findings.push(this.pendingKeyword);
@@ -259,7 +264,13 @@ class Scanner {
     if (expectName && top?.kind === "call" && !top.keyword && text[next] === "=" && !"=>".includes(text[next + 1])) {
       top.keyword = { index: i, certainty: "always", message: keywordArgument(word) };
     }
-    if (Object.hasOwn(PYTHON_NAMES, word) && (word !== "len" || text[next] === "(") && !this.check.provided(word)) {
+    const isKey = text[next] === ":" && (this.previousChar === "{" || this.previousChar === ",");
+    if (
+      Object.hasOwn(PYTHON_NAMES, word) &&
+      (word !== "len" || text[next] === "(") &&
+      !isKey &&
+      !this.check.provided(word)
+    ) {
       this.report(i, "strict", PYTHON_NAMES[word]);
     }
     const isKeyword = KEYWORDS.has(word);
