@@ -235,7 +235,11 @@ describe("valid JavaScript is never refused", () => {
 describe("the Python-isms table of docs/porting.md", () => {
   const porting = readFileSync(join(__dirname, "..", "docs", "porting.md"), "utf8");
   const section = porting.split("\n### Python-isms in templates\n")[1]?.split("\n#")[0] ?? "";
-  const rows = [...section.matchAll(/^\| `([^`]+)` \| `([^`]+)` \|/gm)].map((m) => [m[1], m[2]] as const);
+  // A cell is one code span, `x` or `` x `` (for code with a backtick); `\|` is a table's escaped pipe.
+  const cell = "(`+) ?(.+?) ?\\1";
+  const rowRe = new RegExp(`^\\| ${cell} \\| ${cell.replace("\\1", "\\3")} \\|`, "gm");
+  const unescape = (code: string) => code.replace(/\\\|/g, "|");
+  const rows = [...section.matchAll(rowRe)].map((m) => [unescape(m[2]), unescape(m[4])] as const);
   const namespace = {
     name: "Ada",
     n: 2,
@@ -252,12 +256,29 @@ describe("the Python-isms table of docs/porting.md", () => {
   };
 
   test("has a row for each Python-ism", () => {
-    expect(rows.length).toBeGreaterThanOrEqual(12);
+    expect(rows.length).toBeGreaterThanOrEqual(18);
+    expect(rows).toContainEqual(["a or b", "a || b"]);
+    expect(rows).toContainEqual(['"%s items" % n', "`${n} items`"]);
   });
 
   test.each(rows)("%s is refused and %s renders", (python, javascript) => {
     expect(() => template.check(`{{ ${python} }}`)).toThrow(ParseError);
     expect(() => render(`{{ ${javascript} }}`, namespace, { strict_javascript: true })).not.toThrow();
+  });
+});
+
+describe("the samples of the template chapter", () => {
+  test.each(["en", "tr"])("docs/%s/03-templates.md prints what its comment says", (language) => {
+    const page = readFileSync(join(__dirname, "..", "docs", language, "03-templates.md"), "utf8");
+    const sample = /new template\.Template\("(.+?)", \{ name: "(.+?)" \}\);[\s\S]*?\/\/ (ParseError: .*)/.exec(page);
+    expect(sample).not.toBeNull();
+    const [, source, name, printed] = sample!;
+    expect(() => new Template(source, { name })).toThrow(ParseError);
+    try {
+      new Template(source, { name });
+    } catch (err) {
+      expect(String(err)).toBe(printed);
+    }
   });
 });
 
