@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { log, template, web, type LogRecord } from "../src";
+import { log, template, web } from "../src";
+import type { LogRecord } from "../src/log";
 import { serve } from "./support/serve";
 
 const { Template, ParseError, DictLoader } = template;
