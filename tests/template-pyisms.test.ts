@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { log, template, web } from "../src";
 import type { LogRecord } from "../src/log";
+import { findPythonism } from "../src/template/pyisms";
+import { expectLinear } from "./support/linearity";
 import { serve } from "./support/serve";
 
 const { Template, ParseError, DictLoader } = template;
@@ -265,6 +267,25 @@ describe("the Python-isms table of docs/porting.md", () => {
   test.each(rows)("%s is refused and %s renders", (python, javascript) => {
     expect(() => template.check(`{{ ${python} }}`)).toThrow(ParseError);
     expect(() => render(`{{ ${javascript} }}`, namespace, { strict_javascript: true })).not.toThrow();
+  });
+});
+
+describe("the scan is linear in the expression's length", () => {
+  const run = (n: number, unit: string) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
+  const check = { strict: true, provided: () => false };
+  test.each<[string, (n: number) => string]>([
+    ["names and spaces", (n) => run(n, "abc    ")],
+    ["unclosed calls", (n) => run(n, "f(")],
+    ["unclosed calls with keyword arguments", (n) => run(n, "f(a=")],
+    ["unterminated strings", (n) => run(n, '"%')],
+    ["string modulo chains", (n) => run(n, '"%" % ')],
+    ["regex starts", (n) => run(n, "(/")],
+    ["nested template literals", (n) => run(n, "`${")],
+    ["unterminated comments", (n) => "/*" + run(n, "* ")],
+    ["Python words", (n) => run(n, "a and not b or ")],
+    ["dots", (n) => run(n, "a.")],
+  ])("%s", (_name, build) => {
+    expectLinear(build, (source) => findPythonism(source, "expression", check));
   });
 });
 
