@@ -112,10 +112,22 @@ interface Previous {
   dot: boolean;
 }
 
+/** True if `c` is JavaScript whitespace or a line terminator (ASCII first, the rest by regex). */
+function isSpace(c: string): boolean {
+  if (c <= " ") return c === " " || (c >= "\t" && c <= "\r");
+  return c > "~" && SPACE_RE.test(c);
+}
+
+/** True if `c` can start an identifier (or is `\\`, which starts an escaped one). */
+function isIdentifierStart(c: string): boolean {
+  if ((c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c === "_" || c === "$" || c === "\\") return true;
+  return c > "~" && IDENTIFIER_START_RE.test(c);
+}
+
 /** The first offset past `from` that is not whitespace (comments are not skipped: a finding may be missed, never invented). */
 function nextSignificant(text: string, from: number): number {
   let i = from;
-  while (i < text.length && SPACE_RE.test(text[i])) i++;
+  while (i < text.length && isSpace(text[i])) i++;
   return i;
 }
 
@@ -158,7 +170,8 @@ function skipTemplateText(text: string, start: number): number {
 class Scanner {
   readonly findings: Pythonism[] = [];
   private readonly frames: Frame[] = [];
-  private prev: Previous = { value: false, word: null, percentString: false, dot: false };
+  /** The previous token, updated in place (one object per scan, not per token). */
+  private readonly prev: Previous = { value: false, word: null, percentString: false, dot: false };
   private beforePrevWord: string | null = null;
   private newline = false;
   /** The first character of the previous token. */
@@ -174,7 +187,7 @@ class Scanner {
     const text = this.text;
     for (let i = 0; i < text.length; i++) {
       const c = text[i];
-      if (SPACE_RE.test(c)) {
+      if (isSpace(c)) {
         if (c === "\n" || c === "\r" || c === "\u2028" || c === "\u2029") this.newline = true;
         continue;
       }
@@ -198,8 +211,12 @@ class Scanner {
   }
 
   private set(value: boolean, word: string | null = null, percentString = false, dot = false): void {
-    this.beforePrevWord = this.prev.word;
-    this.prev = { value, word, percentString, dot };
+    const prev = this.prev;
+    this.beforePrevWord = prev.word;
+    prev.value = value;
+    prev.word = word;
+    prev.percentString = percentString;
+    prev.dot = dot;
   }
 
   /** Handles the token at `i`; returns the index of its last character. */
@@ -216,11 +233,13 @@ class Scanner {
     if (top) top.expectName = false;
     if (c === '"' || c === "'") {
       const end = skipQuoted(text, i);
-      this.set(true, null, text.slice(i, end).includes("%"));
+      let percent = false;
+      for (let j = i + 1; j < end && !percent; j++) percent = text[j] === "%";
+      this.set(true, null, percent);
       return end;
     }
     if (c === "`") return this.templateText(i + 1);
-    if (IDENTIFIER_START_RE.test(c)) return this.word(i, expectName, top);
+    if (isIdentifierStart(c)) return this.word(i, expectName, top);
     if ((c >= "0" && c <= "9") || (c === "." && text[i + 1] >= "0" && text[i + 1] <= "9")) {
       NUMBER_RE.lastIndex = i;
       NUMBER_RE.test(text);
