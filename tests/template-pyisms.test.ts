@@ -134,6 +134,47 @@ describe("names valid JavaScript could mean: rejected in strict mode, hinted at 
     },
   );
 
+  test.each<[string, string]>([
+    ["{{ str(n) }}", `str is not defined: Python's "str(x)" is not JavaScript: write "String(x)" (at page.html:1)`],
+    [
+      "{{ int(s) }}",
+      `int is not defined: Python's "int(x)" is not JavaScript: write "parseInt(x, 10)" (or "Math.trunc(x)") (at page.html:1)`,
+    ],
+    [
+      "{% for i in range(3) %}{% end %}",
+      `range is not defined: Python's "range(n)" is not JavaScript: write "Array.from({ length: n }, (_, i) => i)" (at page.html:1)`,
+    ],
+    [
+      "{% for k, v in d.items() %}{% end %}",
+      `d.items is not a function: Python's "d.items()" is not JavaScript: write "Object.entries(d)" (at page.html:1)`,
+    ],
+    [
+      "{{ s.lower() }}",
+      `s.lower is not a function: Python's "s.lower()" is not JavaScript: write "s.toLowerCase()" (at page.html:1)`,
+    ],
+    [
+      "{{ '{}'.format(s) }}",
+      `"{}".format is not a function: Python's "s.format(x)" is not JavaScript: write a template literal ("\`\${x}\`") (at page.html:1)`,
+    ],
+  ])("a Python builtin or method fails at run time with the hint: %s", (source, message) => {
+    let thrown: unknown;
+    try {
+      render(source, { n: 1, s: "A", d: {} });
+    } catch (err) {
+      thrown = err;
+    }
+    expect((thrown as Error).message).toBe(message);
+  });
+
+  test("an error of the same text from a class of the user's own is left alone", () => {
+    class MyError extends TypeError {}
+    const fail = () => {
+      throw new MyError("x.items is not a function");
+    };
+    expect(() => render("{{ fail() }}", { fail })).toThrow(/^x\.items is not a function \(at page\.html:1\)$/);
+    expect(() => render("{{ missing }}")).toThrow(/^missing is not defined \(at page\.html:1\)$/);
+  });
+
   test("a name the loader's namespace provides is not a Python-ism, even in strict mode", () => {
     const loader = new DictLoader(
       { "page.html": "{{ len(items) }} {{ None }}" },

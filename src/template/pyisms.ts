@@ -423,27 +423,60 @@ export function rejectPythonisms(
   throw new ParseError(found.message, file, at);
 }
 
+/** Python builtins a template may call, hinted only when reading them fails at run time. */
+const PYTHON_BUILTINS: Readonly<Record<string, string>> = {
+  ...PYTHON_NAMES,
+  str: `Python's "str(x)" is not JavaScript: write "String(x)"`,
+  int: `Python's "int(x)" is not JavaScript: write "parseInt(x, 10)" (or "Math.trunc(x)")`,
+  float: `Python's "float(x)" is not JavaScript: write "Number(x)"`,
+  range: `Python's "range(n)" is not JavaScript: write "Array.from({ length: n }, (_, i) => i)"`,
+  enumerate: `Python's "enumerate(items)" is not JavaScript: write "items.entries()"`,
+  dict: `Python's "dict(a=1)" is not JavaScript: write an object literal, "{ a: 1 }"`,
+  list: `Python's "list(x)" is not JavaScript: write "Array.from(x)"`,
+};
+
+/** Python methods that JavaScript's values lack, hinted when calling one fails at run time. */
+const PYTHON_METHODS: Readonly<Record<string, string>> = {
+  strftime: STRFTIME,
+  items: `Python's "d.items()" is not JavaScript: write "Object.entries(d)"`,
+  iteritems: `Python's "d.iteritems()" is not JavaScript: write "Object.entries(d)"`,
+  append: `Python's "items.append(x)" is not JavaScript: write "items.push(x)"`,
+  lower: `Python's "s.lower()" is not JavaScript: write "s.toLowerCase()"`,
+  upper: `Python's "s.upper()" is not JavaScript: write "s.toUpperCase()"`,
+  strip: `Python's "s.strip()" is not JavaScript: write "s.trim()"`,
+  startswith: `Python's "s.startswith(x)" is not JavaScript: write "s.startsWith(x)"`,
+  endswith: `Python's "s.endswith(x)" is not JavaScript: write "s.endsWith(x)"`,
+  format: `Python's "s.format(x)" is not JavaScript: write a template literal ("\`\${x}\`")`,
+};
+
 const UNDEFINED_NAME_RE = /^(\S+) is not defined$/;
-const STRFTIME_CALL_RE = /\bstrftime is not a function$/;
+const NOT_A_FUNCTION_RE = /\.([\w$]+) is not a function$/;
+
+/** The hint for a runtime error, if it is the one a Python-ism throws. */
+function hintFor(err: Error): string | undefined {
+  if (err.constructor === ReferenceError) {
+    const name = UNDEFINED_NAME_RE.exec(err.message)?.[1];
+    if (name !== undefined && Object.hasOwn(PYTHON_BUILTINS, name)) return PYTHON_BUILTINS[name];
+  } else if (err.constructor === TypeError) {
+    const method = NOT_A_FUNCTION_RE.exec(err.message)?.[1];
+    if (method !== undefined && Object.hasOwn(PYTHON_METHODS, method)) return PYTHON_METHODS[method];
+  }
+  return undefined;
+}
 
 /**
  * A runtime error with the JavaScript spelling added when it is the error a
- * Python-ism throws (`None is not defined`, `d.strftime is not a function`);
- * any other error as it is. The original is kept as `cause`.
+ * Python-ism throws (`None is not defined`, `str is not defined`,
+ * `d.strftime is not a function`, `d.items is not a function`); any other
+ * error as it is. The original is kept as `cause`.
  */
 export function withPythonHint(err: unknown): unknown {
-  let hint: string | undefined;
-  if (err instanceof ReferenceError) {
-    const name = UNDEFINED_NAME_RE.exec(err.message)?.[1];
-    if (name !== undefined && Object.hasOwn(PYTHON_NAMES, name)) hint = PYTHON_NAMES[name];
-  } else if (err instanceof TypeError && STRFTIME_CALL_RE.test(err.message)) {
-    hint = STRFTIME;
-  }
+  if (!(err instanceof Error)) return err;
+  const hint = hintFor(err);
   if (hint === undefined) return err;
-  const error = err as Error;
-  const replaced = new (error.constructor as ErrorConstructor)(`${error.message}: ${hint}`, { cause: err });
-  if (typeof error.stack === "string") {
-    replaced.stack = replaced.stack!.split("\n")[0] + error.stack.replace(/^.*/, "");
+  const replaced = new (err.constructor as ErrorConstructor)(`${err.message}: ${hint}`, { cause: err });
+  if (typeof err.stack === "string") {
+    replaced.stack = replaced.stack!.split("\n")[0] + err.stack.replace(/^.*/, "");
   }
   return replaced;
 }
