@@ -6,7 +6,7 @@ import { access_log, INFO, WARNING, ERROR } from "../log";
 import { AnyMatches, DefaultHostMatches, HostMatches, type Matcher, type TargetParams } from "../routing/matchers";
 import { ReversibleRouter, Rule, URLSpec, type RuleList } from "../routing/rules";
 import { _ApplicationRouter, _HandlerDelegate, is_handler_class } from "./app-routing";
-import { RequestHandler, type RequestHandlerClass } from "./handler";
+import { type RequestHandler, type RequestHandlerClass } from "./handler";
 import { ErrorHandler } from "./handlers";
 import { StaticFileHandler } from "./static";
 import type { ApplicationLike, SettingsFor } from "./settings";
