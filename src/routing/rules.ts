@@ -320,6 +320,12 @@ export class ReversibleRuleRouter extends RuleRouter implements ReversibleRouter
   /** Rules by name (a later rule of the same name replaces the earlier, with a warning). */
   readonly named_rules = new Map<string, Rule>();
 
+  /** @param rules `Rule`s or lists of their arguments, tried in order (added once `named_rules` exists). */
+  constructor(rules?: RuleList | null) {
+    super();
+    if (rules) this.add_rules(rules);
+  }
+
   /** Registers a named rule. */
   process_rule(rule: Rule): Rule {
     const processed = super.process_rule(rule);
