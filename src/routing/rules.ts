@@ -86,11 +86,18 @@ class BareStatusDelegate implements HTTPMessageDelegate {
 
 /** A callable rule target as a message delegate (Tornado's `_CallableAdapter`): `finish` calls it. */
 export class _CallableAdapter implements HTTPMessageDelegate {
-  constructor(
-    readonly request_callback: RequestCallable,
-    readonly request: HTTPServerRequest,
-    readonly target_params: TargetParams,
-  ) {}
+  /** The rule's target, called in `finish`. */
+  readonly request_callback: RequestCallable;
+  /** The request it is called with. */
+  readonly request: HTTPServerRequest;
+  /** The rule's `target_params`, its second argument. */
+  readonly target_params: TargetParams;
+
+  constructor(request_callback: RequestCallable, request: HTTPServerRequest, target_params: TargetParams) {
+    this.request_callback = request_callback;
+    this.request = request;
+    this.target_params = target_params;
+  }
 
   /** Calls the callback with the request (its body already read) and the rule's params. */
   finish(): unknown {

@@ -96,12 +96,19 @@ export class _ApplicationRouter extends ReversibleRuleRouter {
  * kwargs, then `_execute` with the path's raw captures.
  */
 export class _HandlerDelegate implements HTTPMessageDelegate {
+  /** The application the handler is made for. */
   readonly application: RoutingApplication;
+  /** The request it serves. */
   readonly request: HTTPServerRequest;
+  /** The request's connection. */
   readonly connection: HTTPConnection | null;
+  /** The handler class to run. */
   readonly handler_class: RequestHandlerClass;
+  /** Given to the handler's `initialize`. */
   readonly handler_kwargs: Record<string, unknown>;
+  /** The path's raw positional captures, for the HTTP method. */
   readonly path_args: Array<string | null>;
+  /** The path's raw named captures, for the HTTP method. */
   readonly path_kwargs: Record<string, string | null>;
   /** The handler, once `execute` has made it. */
   handler: RequestHandler | null = null;
