@@ -100,8 +100,6 @@ export class _HandlerDelegate implements HTTPMessageDelegate {
   readonly application: RoutingApplication;
   /** The request it serves. */
   readonly request: HTTPServerRequest;
-  /** The request's connection. */
-  readonly connection: HTTPConnection | null;
   /** The handler class to run. */
   readonly handler_class: RequestHandlerClass;
   /** Given to the handler's `initialize`. */
@@ -123,11 +121,15 @@ export class _HandlerDelegate implements HTTPMessageDelegate {
   ) {
     this.application = application;
     this.request = request;
-    this.connection = request.connection;
     this.handler_class = handler_class;
     this.handler_kwargs = handler_kwargs ?? NO_TARGET_KWARGS;
     this.path_args = path_args ?? NO_ARGS;
     this.path_kwargs = path_kwargs ?? NO_KWARGS;
+  }
+
+  /** The request's connection, the way the response goes out. */
+  get connection(): HTTPConnection | null {
+    return this.request.connection;
   }
 
   /** The whole request has arrived (the server reads the body before routing): runs the handler. */
