@@ -396,6 +396,18 @@ describe("HTTPServer's request callbacks", () => {
     expect(methods).toEqual(["POST /f xyz"]);
   });
 
+  test("a plain function may stream a response without Content-Length (chunked, as Tornado's HTTP1Connection)", async () => {
+    const server = await start((request) => {
+      const connection = request.connection!;
+      void connection.write_headers(OK_LINE, new httputil.HTTPHeaders({ "Content-Type": "text/plain" }), "a");
+      void connection.write("b");
+      void connection.finish("c");
+    });
+    const response = await server.fetch("/");
+    expect(response.text).toBe("abc");
+    expect(response.headers.get("Transfer-Encoding")).toBe("chunked");
+  });
+
   test("an HTTPServerConnectionDelegate gets headers_received, data_received and finish in turn", async () => {
     const events: string[] = [];
     const delegate: httputil.HTTPServerConnectionDelegate = {
