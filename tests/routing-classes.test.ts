@@ -370,6 +370,10 @@ test("URLSpec.reverse takes the arguments only, as Tornado's", () => {
   expect(new routing.URLSpec("/plain", web.RequestHandler).reverse()).toBe("/plain");
   expect(() => spec.reverse(1)).toThrow(/required number of arguments/);
   expect(new Rule(new HostMatches("x"), null).reverse()).toBeNull();
+  expect(String(new Rule(new HostMatches("x"), requestCallable, { a: 1 }, "n"))).toBe(
+    'Rule(HostMatches(^(?:x$)), requestCallable, kwargs={"a":1}, name=n)',
+  );
+  expect(String(spec)).toBe("URLSpec(^/user/([0-9]+)/(.*)$, RequestHandler, name=null)");
 });
 
 test("ReversibleRuleRouter reverses its own named rules, then asks nested reversible routers", () => {

@@ -39,6 +39,13 @@ export abstract class Matcher {
     void args;
     return null;
   }
+
+  /** `ClassName(pattern)` for a matcher with a pattern, else `ClassName()`, as logs and `Rule.toString` show it. */
+  toString(): string {
+    const self = this as { pattern?: unknown; host_pattern?: unknown };
+    const pattern = self.pattern ?? (self.host_pattern instanceof RegExp ? self.host_pattern.source : undefined);
+    return `${this.constructor.name}(${pattern === undefined ? "" : String(pattern)})`;
+  }
 }
 
 /** Matches every request. */
