@@ -9,6 +9,8 @@ import { ErrorHandler } from "./handlers";
 import { StaticFileHandler } from "./static";
 import type { ApplicationLike, SettingsFor } from "./settings";
 import { GZipContentEncoding, type OutputTransformClass } from "./transforms";
+import { builtinUIModules, loadUIMethods, loadUIModules, type UIModuleClass } from "./ui-modules";
+import type { UIMethod } from "./settings";
 
 /** A route as a tuple: `[pattern, Handler]`, `[pattern, Handler, initKwargs]` or `[pattern, Handler, initKwargs, name]`. */
 export type RouteTuple =
@@ -101,13 +103,19 @@ export class Application implements ApplicationLike<RequestHandler> {
   readonly named_rules = new Map<string, URLSpec<RequestHandlerClass>>();
   /** Transforms applied to every response, in order (gzip when `compress_response` is set). */
   readonly transforms: OutputTransformClass[] = [];
+  /** The UI modules by name: Tornado's built-in `Template`, `linkify` and `xsrf_form_html`, then the `ui_modules` setting's. */
+  readonly ui_modules: Record<string, UIModuleClass> = builtinUIModules();
+  /** The UI methods of the `ui_methods` setting, by name. */
+  readonly ui_methods: Record<string, UIMethod> = {};
   readonly #hostRoutes: HostRoutes[] = [];
   readonly #wildcardRoutes: RuleTable<RequestHandlerClass>;
 
   /**
    * @param handlers the routes, tried in order (first match wins).
    * @param settings see `Settings`; `debug` turns on `serve_traceback` unless set.
-   * @throws Error at construction for an invalid pattern, a non-handler class or a duplicate route name.
+   * @throws Error at construction for an invalid pattern, a non-handler class or a duplicate route
+   *   name; TypeError naming the entry for a `ui_modules` entry that is not a `UIModule` subclass
+   *   or a `ui_methods` entry that is not a function.
    */
   constructor(handlers: readonly Route[] = [], settings: Settings = {}) {
     this.settings = { ...settings };
@@ -118,6 +126,8 @@ export class Application implements ApplicationLike<RequestHandler> {
       this.settings.serve_traceback ??= true;
     }
     if (this.settings.compress_response || this.settings.gzip) this.transforms.push(GZipContentEncoding);
+    loadUIModules(this.settings.ui_modules ?? {}, this.ui_modules);
+    loadUIMethods(this.settings.ui_methods ?? {}, this.ui_methods);
     if (this.settings.autoreload) autoreload.start();
     if (this.settings.default_handler_class !== undefined) {
       checkHandlerClass("default_handler_class", this.settings.default_handler_class);
