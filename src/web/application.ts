@@ -11,6 +11,8 @@ import { ErrorHandler } from "./handlers";
 import { StaticFileHandler } from "./static";
 import type { ApplicationLike, SettingsFor } from "./settings";
 import { GZipContentEncoding, type OutputTransformClass } from "./transforms";
+import { builtinUIModules, loadUIMethods, loadUIModules, type UIModuleClass } from "./ui-modules";
+import type { UIMethod } from "./settings";
 
 /**
  * A route as a list: `[pattern or matcher, target]`, `[pattern or matcher, target, initKwargs]`
@@ -101,11 +103,17 @@ export class Application extends ReversibleRouter implements ApplicationLike<Req
   readonly wildcard_router: _ApplicationRouter;
   /** The host rules of `add_handlers`, then a rule matching any request that leads to `wildcard_router`. */
   readonly default_router: _ApplicationRouter;
+  /** The UI modules by name: Tornado's built-in `Template`, `linkify` and `xsrf_form_html`, then the `ui_modules` setting's. */
+  readonly ui_modules: Record<string, UIModuleClass> = builtinUIModules();
+  /** The UI methods of the `ui_methods` setting, by name. */
+  readonly ui_methods: Record<string, UIMethod> = {};
 
   /**
    * @param handlers the routes, tried in order (first match wins).
    * @param settings see `Settings`; `debug` turns on `serve_traceback` unless set.
-   * @throws Error at construction for an invalid pattern, a non-handler class or a duplicate route name.
+   * @throws Error at construction for an invalid pattern, a non-handler class or a duplicate route
+   *   name; TypeError naming the entry for a `ui_modules` entry that is not a `UIModule` subclass
+   *   or a `ui_methods` entry that is not a function.
    */
   constructor(handlers: readonly Route[] = [], settings: Settings = {}) {
     super();
@@ -118,6 +126,8 @@ export class Application extends ReversibleRouter implements ApplicationLike<Req
       this.settings.serve_traceback ??= true;
     }
     if (this.settings.compress_response || this.settings.gzip) this.transforms.push(GZipContentEncoding);
+    loadUIModules(this.settings.ui_modules ?? {}, this.ui_modules);
+    loadUIMethods(this.settings.ui_methods ?? {}, this.ui_methods);
     if (this.settings.autoreload) autoreload.start();
     if (this.settings.default_handler_class !== undefined) {
       checkHandlerClass("default_handler_class", this.settings.default_handler_class);

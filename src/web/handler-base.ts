@@ -11,11 +11,19 @@ import type { Locale } from "../locale";
 import type { BaseLoader } from "../template";
 import type { CookieOptions } from "./cookies";
 import { HTTPError } from "./errors";
-import type { ApplicationLike, SettingsFor } from "./settings";
+import type { ApplicationLike, SettingsFor, UIMethod, UIModuleClassLike, UIModuleLike } from "./settings";
 import type { OutputTransform } from "./transforms";
 import * as outputHelpers from "./output";
 import * as stateModule from "./handler-state";
-import type { Chunk, ErrorOptions, HandlerCore, HeaderValue, RawXsrfToken, TemplateHelpers } from "./handler-state";
+import type {
+  Chunk,
+  ErrorOptions,
+  HandlerCore,
+  HeaderValue,
+  RawXsrfToken,
+  TemplateHelpers,
+  UINamespace,
+} from "./handler-state";
 import * as outputModule from "./handler-output";
 import * as inputModule from "./handler-input";
 import * as executeModule from "./handler-execute";
@@ -69,6 +77,10 @@ export abstract class RequestHandlerBase implements HandlerCore {
   declare _raw_xsrf: RawXsrfToken | null;
   /** Internal: the functions this handler's templates call, made on its first render (see `get_template_namespace`). */
   declare _template_helpers: TemplateHelpers | null;
+  /** Internal: the `ui` namespace, once read (see `ui`). */
+  declare _ui: UINamespace | null;
+  /** Internal: the UI modules this handler rendered with, by name, in their order of first use (Tornado's `_active_modules`). */
+  declare _active_modules: Map<string, UIModuleLike> | null;
   /** Internal: the locale, once `locale` was read or set. */
   declare _locale: Locale | null;
   /** Internal: the user, once `current_user` was read or set (every request loads it, before `prepare`: a field of its own). */
@@ -338,6 +350,13 @@ export abstract class RequestHandlerBase implements HandlerCore {
   abstract create_template_loader(template_path: string): BaseLoader;
   abstract static_url(path: string, include_host?: boolean | null, options?: { include_version?: boolean }): string;
   abstract reverse_url(name: string, ...args: unknown[]): string;
+  abstract get ui(): UINamespace;
+  abstract _ui_module(name: string, module: UIModuleClassLike): (...args: any[]) => string;
+  abstract _ui_method(method: UIMethod): (...args: any[]) => any;
+  abstract render_linked_js(js_files: Iterable<string>): string;
+  abstract render_embed_js(js_embed: Iterable<Buffer>): Buffer;
+  abstract render_linked_css(css_files: Iterable<string>): string;
+  abstract render_embed_css(css_embed: Iterable<Buffer>): Buffer;
   abstract _request_summary(): string;
   abstract _handle_request_exception(error: unknown): void;
 }
@@ -349,5 +368,7 @@ Object.assign(RequestHandlerBase.prototype, {
   _xsrf_token: null,
   _raw_xsrf: null,
   _template_helpers: null,
+  _ui: null,
+  _active_modules: null,
   _locale: null,
 });

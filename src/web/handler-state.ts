@@ -20,7 +20,7 @@ import type { HTTPHeaders } from "../httputil/headers";
 import type { HTTPServerRequest } from "../httputil/request";
 import type { Locale } from "../locale";
 import type { BaseLoader } from "../template";
-import type { ApplicationLike, SettingsFor } from "./settings";
+import type { ApplicationLike, SettingsFor, UIMethod, UIModuleClassLike, UIModuleLike } from "./settings";
 import type { CookieOptions } from "./cookies";
 import type { OutputTransform } from "./transforms";
 
@@ -88,6 +88,9 @@ export interface HandlerCore {
   _xsrf_token: string | null;
   _raw_xsrf: RawXsrfToken | null;
   _template_helpers: TemplateHelpers | null;
+  _ui: UINamespace | null;
+  _active_modules: Map<string, UIModuleLike> | null;
+  readonly ui: UINamespace;
   _locale: Locale | null;
   locale: Locale;
   readonly _finished: boolean;
@@ -133,6 +136,22 @@ export interface HandlerCore {
   create_template_loader(template_path: string): BaseLoader;
   static_url(path: string, include_host?: boolean | null, options?: { include_version?: boolean }): string;
   reverse_url(name: string, ...args: unknown[]): string;
+  _ui_module(name: string, module: UIModuleClassLike): (...args: any[]) => string;
+  _ui_method(method: UIMethod): (...args: any[]) => any;
+  render_linked_js(js_files: Iterable<string>): string;
+  render_embed_js(js_embed: Iterable<Buffer>): Buffer;
+  render_linked_css(css_files: Iterable<string>): string;
+  render_embed_css(css_embed: Iterable<Buffer>): Buffer;
+}
+
+/**
+ * A handler's `ui`: its application's `ui_methods`, each called with the handler first, and
+ * `modules`, its application's UI modules by name, each rendering with the module instance
+ * the handler made for that name (Tornado's `_UIModuleNamespace`).
+ */
+export interface UINamespace {
+  readonly modules: Readonly<Record<string, (...args: any[]) => string>>;
+  readonly [method: string]: any;
 }
 
 /**
@@ -145,11 +164,6 @@ export interface TemplateHelpers {
   readonly static_url: (path: string, include_host?: boolean | null, options?: { include_version?: boolean }) => string;
   readonly xsrf_form_html: () => string;
   readonly reverse_url: (name: string, ...args: unknown[]) => string;
-  readonly modules: {
-    Template: (name: string, kwargs?: Record<string, unknown>) => string;
-    linkify: (text: string) => string;
-    xsrf_form_html: () => string;
-  };
 }
 
 /** `RequestHandler.SUPPORTED_METHODS`'s default: Tornado's seven. */

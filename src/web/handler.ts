@@ -19,6 +19,9 @@ import * as xsrfModule from "./handler-xsrf";
 import * as renderModule from "./handler-render";
 import * as executeModule from "./handler-execute";
 import * as localeModule from "./handler-locale";
+import * as uiModule from "./handler-ui";
+import type { UINamespace } from "./handler-state";
+import type { UIMethod, UIModuleClassLike } from "./settings";
 import { RequestHandlerBase } from "./handler-base";
 
 export type { CookieOptions } from "./cookies";
@@ -33,6 +36,7 @@ const xsrf = { ...xsrfModule };
 const render = { ...renderModule };
 const execute = { ...executeModule };
 const locales = { ...localeModule };
+const ui = { ...uiModule };
 
 /**
  * Base class for HTTP request handlers: subclass it and define the verb methods
@@ -226,9 +230,11 @@ export class RequestHandler extends RequestHandlerBase {
   // ---- Templates and static files (handler-render.ts) ----
 
   /**
-   * Renders template `template_name` with `kwargs` (plus `get_template_namespace()`) and
-   * finishes the response with it.
-   * @throws Error after `finish()`; template errors name the template file and line.
+   * Renders template `template_name` with `kwargs` (plus `get_template_namespace()`), puts in
+   * the UI modules' CSS and `html_head` before `</head>` and their JavaScript and `html_body`
+   * before `</body>`, and finishes the response with it.
+   * @throws Error after `finish()`, or when a module's part has no `</head>` / `</body>` to go
+   *   before; template errors name the template file and line.
    */
   render(template_name: string, kwargs: Record<string, unknown> = {}): Promise<void> {
     return render.render(this, template_name, kwargs);
@@ -241,9 +247,10 @@ export class RequestHandler extends RequestHandlerBase {
 
   /**
    * The names every template rendered by this handler sees: `handler`, `request`,
-   * `current_user`, `static_url`, `xsrf_form_html`, `reverse_url`, and Tornado's built-in
-   * modules `modules.Template` (render another template in place), `modules.linkify` and
-   * `modules.xsrf_form_html`; the escape functions come from the template itself.
+   * `current_user`, `locale`, `_`, `pgettext`, `static_url`, `xsrf_form_html`, `reverse_url`,
+   * and the entries of `ui`: the `ui_methods` and `modules` (Tornado's built-in `Template`,
+   * `linkify` and `xsrf_form_html`, then the `ui_modules` setting's); the escape functions come
+   * from the template itself.
    */
   get_template_namespace(): Record<string, unknown> {
     return render.templateNamespace(this);
@@ -271,6 +278,47 @@ export class RequestHandler extends RequestHandlerBase {
   /** The URL path of the route named `name`, with `args` in place of its groups (see `Application.reverse_url`). */
   reverse_url(name: string, ...args: unknown[]): string {
     return this.application.reverse_url(name, ...args);
+  }
+
+  // ---- UI modules and methods (handler-ui.ts) ----
+
+  /**
+   * The application's `ui_methods`, each called with this handler first, and `modules`, its UI
+   * modules by name (`this.ui.modules.Entry(entry)` renders as `{% module Entry(entry) %}`).
+   * Made on first read; templates see its entries in their namespace.
+   */
+  get ui(): UINamespace {
+    return (this._ui ??= ui.makeUI(this));
+  }
+
+  /** Internal: the function `ui.modules[name]` is, rendering with this handler's one instance of `module` (made on first call). */
+  _ui_module(name: string, module: UIModuleClassLike): (...args: any[]) => string {
+    return ui.uiModuleRenderer(this, name, module);
+  }
+
+  /** Internal: the function `ui[name]` is for a UI method: `method` called with this handler first. */
+  _ui_method(method: UIMethod): (...args: any[]) => any {
+    return ui.uiMethodCaller(this, method);
+  }
+
+  /** The `<script src>` tags `render()` puts before `</body>` for the modules' `javascript_files` (relative paths through `static_url`, each URL once); override to change them. */
+  render_linked_js(js_files: Iterable<string>): string {
+    return ui.linkedJs(this, js_files);
+  }
+
+  /** The `<script>` `render()` puts before `</body>` for the modules' `embedded_javascript`; override to change it. */
+  render_embed_js(js_embed: Iterable<Buffer>): Buffer {
+    return ui.embedJs(js_embed);
+  }
+
+  /** The `<link rel="stylesheet">` tags `render()` puts before `</head>` for the modules' `css_files` (as `render_linked_js`); override to change them. */
+  render_linked_css(css_files: Iterable<string>): string {
+    return ui.linkedCss(this, css_files);
+  }
+
+  /** The `<style>` `render()` puts before `</head>` for the modules' `embedded_css`; override to change it. */
+  render_embed_css(css_embed: Iterable<Buffer>): Buffer {
+    return ui.embedCss(css_embed);
   }
 
   // ---- Execution (handler-execute.ts) ----
