@@ -1,8 +1,7 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../support/process";
-import { codeBlocks, isTypeScript } from "../support/samples";
+import { codeBlocks, isTypeScript, runSample } from "../support/samples";
 
 // The routing reference page's sample runs and prints what its comments say, in both languages.
 
@@ -12,12 +11,5 @@ test.each(["en", "tr"])("docs/%s/routing.md: the sample prints what its comments
   const sample = codeBlocks(readFileSync(join(ROOT, "docs", language, "routing.md"), "utf8")).find(isTypeScript)!.code;
   const promised = [...sample.matchAll(/^ *console\.log\(.*\); \/\/ (.*)$/gm)].map((m) => m[1]);
   expect(promised).toHaveLength(5);
-  const dir = join(ROOT, "tests", ".samples", "routing-page");
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${language}.ts`), sample);
-  const output = execFileSync(join(ROOT, "node_modules", ".bin", "tsx"), [join(dir, `${language}.ts`)], {
-    cwd: ROOT,
-    encoding: "utf8",
-  });
-  expect(output.trimEnd().split("\n")).toEqual(promised);
+  expect(runSample("routing-page", language, sample)).toEqual(promised);
 });
