@@ -31,11 +31,13 @@ import { close_after_response, drain_http_connections, drain_upgraded_sockets, l
 import { forwarded_for_address, forwarded_protocol } from "./httpserver-xheaders";
 import { ignoreSocketError, RESOLVED, UpgradeConnection, waitForEvent } from "./httpserver-upgrade";
 import type { HTTPServerOptions } from "./httpserver-options";
+import { listen_options, record_bind, start_bound, type BindOptions, type PendingBind } from "./httpserver-processes";
 import { IOLoop, type Stoppable } from "./ioloop";
 import { app_log, gen_log, exc_info } from "./log";
 
 export { UpgradeConnection } from "./httpserver-upgrade";
 export type { HTTPServerOptions } from "./httpserver-options";
+export type { BindOptions } from "./httpserver-processes";
 
 /** Default of `HTTPServerOptions.shutdown_grace_period`, in seconds. */
 export const DEFAULT_SHUTDOWN_GRACE_PERIOD = 10;
@@ -222,6 +224,8 @@ export class HTTPServer {
   /** The open upgraded connections (each leaves the set when its socket closes). */
   readonly #upgraded = new Set<UpgradeConnection>();
   #bound: Promise<void> | null = null;
+  /** What `bind()` recorded for `start()`. */
+  #pending: PendingBind | null = null;
   #readyAwaited = false;
   /** True once `shutdown()` has begun: every response from then on closes its connection. */
   #draining = false;
@@ -274,8 +278,11 @@ export class HTTPServer {
    * A port that cannot be bound is an uncaught error naming the address, unless `ready()` is
    * awaited, which then rejects with it. The server is registered with `IOLoop.current()`,
    * whose `stop()` (or SIGTERM/SIGINT once it runs) shuts it down gracefully (see `shutdown`).
+   * `options` are `bind`'s (`backlog`, `reuse_port`).
+   * @throws Error when `reuse_port` is asked for on a Node that lacks it (Node 20 does).
    */
-  listen(port: number, address?: string): this {
+  listen(port: number, address?: string, options: BindOptions = {}): this {
+    const listen = listen_options(port, address, options);
     IOLoop.current()._register_server(this.#registration);
     this.#bound = new Promise<void>((resolve, reject) => {
       const onListening = () => {
@@ -291,8 +298,31 @@ export class HTTPServer {
       this.server.once("listening", onListening);
       this.server.once("error", onError);
     });
-    this.server.listen(port, address);
+    this.server.listen(listen);
     return this;
+  }
+
+  /**
+   * Records the port (0 picks a free one) and address (every interface when omitted) that
+   * `start()` listens on, as Tornado's `TCPServer.bind`; `options` as `BindOptions`.
+   * @throws Error on a second `bind` (one address per server), or `reuse_port` on Node 20.
+   */
+  bind(port: number, address?: string, options: BindOptions = {}): void {
+    this.#pending = record_bind(this.#pending, port, address, options);
+  }
+
+  /**
+   * Starts serving what `bind()` recorded, as Tornado's `TCPServer.start`: with
+   * `num_processes` 1 (the default) in this process (see `listen`); otherwise in that many
+   * worker processes (`0` or `null`: one per CPU) started by `process.fork_processes`, which
+   * restarts a dead one at most `max_restarts` times (default 100). In the primary it listens
+   * on nothing and returns at once. Returns whether this process listens.
+   * @throws Error before `bind()`, or when called twice.
+   */
+  start(num_processes: number | null = 1, max_restarts?: number | null): boolean {
+    return start_bound(this.#pending, num_processes, max_restarts, ({ port, address, options }) =>
+      this.listen(port, address, options),
+    );
   }
 
   /**

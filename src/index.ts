@@ -18,4 +18,6 @@ export * as websocket from "./websocket";
 export * as template from "./template";
 export * as autoreload from "./autoreload";
 export * as options from "./options";
+// Shadows Node's global `process` only where it is imported by this name (see src/process.ts).
+export * as process from "./process";
 export { version, version_info } from "./version";

@@ -15,6 +15,7 @@
  *   with 128 + the signal's number, 143 for SIGTERM and 130 for SIGINT: the shell's status
  *   for a process ended by that signal, so a supervisor sees it was cut short, not drained.
  */
+import cluster from "node:cluster";
 import { constants } from "node:os";
 import { gen_log } from "./log";
 
@@ -32,10 +33,18 @@ const SIGNALS = ["SIGTERM", "SIGINT"] as const;
 let installed: ShutdownLoop | null = null;
 /** The loop being shut down by a signal, or null. */
 let shuttingDown: ShutdownLoop | null = null;
+/** True in the primary of `fork_processes`, which forwards the signals instead (see process.ts). */
+let supervising = false;
+/**
+ * The signal the primary forwarded to start this worker's shutdown, until this worker receives
+ * it itself: a terminal sends Ctrl-C's SIGINT to the primary and to every worker at once, and
+ * that copy is the same request, not a second one.
+ */
+let absorbed: NodeJS.Signals | null = null;
 
 /** Installs the first-signal listeners for `loop` (called by `IOLoop.start()`); does nothing when installed. Never throws. */
 export function install_signal_handlers(loop: ShutdownLoop): void {
-  if (installed !== null || shuttingDown !== null) return;
+  if (installed !== null || shuttingDown !== null || supervising) return;
   installed = loop;
   for (const signal of SIGNALS) process.on(signal, onFirstSignal);
 }
@@ -47,6 +56,32 @@ export function remove_signal_handlers(loop: ShutdownLoop): void {
   for (const signal of SIGNALS) process.off(signal, onFirstSignal);
 }
 
+/**
+ * Makes this process the primary of `fork_processes`: from now on `IOLoop.start()` installs no
+ * signal listeners here, the primary forwards the signals to its workers. Never throws.
+ */
+export function supervise_signals(): void {
+  supervising = true;
+  if (installed !== null) remove_signal_handlers(installed);
+}
+
+/**
+ * Acts on a signal the primary of `fork_processes` received and forwarded to this worker
+ * (`again`: it is not the first). A first one starts the graceful shutdown unless it is under
+ * way already; another cuts it short. Where the loop does not run, the signal is raised in
+ * this process, whose own listeners (or Node's default, ending it) then act. Never throws.
+ */
+export function forwarded_signal(signal: NodeJS.Signals, again: boolean): void {
+  if (shuttingDown !== null) {
+    if (again) onSecondSignal(signal);
+  } else if (installed !== null) {
+    onFirstSignal(signal);
+    absorbed = signal;
+  } else {
+    process.kill(process.pid, signal);
+  }
+}
+
 function onFirstSignal(signal: NodeJS.Signals): void {
   const loop = installed;
   if (loop === null) return;
@@ -54,7 +89,9 @@ function onFirstSignal(signal: NodeJS.Signals): void {
   gen_log.info("%s received: shutting down gracefully (at most %s s; send it again to exit at once)", signal, grace);
   shuttingDown = loop;
   remove_signal_handlers(loop);
-  for (const each of SIGNALS) process.on(each, onSecondSignal);
+  for (const each of SIGNALS) process.on(each, onDirectSecondSignal);
+  // A cluster worker's channel to its primary holds it; let the drained worker end by itself.
+  if (cluster.isWorker) process.channel?.unref();
   loop.stop();
   // Created after the servers' own grace timers, with the same delay: those cut what they had
   // left first. Unref'd: when nothing else holds the process, it ends by itself.
@@ -70,6 +107,14 @@ function exitAfterGrace(signal: NodeJS.Signals, grace: number): void {
     signal,
   );
   process.exit(0);
+}
+
+function onDirectSecondSignal(signal: NodeJS.Signals): void {
+  if (absorbed === signal) {
+    absorbed = null;
+    return;
+  }
+  onSecondSignal(signal);
 }
 
 function onSecondSignal(signal: NodeJS.Signals): void {
