@@ -4,6 +4,7 @@
  * `bind`/`start` in this process.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Socket } from "node:net";
@@ -27,16 +28,32 @@ interface App {
   exited: Promise<Exit>;
 }
 
-const running: ChildProcess[] = [];
+const running: App[] = [];
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((child) => stopProgram(child)));
+  const apps = running.splice(0);
+  await Promise.all(apps.map(({ child }) => stopProgram(child)));
+  // A test that failed half-way may leave the primary (tsx's child) or a worker behind.
+  for (const { output } of apps) {
+    const pids = [...output.text.matchAll(/^(?:primary|worker \S+) (\d+)/gm)].map((m) => Number(m[1]));
+    for (const pid of pids) killIfAlive(pid);
+  }
 });
 
+/** Kills `pid` if it is still one of the fixture's processes (a pid can be reused once its process is gone). */
+function killIfAlive(pid: number): void {
+  try {
+    if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(FIXTURE)) process.kill(pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
 function track(child: ChildProcess): App {
-  running.push(child);
   const output = new ProgramOutput(child);
   const exited = new Promise<Exit>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
-  return { child, output, exited };
+  const app = { child, output, exited };
+  running.push(app);
+  return app;
 }
 
 function startApp(env: NodeJS.ProcessEnv = {}): App {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect } from "node:net";
+import { availableParallelism } from "node:os";
 import { testing, websocket } from "../../src";
 import { fetchWhenUp, freePort, ProgramOutput, ROOT, startProgram, stopProgram } from "../support/process";
 import { docsPages } from "./tutorial";
@@ -176,6 +177,21 @@ test("08: the loop of four servers, as the chapter gives it, stops whole on Ctrl
   }
   if (open.some(Boolean)) process.kill(-shell.pid!, "SIGKILL");
   expect(open).toEqual([false, false, false, false]);
+}, 60_000);
+
+test("08: bind + start(0) serves from one worker per core, and SIGTERM ends them all with status 0", async () => {
+  const port = await freePort();
+  const child = startProgram("docs/code/08-deploying/processes.ts", [], { PORT: String(port) });
+  children.push(child);
+  const output = new ProgramOutput(child);
+  const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+  const cores = availableParallelism();
+  const line = new RegExp(`^Worker \\d \\(process \\d+\\) listening on http://localhost:${port}/$`, "gm");
+  await output.waitFor(new RegExp(`(${line.source}[^]*){${cores}}`, "m"), 40_000);
+  expect(output.text.match(line)).toHaveLength(cores);
+  expect((await testing.fetch(`http://127.0.0.1:${port}/`)).text).toMatch(/^Hello from worker \d, process \d+$/);
+  child.kill("SIGTERM");
+  expect(await exited).toBe(0);
 }, 60_000);
 
 test("08: behind a proxy, the app reports the client's address and scheme from the proxy's headers", async () => {
