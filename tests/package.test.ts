@@ -21,6 +21,7 @@ const NAMESPACES = [
   "options",
   "locale",
   "routing",
+  "process",
 ];
 let consumer: string;
 
@@ -46,7 +47,8 @@ test("require() from plain CommonJS gives every namespace and the subpaths", () 
      const names = ${JSON.stringify(NAMESPACES)}.filter((n) => typeof tornado[n] === "object");
      const { get } = require("tornado-ts/locale");
      const { RuleRouter, Router } = require("tornado-ts/routing");
-     console.log(JSON.stringify({ names, same: Application === tornado.web.Application, ioloop: typeof require("tornado-ts/ioloop").IOLoop, locale: get === tornado.locale.get, routing: new Application() instanceof Router && RuleRouter === tornado.routing.RuleRouter }));`,
+     const tprocess = require("tornado-ts/process");
+     console.log(JSON.stringify({ names, same: Application === tornado.web.Application, ioloop: typeof require("tornado-ts/ioloop").IOLoop, locale: get === tornado.locale.get, routing: new Application() instanceof Router && RuleRouter === tornado.routing.RuleRouter, process: tprocess.task_id === tornado.process.task_id && tprocess.task_id() === null }));`,
   );
   expect(JSON.parse(run("node", ["main.cjs"], consumer))).toEqual({
     names: NAMESPACES,
@@ -54,6 +56,7 @@ test("require() from plain CommonJS gives every namespace and the subpaths", () 
     ioloop: "function",
     locale: true,
     routing: true,
+    process: true,
   });
 });
 
@@ -87,6 +90,7 @@ import { WebSocketHandler, websocket_connect } from "tornado-ts/websocket";
 import { define, options, parse_command_line, OptionParser } from "tornado-ts/options";
 import { get as get_locale, type Locale } from "tornado-ts/locale";
 import { HostMatches, PathMatches, Rule, RuleRouter, type Router } from "tornado-ts/routing";
+import * as tprocess from "tornado-ts/process";
 
 class MainHandler extends RequestHandler {
   get(name: string) {
@@ -97,6 +101,7 @@ const app: tornado.web.Application = new Application([["/(\\\\w+)", MainHandler]
 define("port", { default: 0, type: "int" });
 parse_command_line([]);
 const server: HTTPServer = app.listen(options.port);
+const task: number | null = tprocess.task_id() ?? tornado.process.cpu_count();
 const parser: OptionParser = new OptionParser();
 const loop: ioloop.IOLoop = ioloop.IOLoop.current();
 class Echo extends WebSocketHandler {
@@ -106,7 +111,7 @@ class Echo extends WebSocketHandler {
 }
 const user_locale: Locale = get_locale("en_US");
 const router: Router = new RuleRouter([new Rule(new HostMatches("example\\\\.com"), app), [new PathMatches("/x"), app]]);
-export const parts = [router, parser, user_locale.translate("Sign out"), server, loop, web.HTTPError, Echo, websocket_connect, tornado.websocket.WebSocketClosedError];
+export const parts = [task, router, parser, user_locale.translate("Sign out"), server, loop, web.HTTPError, Echo, websocket_connect, tornado.websocket.WebSocketClosedError];
 `;
 
 test.each([
