@@ -14,6 +14,9 @@
  * - a second signal (either one) during that time closes every connection at once and exits
  *   with 128 + the signal's number, 143 for SIGTERM and 130 for SIGINT: the shell's status
  *   for a process ended by that signal, so a supervisor sees it was cut short, not drained.
+ *
+ * With `fork_processes` (process.ts), the primary installs none of these: it forwards each
+ * signal to its workers, where `forwarded_signal` acts as the signal itself would.
  */
 import cluster from "node:cluster";
 import { constants } from "node:os";
