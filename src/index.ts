@@ -18,4 +18,8 @@ export * as websocket from "./websocket";
 export * as template from "./template";
 export * as autoreload from "./autoreload";
 export * as options from "./options";
+export * as concurrent from "./concurrent";
+export * as gen from "./gen";
+export * as locks from "./locks";
+export * as queues from "./queues";
 export { version, version_info } from "./version";

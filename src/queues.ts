@@ -121,8 +121,8 @@ export class Queue<T = unknown> {
   put_nowait(item: T): void {
     this.#consumeExpired();
     if (this.#getters.length > 0) {
-      const getter = this.#getters.shift()!;
       this.#putInternal(item);
+      const getter = this.#getters.shift()!;
       future_set_result_unless_cancelled(getter, this._get());
     } else if (this.full()) {
       throw new QueueFull();
