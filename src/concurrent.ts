@@ -75,8 +75,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #result: T | undefined = undefined;
   #exception: unknown = undefined;
   #failed = false;
-  #callbacks: DoneCallback<T>[] = [];
-  #settlers: Settlers<T> | null = null;
+  #callbacks: DoneCallback<any>[] = [];
+  #settlers: Settlers<any> | null = null;
 
   /** True once the future has a result or an exception or was cancelled. */
   done(): boolean {
@@ -182,7 +182,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this.#settlers.promise;
   }
 
-  #settle(settlers: Settlers<T>): void {
+  #settle(settlers: Settlers<any>): void {
     if (this.#failed) settlers.reject(this.#exception);
     else settlers.resolve(this.#result as T);
   }

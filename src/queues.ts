@@ -62,8 +62,10 @@ export class Queue<T = unknown> {
   /** The items held, in the subclass's representation (made by `_init`). */
   protected _queue!: T[];
   #maxsize: number;
-  #getters: Future<T>[] = [];
-  #putters: [T, Future<void>][] = [];
+  /** The futures of waiting `get` calls, oldest first (timed-out ones are dropped when met). */
+  protected _getters: Future<T>[] = [];
+  /** The items and futures of waiting `put` calls, oldest first (timed-out ones are dropped when met). */
+  protected _putters: [T, Future<void>][] = [];
   #unfinished_tasks = 0;
   #finished = new Event();
 
@@ -109,7 +111,7 @@ export class Queue<T = unknown> {
       this.put_nowait(item);
     } catch (err) {
       if (!(err instanceof QueueFull)) throw err;
-      this.#putters.push([item, future]);
+      this._putters.push([item, future]);
       setTimeoutOn(future, timeout);
       return future;
     }
@@ -120,9 +122,9 @@ export class Queue<T = unknown> {
   /** Puts `item` in the queue without waiting (straight to a waiting getter if any). @throws QueueFull when it is full. */
   put_nowait(item: T): void {
     this.#consumeExpired();
-    if (this.#getters.length > 0) {
+    if (this._getters.length > 0) {
       this.#putInternal(item);
-      const getter = this.#getters.shift()!;
+      const getter = this._getters.shift()!;
       future_set_result_unless_cancelled(getter, this._get());
     } else if (this.full()) {
       throw new QueueFull();
@@ -143,7 +145,7 @@ export class Queue<T = unknown> {
       item = this.get_nowait();
     } catch (err) {
       if (!(err instanceof QueueEmpty)) throw err;
-      this.#getters.push(future);
+      this._getters.push(future);
       setTimeoutOn(future, timeout);
       return future;
     }
@@ -154,8 +156,8 @@ export class Queue<T = unknown> {
   /** Removes and returns the next item without waiting (letting a waiting putter in). @throws QueueEmpty when it is empty. */
   get_nowait(): T {
     this.#consumeExpired();
-    if (this.#putters.length > 0) {
-      const [item, putter] = this.#putters.shift()!;
+    if (this._putters.length > 0) {
+      const [item, putter] = this._putters.shift()!;
       this.#putInternal(item);
       future_set_result_unless_cancelled(putter, undefined);
       return this._get();
@@ -193,8 +195,8 @@ export class Queue<T = unknown> {
   toString(): string {
     let result = `maxsize=${this.#maxsize}`;
     if (this.qsize() > 0) result += ` queue=${JSON.stringify(this._queue)}`;
-    if (this.#getters.length > 0) result += ` getters[${this.#getters.length}]`;
-    if (this.#putters.length > 0) result += ` putters[${this.#putters.length}]`;
+    if (this._getters.length > 0) result += ` getters[${this._getters.length}]`;
+    if (this._putters.length > 0) result += ` putters[${this._putters.length}]`;
     if (this.#unfinished_tasks > 0) result += ` tasks=${this.#unfinished_tasks}`;
     return `<${this.constructor.name} ${result}>`;
   }
@@ -221,8 +223,8 @@ export class Queue<T = unknown> {
   }
 
   #consumeExpired(): void {
-    dropDoneFromFront(this.#putters, (putter) => putter[1]);
-    dropDoneFromFront(this.#getters, (getter) => getter);
+    dropDoneFromFront(this._putters, (putter) => putter[1]);
+    dropDoneFromFront(this._getters, (getter) => getter);
   }
 }
 
