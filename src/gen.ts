@@ -241,8 +241,7 @@ export class WaitIterator<T = unknown> {
       const future = convert_yielded(input) as Future<T>;
       this.#unfinished.set(future, { key, input, future });
     }
-    for (const future of [...this.#unfinished.keys()])
-      future_add_done_callback(future, (done) => this.#onDone(done));
+    for (const future of [...this.#unfinished.keys()]) future_add_done_callback(future, (done) => this.#onDone(done));
   }
 
   /** True when every result has been handed out by `next()`. */

@@ -4,7 +4,7 @@
  * depends on.
  */
 import { gen, queues } from "../src";
-import { Future } from "../src/concurrent";
+import type { Future } from "../src/concurrent";
 import { LifoQueue, PriorityQueue, python_compare, Queue, QueueEmpty, QueueFull } from "../src/queues";
 
 const SHORT = { seconds: 0.01 };
