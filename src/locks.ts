@@ -27,17 +27,34 @@ const SWEEP_AFTER_TIMEOUTS = 100;
 /** Keeps a list of waiters and drops the timed-out ones every so often (a loop of short waits leaks nothing). */
 class TimeoutGarbageCollector {
   /** The pending waiters, oldest first; done ones (timed out, cancelled) are skipped when met. */
-  protected _waiters: Future<any>[] = [];
+  protected readonly _waiters: Future<any>[] = [];
   #timeouts = 0;
+
+  /**
+   * Adds `waiter` to the list, and takes it off again if it is cancelled (a long-poll whose
+   * client left): Tornado leaves a cancelled waiter in the list until a notify meets it.
+   */
+  protected _add_waiter(waiter: Future<any>): void {
+    this._waiters.push(waiter);
+    waiter.add_done_callback(forgetIfCancelled.bind(null, this._waiters));
+  }
 
   /** Counts one timeout, and sweeps the done waiters out once enough have piled up. */
   protected _garbage_collect(): void {
     this.#timeouts += 1;
     if (this.#timeouts > SWEEP_AFTER_TIMEOUTS) {
       this.#timeouts = 0;
-      this._waiters = this._waiters.filter((w) => !w.done());
+      const pending = this._waiters.filter((w) => !w.done());
+      this._waiters.splice(0, this._waiters.length, ...pending);
     }
   }
+}
+
+/** A done callback: removes a cancelled `waiter` from `waiters`. */
+function forgetIfCancelled(waiters: Future<any>[], waiter: Future<any>): void {
+  if (!waiter.cancelled()) return;
+  const index = waiters.indexOf(waiter);
+  if (index >= 0) waiters.splice(index, 1);
 }
 
 /** Arms `onTimeout` for `waiter` at `timeout`, disarmed once the waiter is done. */
@@ -60,7 +77,7 @@ export class Condition extends TimeoutGarbageCollector {
    */
   wait(timeout?: Timeout): Future<boolean> {
     const waiter = new Future<boolean>();
-    this._waiters.push(waiter);
+    this._add_waiter(waiter);
     armTimeout(waiter, timeout, () => {
       if (!waiter.done()) future_set_result_unless_cancelled(waiter, false);
       this._garbage_collect();
@@ -198,7 +215,7 @@ export class Semaphore extends TimeoutGarbageCollector {
       waiter.set_result(this._releaser());
       return waiter;
     }
-    this._waiters.push(waiter);
+    this._add_waiter(waiter);
     armTimeout(waiter, timeout, () => {
       if (!waiter.done()) waiter.set_exception(new TimeoutError());
       this._garbage_collect();

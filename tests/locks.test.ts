@@ -157,11 +157,14 @@ describe("Condition", () => {
     expect(future.done()).toBe(true);
   });
 
-  test("a cancelled waiter is skipped by notify", async () => {
+  test("a cancelled waiter leaves the list (a later turn) and is skipped by notify", async () => {
     const c = new Condition();
     const cancelled = c.wait();
     const live = c.wait();
     cancelled.cancel();
+    expect(c.waiter_count).toBe(2);
+    await settled(cancelled);
+    expect(c.waiter_count).toBe(1);
     c.notify();
     expect(await live).toBe(true);
   });
