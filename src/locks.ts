@@ -166,7 +166,10 @@ export class Event {
 /** What `Semaphore.acquire()` and `Lock.acquire()` resolve to: Python's `with (yield sem.acquire()):`. */
 export class Releaser {
   /** The releaser of `lock`. */
-  constructor(readonly lock: { release(): void }) {}
+  constructor(
+    /** The semaphore or lock that `release()` releases. */
+    readonly lock: { release(): void },
+  ) {}
 
   /** Releases the semaphore or lock once more (calling it twice releases twice, as in Tornado). */
   release(): void {
