@@ -17,6 +17,7 @@ import {
 } from "./concurrent";
 import { IOLoop, TimeoutError, type TimeDelta } from "./ioloop";
 import { app_log, exc_info } from "./log";
+import { isPlainObject, isPromiseLike } from "./util";
 
 export { TimeoutError };
 
@@ -38,16 +39,6 @@ export class BadYieldError extends Error {
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null | undefined)?.then === "function";
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
 /**
  * Turns what an `async` caller may wait on into a `Future`: a `Future` is returned as it is, a
  * promise (any thenable) is wrapped, null/undefined gives a future done with `undefined`, an array
@@ -61,7 +52,7 @@ export function convert_yielded(yielded: unknown): Future<any> {
     done.set_result(undefined);
     return done;
   }
-  if (isThenable(yielded)) {
+  if (isPromiseLike(yielded)) {
     const future = new Future<unknown>();
     chain_future(yielded, future);
     return future;
