@@ -16,6 +16,8 @@
  */
 import { app_log, exc_info } from "./log";
 
+export { ExecutorShutdownError, ThreadPoolExecutor, type Executor } from "./executor";
+
 /** The error of a cancelled future's `result()`, `exception()` and `await`. */
 export class CancelledError extends Error {
   /** Makes the error with `message`. */

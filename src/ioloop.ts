@@ -9,6 +9,7 @@
  * Units follow Tornado: every time here is in seconds, except `PeriodicCallback`'s period,
  * which is in milliseconds.
  */
+import type { Executor } from "./executor";
 import { app_log, exc_info } from "./log";
 import { install_signal_handlers, remove_signal_handlers } from "./shutdown";
 
@@ -317,16 +318,18 @@ export class IOLoop {
   }
 
   /**
-   * Runs `fn(...args)` on the next turn and resolves with its result (awaited if a promise),
-   * or rejects with what it throws. `executor` must be null, the default executor: Node has no
-   * thread pool for JavaScript functions, so `fn` runs on this thread; CPU-bound work still
-   * blocks the loop (use `worker_threads` for that). Never throws.
+   * Runs `fn(...args)` with `executor` and resolves with its result, or rejects with what it
+   * throws. With an `Executor` such as `concurrent.ThreadPoolExecutor`, `fn` runs on a worker
+   * thread (it must then be self-contained: see `executor.ts`). With `null`, the default, `fn`
+   * runs on this thread on the next turn (its result awaited if a promise): Node cannot send a
+   * closure to another thread, so CPU-bound work then still blocks the loop. Never throws.
    */
   run_in_executor<A extends unknown[], R>(
-    executor: null,
+    executor: Executor | null,
     fn: (...args: A) => R | PromiseLike<R>,
     ...args: A
   ): Promise<R> {
+    if (executor !== null) return executor.submit(fn, ...args);
     return new Promise<R>((resolve, reject) => {
       setImmediate(() => {
         try {
