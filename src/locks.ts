@@ -270,6 +270,11 @@ class LockBlock extends BoundedSemaphore {
   protected override _releaser(): Releaser {
     return new Releaser(this.owner);
   }
+
+  /** As a BoundedSemaphore's, which Tornado's `Lock` holds: "<BoundedSemaphore [unlocked,value:1]>". */
+  override toString(): string {
+    return super.toString().replace(/^<LockBlock/, "<BoundedSemaphore");
+  }
 }
 
 /** A lock for coroutines: `acquire` takes it at once when free, else waits in line for `release`. */

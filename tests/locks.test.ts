@@ -354,9 +354,9 @@ describe("BoundedSemaphore", () => {
 describe("Lock", () => {
   test("toString shows its semaphore", async () => {
     const lock = new Lock();
-    expect(lock.toString()).toContain("unlocked");
+    expect(lock.toString()).toBe("<Lock _block=<BoundedSemaphore [unlocked,value:1]>>");
     await lock.acquire();
-    expect(lock.toString()).toContain("locked");
+    expect(lock.toString()).toBe("<Lock _block=<BoundedSemaphore [locked]>>");
   });
 
   test("acquire, release, acquire again", async () => {
