@@ -125,6 +125,8 @@ export class HTTPServerRequest {
   /** When its response finished, in seconds since the epoch; null until then. */
   _finish_time: number | null = null;
   #cookies: Record<string, Morsel> | null = null;
+  /** Internal: the route an `Application` found when the head came in (a request with a body), for `handle_request`. */
+  declare _route: unknown;
 
   constructor(init: HTTPServerRequestInit = {}) {
     this.method = init.method ?? "GET";
@@ -261,3 +263,6 @@ function parseCookies(header: string | undefined): Record<string, Morsel> {
   }
   return cookies;
 }
+
+// Most requests have no body and are routed once, in `handle_request`: no slot of their own.
+(HTTPServerRequest.prototype as { _route: unknown })._route = undefined;

@@ -1,11 +1,12 @@
 import * as autoreload from "../autoreload";
 import { url_escape } from "../escape";
-import { HTTPServer, type HTTPServerOptions } from "../httpserver";
+import { HTTPServer, type HTTPBodyDelegate, type HTTPServerOptions } from "../httpserver";
 import type { HTTPServerRequest } from "../httputil/request";
 import { access_log, INFO, WARNING, ERROR } from "../log";
 import { HostMatches, RuleTable, URLSpec, type PathMatch } from "../routing";
 import { RequestHandler, type RequestHandlerClass } from "./handler";
 import { ErrorHandler } from "./handlers";
+import { BodyStream, streams_request_body } from "./handler-stream";
 import { StaticFileHandler } from "./static";
 import type { ApplicationLike, SettingsFor } from "./settings";
 import { GZipContentEncoding, type OutputTransformClass } from "./transforms";
@@ -164,7 +165,12 @@ export class Application implements ApplicationLike<RequestHandler> {
    * `HTTPServer.shutdown`; `serverOptions.shutdown_grace_period` bounds it, default 10 s).
    */
   listen(port: number, address?: string, serverOptions: HTTPServerOptions = {}): HTTPServer {
-    const server = new HTTPServer(this, serverOptions);
+    const decompress = this.settings.decompress_request;
+    const options =
+      decompress === undefined || serverOptions.decompress_request !== undefined
+        ? serverOptions
+        : { ...serverOptions, decompress_request: Boolean(decompress) };
+    const server = new HTTPServer(this, options);
     server.listen(port, address);
     return server;
   }
@@ -217,7 +223,33 @@ export class Application implements ApplicationLike<RequestHandler> {
    * nothing when the request was served synchronously.
    */
   handle_request(request: HTTPServerRequest): Promise<void> | undefined {
+    // A request with a body was routed when its head came in (`headers_received`).
+    const target = (request._route as RouteTarget | undefined) ?? this.find_handler(request);
+    return this.#serve(target, request, null);
+  }
+
+  /**
+   * `HTTPServer` calls it once the head of a request with a body is in, before the body is
+   * read: the request is routed then. For a `@stream_request_body` handler the handler is made
+   * and started now (its `prepare()` runs before the body is read) and the returned delegate
+   * takes the body to its `data_received`; otherwise it returns undefined, the body is read
+   * whole, and `handle_request` serves the request with the route found here.
+   */
+  headers_received(request: HTTPServerRequest): HTTPBodyDelegate | undefined {
     const target = this.find_handler(request);
+    if (!streams_request_body(target.handler_class)) {
+      request._route = target;
+      return undefined;
+    }
+    const stream = new BodyStream();
+    const running = this.#serve(target, request, stream);
+    // A request that ended before `prepare()` (an error, a 405) lets the server see its response is over.
+    if (running === undefined) stream.release();
+    else void running.then(() => stream.release());
+    return stream;
+  }
+
+  #serve(target: RouteTarget, request: HTTPServerRequest, stream: BodyStream | null): Promise<void> | undefined {
     let handler: RequestHandler;
     try {
       handler = new target.handler_class(this, request);
@@ -225,6 +257,7 @@ export class Application implements ApplicationLike<RequestHandler> {
       new RequestHandler(this, request)._handle_request_exception(err);
       return undefined;
     }
+    if (stream !== null) stream.attach(handler);
     try {
       handler.initialize(target.kwargs);
     } catch (err) {

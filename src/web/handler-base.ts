@@ -15,7 +15,15 @@ import type { ApplicationLike, SettingsFor } from "./settings";
 import type { OutputTransform } from "./transforms";
 import * as outputHelpers from "./output";
 import * as stateModule from "./handler-state";
-import type { Chunk, ErrorOptions, HandlerCore, HeaderValue, RawXsrfToken, TemplateHelpers } from "./handler-state";
+import type {
+  Chunk,
+  ErrorOptions,
+  HandlerCore,
+  HeaderValue,
+  RawXsrfToken,
+  StreamedBody,
+  TemplateHelpers,
+} from "./handler-state";
 import * as outputModule from "./handler-output";
 import * as inputModule from "./handler-input";
 import * as executeModule from "./handler-execute";
@@ -61,7 +69,7 @@ export abstract class RequestHandlerBase implements HandlerCore {
   _transforms: readonly OutputTransform[] = output.NO_TRANSFORMS;
   /** Internal: with transforms, the chunks being sent, each `flush()` after the one before (in order, even through an async transform). */
   _sending: Promise<void> = output.NOTHING_SENDING;
-  // Defaults on the prototype (below the class), not slots: most handlers never write these five.
+  // Defaults on the prototype (below the class), not slots: most handlers never write these six.
   /** Cookies set on this response, by name, formatted as `Set-Cookie` values (Tornado's `_new_cookie`); the 101 of a WebSocket upgrade sends them too. */
   declare _new_cookie: Map<string, string> | null;
   /** Internal: this request's masked XSRF token, and the cookie's token it masks. */
@@ -71,6 +79,8 @@ export abstract class RequestHandlerBase implements HandlerCore {
   declare _template_helpers: TemplateHelpers | null;
   /** Internal: the locale, once `locale` was read or set. */
   declare _locale: Locale | null;
+  /** Internal: the body being streamed to a `@stream_request_body` handler (handler-stream.ts). */
+  declare _body_stream: StreamedBody | null;
   /** Internal: the user, once `current_user` was read or set (every request loads it, before `prepare`: a field of its own). */
   _current_user: unknown = undefined;
   _current_user_loaded = false;
@@ -340,6 +350,7 @@ export abstract class RequestHandlerBase implements HandlerCore {
   abstract reverse_url(name: string, ...args: unknown[]): string;
   abstract _request_summary(): string;
   abstract _handle_request_exception(error: unknown): void;
+  abstract data_received(chunk: Buffer): unknown;
 }
 
 // The defaults of the fields declared without an initializer above: an instance gets its own
@@ -350,4 +361,5 @@ Object.assign(RequestHandlerBase.prototype, {
   _raw_xsrf: null,
   _template_helpers: null,
   _locale: null,
+  _body_stream: null,
 });

@@ -20,6 +20,7 @@ import * as renderModule from "./handler-render";
 import * as executeModule from "./handler-execute";
 import * as localeModule from "./handler-locale";
 import { RequestHandlerBase } from "./handler-base";
+import * as streamModule from "./handler-stream";
 
 export type { CookieOptions } from "./cookies";
 export type { Chunk, ErrorOptions } from "./handler-state";
@@ -33,6 +34,7 @@ const xsrf = { ...xsrfModule };
 const render = { ...renderModule };
 const execute = { ...executeModule };
 const locales = { ...localeModule };
+const stream = { ...streamModule };
 
 /**
  * Base class for HTTP request handlers: subclass it and define the verb methods
@@ -271,6 +273,20 @@ export class RequestHandler extends RequestHandlerBase {
   /** The URL path of the route named `name`, with `args` in place of its groups (see `Application.reverse_url`). */
   reverse_url(name: string, ...args: unknown[]): string {
     return this.application.reverse_url(name, ...args);
+  }
+
+  // ---- Streamed request bodies (handler-stream.ts) ----
+
+  /**
+   * Takes one chunk of the request body, for a handler decorated with `@stream_request_body`
+   * (Tornado's `data_received`): called after `prepare()` for each chunk as it arrives
+   * (decompressed, with `decompress_request`), in order, before the verb method runs. It may
+   * return a promise: the body is not read further until it settles, which slows the client
+   * down (back-pressure). An exception (or rejection) ends the request with a 500.
+   * @throws Error by default: a streaming handler must override it.
+   */
+  data_received(chunk: Buffer): unknown {
+    return stream.dataReceivedNotImplemented(this, chunk);
   }
 
   // ---- Execution (handler-execute.ts) ----

@@ -22,7 +22,7 @@ export type { Route, RouteTuple, RouteTarget, Settings } from "./application";
 export { ErrorHandler, RedirectHandler } from "./handlers";
 export { StaticFileHandler } from "./static";
 export type { StaticContent, StaticFileHandlerOptions } from "./static";
-export { addslash, removeslash, verbDecorator } from "./decorators";
+export { addslash, removeslash, stream_request_body, verbDecorator } from "./decorators";
 export type { VerbDecorator, VerbMethod } from "./decorators";
 export { GZipContentEncoding } from "./transforms";
 export type { OutputTransform, OutputTransformClass } from "./transforms";

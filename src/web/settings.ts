@@ -28,6 +28,12 @@ export interface SettingsFor<H> {
   log_function?: (handler: H) => void;
   /** Host whose `add_handlers` rules serve requests no host pattern matches (unless `X-Real-Ip` is present). */
   default_host?: string;
+  /**
+   * `Application.listen` starts its server with `decompress_request` (unless its server
+   * options say otherwise): `Content-Encoding: gzip` request bodies are decompressed as they
+   * arrive (see `HTTPServerOptions.decompress_request`).
+   */
+  decompress_request?: boolean;
   [key: string]: unknown;
 }
 
