@@ -267,8 +267,11 @@ export class HTTPServer {
     }
     const gzip = this.#options.decompress_request === true && is_gzip_body(request);
     if (gzip) consume_content_encoding(request);
+    // A streaming handler may answer from `prepare()` inside `headers_received`, the body unread.
+    connection._bodyPending = true;
     const stream = this.#streamer === null ? undefined : this.#headersReceived(request, res);
     if (stream === null) return;
+    connection._bodyPending = stream !== undefined;
     if (stream !== undefined) {
       this.#streamBody(req, res, request, connection, stream, gzip, expectsContinue);
       return;
@@ -316,7 +319,6 @@ export class HTTPServer {
     gzip: boolean,
     expectsContinue: boolean,
   ): void {
-    connection._bodyPending = true;
     const start = () => {
       // The handler finished in `prepare()`, or the client left: that response closes the connection.
       if (res.writableEnded || req.destroyed) {

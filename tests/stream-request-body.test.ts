@@ -230,6 +230,54 @@ describe("stream_request_body", () => {
     expect(refused.code).toBe(413);
   });
 
+  test("Expect: 100-continue is answered only after prepare, and not at all when its limit refuses the body", async () => {
+    class Guarded extends web.RequestHandler {
+      prepare() {
+        Recorder.seen.push("prepare");
+        this.request.connection?.set_max_body_size?.(10);
+      }
+      data_received() {}
+      post() {
+        this.write("ok");
+      }
+    }
+    web.stream_request_body(Guarded);
+    const server = await serve([["/", Guarded]]);
+    const socket = await openSocket(server.port);
+    const answer = testing.ExpectLog.around(log.gen_log, /413 POST \/ .*\(10 bytes\)/, () =>
+      readUntil(socket, (text) => text.includes("</html>")),
+    );
+    socket.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\nExpect: 100-continue\r\n\r\n");
+    const text = await answer;
+    expect(text).toMatch(/^HTTP\/1.1 413 /);
+    expect(text).not.toContain("100 Continue");
+    expect(Recorder.seen).toEqual(["prepare"]);
+    await waitForClose(socket);
+  });
+
+  test("a prepare that ends the request (403) skips the body: no data_received, the connection closed", async () => {
+    let chunks = 0;
+    class Forbidden extends web.RequestHandler {
+      prepare() {
+        throw new web.HTTPError(403);
+      }
+      data_received() {
+        chunks++;
+      }
+      post() {
+        this.write("never");
+      }
+    }
+    web.stream_request_body(Forbidden);
+    const server = await serve([["/", Forbidden]]);
+    const socket = await openSocket(server.port);
+    socket.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + "q".repeat(5000));
+    const text = await readUntil(socket, (received) => received.includes("</html>"));
+    expect(text).toMatch(/^HTTP\/1.1 403 /);
+    await waitForClose(socket);
+    expect(chunks).toBe(0);
+  });
+
   test("set_body_timeout from prepare closes a connection whose body is too slow", async () => {
     class Patient extends web.RequestHandler {
       prepare() {
