@@ -23,6 +23,7 @@ import * as uiModule from "./handler-ui";
 import type { UINamespace } from "./handler-state";
 import type { UIMethod, UIModuleClassLike } from "./settings";
 import { RequestHandlerBase } from "./handler-base";
+import * as streamModule from "./handler-stream";
 
 export type { CookieOptions } from "./cookies";
 export type { Chunk, ErrorOptions } from "./handler-state";
@@ -37,6 +38,7 @@ const render = { ...renderModule };
 const execute = { ...executeModule };
 const locales = { ...localeModule };
 const ui = { ...uiModule };
+const stream = { ...streamModule };
 
 /**
  * Base class for HTTP request handlers: subclass it and define the verb methods
@@ -319,6 +321,20 @@ export class RequestHandler extends RequestHandlerBase {
   /** The `<style>` `render()` puts before `</head>` for the modules' `embedded_css`; override to change it. */
   render_embed_css(css_embed: Iterable<Buffer>): Buffer {
     return ui.embedCss(css_embed);
+  }
+
+  // ---- Streamed request bodies (handler-stream.ts) ----
+
+  /**
+   * Takes one chunk of the request body, for a handler decorated with `@stream_request_body`
+   * (Tornado's `data_received`): called after `prepare()` for each chunk as it arrives
+   * (decompressed, with `decompress_request`), in order, before the verb method runs. It may
+   * return a promise: the body is not read further until it settles, which slows the client
+   * down (back-pressure). An exception (or rejection) ends the request with a 500.
+   * @throws Error by default: a streaming handler must override it.
+   */
+  data_received(chunk: Buffer): unknown {
+    return stream.dataReceivedNotImplemented(this, chunk);
   }
 
   // ---- Execution (handler-execute.ts) ----
