@@ -9,6 +9,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import { isIP, Server as NetServer, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { type ConnectionStream, is_detached, mark_detached, streamOf } from "./httputil/stream";
 import { HTTPOutputError } from "./httputil/errors";
 import { HTTPHeaders } from "./httputil/headers";
 import {
@@ -51,7 +52,6 @@ const kConnection = Symbol("tornado.connection");
 
 type TrackedResponse = http.ServerResponse & { [kConnection]?: NodeHTTPConnection };
 
-/** The response side of one request on a Node connection. */
 /**
  * The one init every request is built from, filled in and emptied again by `#makeRequest`:
  * `HTTPServerRequest`'s constructor reads it synchronously and keeps none of it, so a literal
@@ -73,6 +73,7 @@ const REQUEST_INIT: HTTPServerRequestInit = {
  */
 const HEAD_FIELDS: string[] = [];
 
+/** The response side of one request on a Node connection. */
 class NodeHTTPConnection implements HTTPConnection {
   readonly #res: TrackedResponse;
   readonly #closeAfter: boolean;
@@ -166,6 +167,29 @@ class NodeHTTPConnection implements HTTPConnection {
     this.#owed = 0;
     endAndClose(this.#res, fits);
     throw new HTTPOutputError("Tried to write more data than Content-Length");
+  }
+
+  /** The socket as a stream (Tornado's `request.connection.stream`); null once Node let go of it. */
+  get stream(): ConnectionStream | null {
+    const socket = this.#res.socket;
+    return socket ? streamOf(socket) : null;
+  }
+
+  /**
+   * Takes the socket out of HTTP processing (`RequestHandler.detach()`): this response is never
+   * written, the close callback is cleared, timeouts stop, and requests the client sends after
+   * this one are neither parsed into handlers nor answered. The caller writes to the stream and
+   * closes it. Reading from it is not possible: Node's HTTP parser keeps the socket's input.
+   * @throws Error when the response already started, or its socket is gone.
+   */
+  detach(): ConnectionStream {
+    const res = this.#res;
+    const socket = res.socket;
+    if (socket === null || res.headersSent) throw new Error("Cannot detach a connection whose response has started");
+    this.#closeCallback = null;
+    mark_detached(socket);
+    socket.setTimeout(0);
+    return streamOf(socket);
   }
 
   /** The close callback needs a listener on the response, added the first time one is set. */
@@ -364,6 +388,11 @@ export class HTTPServer {
   }
 
   #onRequest(req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean): void {
+    if (is_detached(req.socket)) {
+      // Pipelined behind a request whose handler took the socket: not ours to answer.
+      req.resume();
+      return;
+    }
     if (this.#draining) close_after_response(res);
     const request = this.#makeRequest(
       req,

@@ -20,6 +20,7 @@ const NAMESPACES = [
   "template",
   "options",
   "locale",
+  "util",
 ];
 let consumer: string;
 
@@ -44,13 +45,15 @@ test("require() from plain CommonJS gives every namespace and the subpaths", () 
      const { Application } = require("tornado-ts/web");
      const names = ${JSON.stringify(NAMESPACES)}.filter((n) => typeof tornado[n] === "object");
      const { get } = require("tornado-ts/locale");
-     console.log(JSON.stringify({ names, same: Application === tornado.web.Application, ioloop: typeof require("tornado-ts/ioloop").IOLoop, locale: get === tornado.locale.get }));`,
+     const { ObjectDict } = require("tornado-ts/util");
+     console.log(JSON.stringify({ names, same: Application === tornado.web.Application, ioloop: typeof require("tornado-ts/ioloop").IOLoop, locale: get === tornado.locale.get, util: ObjectDict === tornado.util.ObjectDict }));`,
   );
   expect(JSON.parse(run("node", ["main.cjs"], consumer))).toEqual({
     names: NAMESPACES,
     same: true,
     ioloop: "function",
     locale: true,
+    util: true,
   });
 });
 
@@ -83,6 +86,7 @@ import { HTTPServer } from "tornado-ts/httpserver";
 import { WebSocketHandler, websocket_connect } from "tornado-ts/websocket";
 import { define, options, parse_command_line, OptionParser } from "tornado-ts/options";
 import { get as get_locale, type Locale } from "tornado-ts/locale";
+import { ObjectDict } from "tornado-ts/util";
 
 class MainHandler extends RequestHandler {
   get(name: string) {
@@ -101,7 +105,8 @@ class Echo extends WebSocketHandler {
   }
 }
 const user_locale: Locale = get_locale("en_US");
-export const parts = [parser, user_locale.translate("Sign out"), server, loop, web.HTTPError, Echo, websocket_connect, tornado.websocket.WebSocketClosedError];
+const settings = new ObjectDict({ debug: true });
+export const parts = [settings.debug, parser, user_locale.translate("Sign out"), server, loop, web.HTTPError, Echo, websocket_connect, tornado.websocket.WebSocketClosedError];
 `;
 
 test.each([

@@ -8,3 +8,4 @@ export * from "./body";
 export * from "./cookies";
 export * from "./util";
 export * from "./request";
+export { ConnectionStream, StreamClosedError } from "./stream";

@@ -3,6 +3,7 @@ import { HTTPHeaders } from "./headers";
 import { type HTTPFile, parse_body_arguments } from "./body";
 import { isMorselName, parse_cookie } from "./cookies";
 import { split_host_and_port } from "./util";
+import type { ConnectionStream } from "./stream";
 
 /** The first line of an HTTP response: version, status code and reason phrase. */
 export interface ResponseStartLine {
@@ -30,6 +31,14 @@ export interface HTTPConnection {
   set_close_callback(callback: (() => void) | null): void;
   /** Closes the connection at once, the response unfinished (for a response that cannot be completed). */
   close?(): void;
+  /** The socket under the connection, with `IOStream`'s names (`closed()`, `set_close_callback()`...); null when it is gone. */
+  readonly stream?: ConnectionStream | null;
+  /**
+   * Takes the socket out of HTTP processing and returns it as a stream the caller owns (see
+   * `RequestHandler.detach()`).
+   * @throws Error when the connection has no socket to give.
+   */
+  detach?(): ConnectionStream;
 }
 
 /** A cookie sent by the client: Python's `Morsel`, reduced to what a request carries. */

@@ -69,6 +69,8 @@ export abstract class RequestHandlerBase implements HandlerCore {
   declare _raw_xsrf: RawXsrfToken | null;
   /** Internal: the functions this handler's templates call, made on its first render (see `get_template_namespace`). */
   declare _template_helpers: TemplateHelpers | null;
+  /** When true, `static_url()` gives absolute URLs (with the request's host) unless its `include_host` says otherwise; false by default. Set it on a subclass or in `initialize`. */
+  declare include_host: boolean;
   /** Internal: the locale, once `locale` was read or set. */
   declare _locale: Locale | null;
   /** Internal: the user, once `current_user` was read or set (every request loads it, before `prepare`: a field of its own). */
@@ -350,4 +352,5 @@ Object.assign(RequestHandlerBase.prototype, {
   _raw_xsrf: null,
   _template_helpers: null,
   _locale: null,
+  include_host: false,
 });
