@@ -58,6 +58,16 @@ function onUpgradeSocketClose(this: UpgradingSocket): void {
   this[kUpgradeConnection]?._socketClosed();
 }
 
+/**
+ * The client ended its side of a detached socket: this side ends too, once what was written is
+ * flushed. Tornado's `IOStream` closes when its read reaches the end of input; Node's HTTP server
+ * keeps upgraded sockets half-open (`allowHalfOpen`), which would hold the socket, and the
+ * server's `close`, forever.
+ */
+function onDetachedSocketEnd(this: Duplex): void {
+  if (this.writable) this.end();
+}
+
 function onUpgradeSocketDrain(this: UpgradingSocket): void {
   this[kUpgradeConnection]?._drained();
 }
@@ -166,7 +176,9 @@ export class UpgradeConnection implements HTTPConnection {
   /**
    * Takes the socket out of HTTP processing (`RequestHandler.detach()`): no response will be
    * written, the close callback is cleared, and the caller owns the socket, reading included
-   * (`stream.socket`; bytes after the request head are pushed back onto it first).
+   * (`stream.socket`; bytes after the request head are pushed back onto it first, so its first
+   * `data` event carries them). When the client ends its side, the socket is ended and closes, as
+   * Tornado's stream closes at the end of input.
    * @throws Error when the socket was already handed over.
    */
   detach(): ConnectionStream {
@@ -175,6 +187,7 @@ export class UpgradeConnection implements HTTPConnection {
     this.#tracker.delete(this);
     this.socket.off("close", onUpgradeSocketClose);
     this.socket.on("error", ignoreSocketError);
+    this.socket.once("end", onDetachedSocketEnd);
     if (head.length > 0) this.socket.unshift(head);
     return streamOf(this.socket);
   }

@@ -105,7 +105,7 @@ describe("RequestHandler.detach()", () => {
     expect((await server.fetch("/count")).json()).toEqual({ handled: 1, finished: 0 });
   });
 
-  test("on a request that asks to upgrade, the handler reads the socket too, from the bytes after the head", async () => {
+  test("on a request that asks to upgrade, the handler reads the socket too, from the bytes after the head, until the client ends", async () => {
     const server = await serve([["/shout", RawUpgrade]]);
     const socket = await openSocket(server.port);
     socket.write("GET /shout HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: shout\r\n\r\nhello");
@@ -113,7 +113,9 @@ describe("RequestHandler.detach()", () => {
     expect(first.startsWith("HTTP/1.1 101 Switching Protocols\r\n")).toBe(true);
     socket.write("again");
     expect(await readUntil(socket, (text) => text.includes("AGAIN"))).toBe("AGAIN");
-    socket.destroy();
+    // Tornado's stream closes at the end of its input: the client's end closes the socket.
+    socket.end();
+    await waitForClose(socket);
   });
 
   test("once the headers are out it refuses, and the response goes on", async () => {
