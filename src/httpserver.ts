@@ -9,6 +9,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import { isIP, Server as NetServer, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { deliver_request, type HTTPServerConnectionDelegate } from "./httputil/delegate";
 import { type ConnectionStream, is_detached, mark_detached, streamOf } from "./httputil/stream";
 import { HTTPOutputError } from "./httputil/errors";
 import { HTTPHeaders } from "./httputil/headers";
@@ -40,13 +41,21 @@ export type { HTTPServerOptions } from "./httpserver-options";
 /** Default of `HTTPServerOptions.shutdown_grace_period`, in seconds. */
 export const DEFAULT_SHUTDOWN_GRACE_PERIOD = 10;
 
-/** An object that serves requests, as `Application` does. */
-export interface HTTPServerConnectionDelegate {
+/** An object that serves whole requests, as a `Router` (an `Application` too) does. */
+export interface RequestDispatcher {
   handle_request(request: HTTPServerRequest): unknown;
 }
 
-/** What an `HTTPServer` calls for each request: an `Application` or a plain function. */
-export type RequestCallback = HTTPServerConnectionDelegate | ((request: HTTPServerRequest) => unknown);
+export type { HTTPServerConnectionDelegate };
+
+/**
+ * What an `HTTPServer` serves: a `Router` or `Application` (anything with
+ * `handle_request(request)`), a Tornado `HTTPServerConnectionDelegate` (`start_request` makes a
+ * message delegate per request, which then gets the head, the body and `finish`), or a plain
+ * function called with each `HTTPServerRequest`, which answers through `request.connection`.
+ */
+export type RequestCallback =
+  RequestDispatcher | HTTPServerConnectionDelegate | ((request: HTTPServerRequest) => unknown);
 
 const kConnection = Symbol("tornado.connection");
 
@@ -250,8 +259,7 @@ export class HTTPServer {
   readonly shutdown_grace_period: number;
 
   constructor(request_callback: RequestCallback, options: HTTPServerOptions = {}) {
-    this.#callback =
-      typeof request_callback === "function" ? request_callback : (r) => request_callback.handle_request(r);
+    this.#callback = requestFunction(request_callback, this);
     this.#options = options;
     this.#limits = resolve_limits(options);
     this.#trusted = new Set(options.trusted_downstream ?? []);
@@ -525,6 +533,20 @@ export class HTTPServer {
       logUnhandled(err, request);
     }
   }
+}
+
+/** The function each request is given to: the callback itself, or a call of the object's entry point. */
+function requestFunction(callback: RequestCallback, server: HTTPServer): (request: HTTPServerRequest) => unknown {
+  if (typeof callback === "function") return callback;
+  if (typeof (callback as Partial<RequestDispatcher>).handle_request === "function") {
+    const dispatcher = callback as RequestDispatcher;
+    return (request) => dispatcher.handle_request(request);
+  }
+  if (typeof (callback as Partial<HTTPServerConnectionDelegate>).start_request === "function") {
+    const delegate = callback as HTTPServerConnectionDelegate;
+    return (request) => deliver_request(delegate.start_request(server, request.connection!), request);
+  }
+  throw new TypeError("HTTPServer needs a function, a Router or an HTTPServerConnectionDelegate");
 }
 
 function logTooLarge(request: HTTPServerRequest, maxBodySize: number): void {

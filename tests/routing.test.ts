@@ -62,8 +62,8 @@ describe("RuleTable", () => {
     const specs = Array.from({ length: 1000 }, (_, i) => spec(`/route${i}/([0-9]+)`, i));
     const tried: number[] = [];
     for (const s of specs) {
-      const match = s.matcher.match.bind(s.matcher);
-      s.matcher.match = (path: string) => {
+      const match = s.matcher.match_path.bind(s.matcher);
+      s.matcher.match_path = (path: string) => {
         tried.push(s.kwargs.rule as number);
         return match(path);
       };
@@ -135,13 +135,16 @@ describe("patterns without groups", () => {
     expect(calls.every((call) => call === "test")).toBe(true);
   });
 
-  test("the route target of a path without captures is one frozen object, shared by every request", () => {
-    const table = new routing.RuleTable([spec("/hello", 7)]);
-    const first = table.match("/hello");
-    expect(first).toBe(table.match("/hello"));
+  test("the target params of a path without captures are one frozen object per rule, shared by every request", () => {
+    const rule = spec("/hello", 7);
+    const first = rule.matcher.match_path("/hello");
+    expect(first).toBe(rule.matcher.match_path("/hello"));
     expect(Object.isFrozen(first)).toBe(true);
-    expect(first?.handler_class).toBe(Echo);
-    expect(first?.kwargs.rule).toBe(7);
+    const params = rule._empty_params();
+    expect(params).toBe(rule._empty_params());
+    expect(Object.isFrozen(params)).toBe(true);
+    expect(params.target_kwargs?.rule).toBe(7);
+    expect(rule.handler_class).toBe(Echo);
   });
 
   test("plain-text, optional and case-blind routes answer over HTTP", async () => {

@@ -8,4 +8,5 @@ export * from "./body";
 export * from "./cookies";
 export * from "./util";
 export * from "./request";
+export * from "./delegate";
 export { ConnectionStream, StreamClosedError } from "./stream";

@@ -41,7 +41,12 @@
  *   `modules` object.
  * - `{% import %}` and `{% from %}` are parse errors: pass functions and
  *   modules in the namespace instead. Tornado's `datetime` is not in the
- *   default namespace.
+ *   default namespace (reading it throws, naming `Date`).
+ * - Python spellings in expressions are parse errors naming the JavaScript
+ *   one: `"%s" % x`, `x if c else y`, `a and b`, `not x`, `x is y`,
+ *   `[x for x in y]`, `f(a=1)`; with `strict_javascript` (debug mode) or
+ *   `check()`, also `None`, `True`, `False`, `len(x)`, `datetime`,
+ *   `.strftime(`.
  * - A runtime error is rethrown with ` (at page.html:12)` (or
  *   ` (at part.html:3 via page.html:12)`) added to its message, the original
  *   as `cause`; a JavaScript syntax error is a `ParseError` with file and line.
@@ -49,8 +54,8 @@
  * Templates are code, with the full power of JavaScript: build them from
  * trusted text only, and pass user input as `generate()` arguments.
  */
-export { Template } from "./template";
-export type { TemplateOptions } from "./template";
+export { Template, check } from "./template";
+export type { TemplateOptions, CheckOptions } from "./template";
 export { BaseLoader, Loader, DictLoader } from "./loader";
 export type { LoaderOptions } from "./loader";
 export type { TemplateLoader } from "./loading";

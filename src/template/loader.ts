@@ -18,6 +18,8 @@ export interface LoaderOptions {
    * file name, `"single"` for `.html` and `.js`, `"all"` otherwise.
    */
   whitespace?: string | null;
+  /** Passed to every template: see `TemplateOptions.strict_javascript`. Default false. */
+  strict_javascript?: boolean;
 }
 
 /**
@@ -32,6 +34,8 @@ export class BaseLoader implements TemplateLoader {
   readonly namespace: Record<string, unknown>;
   /** The whitespace mode for every template, or null to choose by file name. */
   readonly whitespace: string | null;
+  /** True if templates also reject Python names at compile time (see `TemplateOptions.strict_javascript`). */
+  readonly strict_javascript: boolean;
   /** Compiled templates by resolved name. */
   readonly templates = new Map<string, Template>();
   readonly #loading = new Set<string>();
@@ -41,6 +45,7 @@ export class BaseLoader implements TemplateLoader {
     this.autoescape = options.autoescape === undefined ? "xhtml_escape" : options.autoescape;
     this.namespace = options.namespace ?? {};
     this.whitespace = options.whitespace ?? null;
+    this.strict_javascript = options.strict_javascript ?? false;
     if (this.whitespace !== null) filter_whitespace(this.whitespace, "");
   }
 

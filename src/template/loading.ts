@@ -14,6 +14,8 @@ export interface TemplateLoader {
   readonly namespace: Record<string, unknown>;
   /** The whitespace mode for every template, or null to choose by file name. */
   readonly whitespace: string | null;
+  /** True to also reject Python names (`None`, `len(x)`, `.strftime(`...) at compile time; see `TemplateOptions`. */
+  readonly strict_javascript?: boolean;
   /** Returns the compiled template `name`, relative to the template `parent_path` if given. */
   load(name: string, parent_path?: string | null): CompiledTemplate;
 }

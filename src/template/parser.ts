@@ -7,6 +7,7 @@
 import { ParseError } from "./errors";
 import { filter_whitespace, isWhitespaceMode } from "./whitespace";
 import { isBindableName, parseForHead, translateExceptType, translateSet } from "./jssyntax";
+import { rejectPythonisms, type FragmentMode, type PythonismCheck } from "./pyisms";
 import type {
   Clause,
   CompiledTemplate,
@@ -75,7 +76,14 @@ class Parser {
   constructor(
     private readonly reader: Reader,
     private readonly template: CompiledTemplate,
+    private readonly pythonisms: PythonismCheck,
   ) {}
+
+  /** `source` (JavaScript of a fragment at `line`) as it is, after the check for Python-isms. */
+  private code(source: string, line: number, mode: FragmentMode = "expression"): string {
+    rejectPythonisms(source, mode, this.pythonisms, this.reader.name, line);
+    return source;
+  }
 
   private pushText(body: Node[], text: string): void {
     const value = text.includes("<pre>") ? text : filter_whitespace(this.reader.whitespace, text);
@@ -132,7 +140,7 @@ class Parser {
         const contents = reader.consume(end - reader.pos).trim();
         reader.consume(2);
         if (!contents) reader.error("Empty expression");
-        body.push({ kind: "expression", code: contents, line, raw: false });
+        body.push({ kind: "expression", code: this.code(contents, line), line, raw: false });
         continue;
       }
 
@@ -195,7 +203,7 @@ class Parser {
         if (!suffix) reader.error("set missing statement", line);
         const { code, names } = translateSet(suffix);
         this.checkNames(names, line);
-        body.push({ kind: "statement", code, names, line });
+        body.push({ kind: "statement", code: this.code(code, line, "statement"), names, line });
         return null;
       }
       case "autoescape":
@@ -207,10 +215,12 @@ class Parser {
         reader.whitespace = suffix;
         return null;
       case "raw":
-      case "module":
+      case "module": {
         if (!suffix) reader.error(`${operator} missing expression`, line);
-        body.push({ kind: "expression", code: operator === "module" ? `modules.${suffix}` : suffix, line, raw: true });
+        const code = this.code(operator === "module" ? `modules.${suffix}` : suffix, line);
+        body.push({ kind: "expression", code, line, raw: true });
         return null;
+      }
       case "break":
       case "continue":
         if (!inLoop) reader.error(`{% ${operator} %} outside a for or while loop`, line);
@@ -230,7 +240,7 @@ class Parser {
         if (!suffix) reader.error("apply missing method name", line);
         // The applied body runs in a function of its own, so it is not inside any loop.
         const inner = this.parseBody("apply", false, line);
-        body.push({ kind: "apply", fn: suffix, line, body: inner });
+        body.push({ kind: "apply", fn: this.code(suffix, line), line, body: inner });
         return null;
       }
       case "block": {
@@ -261,7 +271,7 @@ class Parser {
     const reader: Reader = this.reader;
     if (!condition) reader.error("if missing condition", line);
     const clauses: Clause[] = [];
-    let current = { condition: condition as string | null, line };
+    let current = { condition: this.code(condition, line) as string | null, line };
     for (;;) {
       const { body, stop } = this.parse("if", inLoop);
       clauses.push({ ...current, body });
@@ -269,7 +279,7 @@ class Parser {
       if (current.condition === null) reader.error(`{% ${stop.operator} %} after {% else %}`, stop.line);
       if (stop.operator === "elif") {
         if (!stop.suffix) reader.error("elif missing condition", stop.line);
-        current = { condition: stop.suffix, line: stop.line };
+        current = { condition: this.code(stop.suffix, stop.line), line: stop.line };
       } else {
         if (stop.suffix) reader.error("{% else %} takes no condition (use {% elif %})", stop.line);
         current = { condition: null, line: stop.line };
@@ -287,8 +297,11 @@ class Parser {
       if (!parsed) reader.error("for expects a target and an iterable: {% for x in items %}", line);
       this.checkNames(parsed.names, line);
       ({ code: target, names, iterable } = parsed);
+      this.code(iterable, line);
     } else if (!head) {
       reader.error("while missing condition", line);
+    } else {
+      this.code(head, line);
     }
     const first = this.parse(kind, true);
     let orelse: Node[] | null = null;
@@ -350,7 +363,7 @@ class Parser {
       reader.error(`{% except %} expects nothing, a name, or 'Type as name'; got '${suffix}'`, line);
     }
     this.checkNames([name], line);
-    return { type: typed ? translateExceptType(typed[1]) : null, name, line };
+    return { type: typed ? this.code(translateExceptType(typed[1]), line) : null, name, line };
   }
 }
 
@@ -358,9 +371,18 @@ function stripQuotes(text: string): string {
   return text.replace(/^"+|"+$/g, "").replace(/^'+|'+$/g, "");
 }
 
-/** Parses a whole template file. */
-export function parseTemplate(name: string, text: string, whitespace: string, template: CompiledTemplate): ParsedFile {
-  const parser = new Parser(new Reader(name, text, whitespace), template);
+/**
+ * Parses a whole template file; `pythonisms` says which Python-isms its
+ * expressions are checked for (see `pyisms.ts`).
+ */
+export function parseTemplate(
+  name: string,
+  text: string,
+  whitespace: string,
+  template: CompiledTemplate,
+  pythonisms: PythonismCheck,
+): ParsedFile {
+  const parser = new Parser(new Reader(name, text, whitespace), template, pythonisms);
   const { body } = parser.parse(null, false);
   return { body, autoescape: parser.autoescape, extends: parser.extendsNode };
 }

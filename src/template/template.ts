@@ -6,6 +6,7 @@ import { isBindableName } from "./jssyntax";
 import type { TemplateLoader } from "./loading";
 import type { CompiledTemplate, ParsedFile } from "./nodes";
 import { parseTemplate } from "./parser";
+import { withPythonHint, type PythonismCheck } from "./pyisms";
 import { DEFAULT_NAMESPACE, isInstance, iterate, toText } from "./runtime";
 import { asUndefinedName, bindNames, planNames, type NamePlan } from "./bindings";
 import { filter_whitespace } from "./whitespace";
@@ -45,6 +46,33 @@ export interface TemplateOptions {
    * `.js` and `"all"` for anything else.
    */
   whitespace?: string | null;
+  /**
+   * Also reject at compile time the Python names valid JavaScript could
+   * mean (`None`, `True`, `False`, `len(x)`, `datetime`, `.strftime(`),
+   * unless the loader's namespace, the defaults or the global object provide
+   * them. Python-isms that are never right in JavaScript (`"%s" % x`,
+   * `x if c else y`, `a and b`, `f(a=1)`...) are rejected in any case.
+   * Default: the loader's setting (a handler's loader sets it in debug
+   * mode), else false.
+   */
+  strict_javascript?: boolean;
+}
+
+/** Whether a Python name is provided to templates of `namespace`, and so not a Python-ism. */
+class ProvidedNames implements PythonismCheck {
+  constructor(
+    readonly strict: boolean,
+    private readonly namespace: Readonly<Record<string, unknown>>,
+  ) {}
+
+  /** True if the loader's namespace, the defaults or the global object have `name`. */
+  provided(name: string): boolean {
+    return (
+      propertyIsEnumerable.call(this.namespace, name) ||
+      propertyIsEnumerable.call(DEFAULT_NAMESPACE, name) ||
+      name in globalThis
+    );
+  }
 }
 
 type Execute = (kwargs: Record<string, unknown>, loaderNamespace: Readonly<Record<string, unknown>>) => string;
@@ -137,7 +165,8 @@ export class Template implements CompiledTemplate {
   /**
    * Parses and compiles `template_string` (a Buffer is decoded as UTF-8).
    * Templates it extends or includes are loaded through `options.loader` now.
-   * @throws ParseError for a malformed template; Error for an invalid whitespace mode.
+   * @throws ParseError for a malformed template, or one with a Python-ism in
+   * an expression (see `strict_javascript`); Error for an invalid whitespace mode.
    */
   constructor(template_string: string | Uint8Array, options: TemplateOptions = {}) {
     this.name = options.name ?? "<string>";
@@ -150,7 +179,9 @@ export class Template implements CompiledTemplate {
     filter_whitespace(whitespace, "");
     this.namespace = this.loader ? this.loader.namespace : {};
 
-    this._parsed = parseTemplate(this.name, to_unicode(template_string), whitespace, this);
+    const strict = options.strict_javascript ?? this.loader?.strict_javascript ?? false;
+    const pythonisms = new ProvidedNames(strict, this.namespace);
+    this._parsed = parseTemplate(this.name, to_unicode(template_string), whitespace, this, pythonisms);
     if (this._parsed.autoescape !== undefined) this.autoescape = this._parsed.autoescape;
     else if (options.autoescape !== undefined) this.autoescape = options.autoescape;
     else this.autoescape = this.loader ? this.loader.autoescape : DEFAULT_AUTOESCAPE;
@@ -164,7 +195,8 @@ export class Template implements CompiledTemplate {
       str: toText,
       iter: iterate,
       isa: isInstance,
-      fail: (err, location) => withTemplateLocation(asUndefinedName(err, switched), locations[location] ?? this.name),
+      fail: (err, location) =>
+        withTemplateLocation(withPythonHint(asUndefinedName(err, switched)), locations[location] ?? this.name),
       named: (err) => asUndefinedName(err, switched),
       def: DEFAULT_NAMESPACE,
       pe: propertyIsEnumerable,
@@ -262,4 +294,37 @@ export class Template implements CompiledTemplate {
     }
     return [source, factory(this.#runtime)];
   }
+}
+
+/** Options of `check()`. */
+export interface CheckOptions {
+  /** The template's name in error messages. Default `"<string>"`. */
+  name?: string;
+  /** Names the template will be given that are not Python-isms even if Python has them (a `None` of your own). */
+  namespace?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Checks template text for Python-isms as strictly as debug mode does
+ * (`strict_javascript`), without compiling it or loading the templates it
+ * includes or extends: a test can run it over every template file.
+ *
+ * ```ts
+ * template.check('{{ "%s" % name }}', { name: "page.html" }); // throws ParseError
+ * ```
+ * @throws ParseError for the first Python-ism, or a malformed directive.
+ */
+export function check(template_string: string | Uint8Array, options: CheckOptions = {}): void {
+  const name = options.name ?? "<string>";
+  const stub: CompiledTemplate = {
+    name,
+    autoescape: null,
+    get _parsed(): ParsedFile {
+      throw new Error("check() parses only");
+    },
+    generate(): Buffer {
+      throw new Error("check() compiles nothing");
+    },
+  };
+  parseTemplate(name, to_unicode(template_string), "all", stub, new ProvidedNames(true, options.namespace ?? {}));
 }

@@ -1,23 +1,32 @@
 import * as autoreload from "../autoreload";
-import { url_escape } from "../escape";
 import { HTTPServer, type HTTPServerOptions } from "../httpserver";
+import type { HTTPMessageDelegate } from "../httputil/delegate";
 import type { HTTPServerRequest } from "../httputil/request";
 import { access_log, INFO, WARNING, ERROR } from "../log";
-import { HostMatches, RuleTable, URLSpec, type PathMatch } from "../routing";
-import { RequestHandler, type RequestHandlerClass } from "./handler";
+import { AnyMatches, DefaultHostMatches, HostMatches, type Matcher, type TargetParams } from "../routing/matchers";
+import { ReversibleRouter, Rule, URLSpec, type RuleList } from "../routing/rules";
+import { _ApplicationRouter, _HandlerDelegate, is_handler_class } from "./app-routing";
+import { type RequestHandler, type RequestHandlerClass } from "./handler";
 import { ErrorHandler } from "./handlers";
 import { StaticFileHandler } from "./static";
 import type { ApplicationLike, SettingsFor } from "./settings";
 import { GZipContentEncoding, type OutputTransformClass } from "./transforms";
 
-/** A route as a tuple: `[pattern, Handler]`, `[pattern, Handler, initKwargs]` or `[pattern, Handler, initKwargs, name]`. */
+/**
+ * A route as a list: `[pattern or matcher, target]`, `[pattern or matcher, target, initKwargs]`
+ * or `[pattern or matcher, target, initKwargs, name]`. The target is a handler class, a list of
+ * routes (nested), a `Router` (an `Application` too), a connection delegate or a callable.
+ */
 export type RouteTuple =
-  | readonly [string | RegExp, RequestHandlerClass]
-  | readonly [string | RegExp, RequestHandlerClass, Record<string, unknown> | null]
-  | readonly [string | RegExp, RequestHandlerClass, Record<string, unknown> | null, string | null];
+  | readonly [string | RegExp | Matcher, RouteTarget]
+  | readonly [string | RegExp | Matcher, RouteTarget, Record<string, unknown> | null]
+  | readonly [string | RegExp | Matcher, RouteTarget, Record<string, unknown> | null, string | null];
 
-/** A route: a tuple or a `URLSpec` made by `url()`. */
-export type Route = RouteTuple | URLSpec<RequestHandlerClass>;
+/** What a route leads to (see `RouteTuple`). */
+export type RouteTarget = RequestHandlerClass | readonly Route[] | object | ((...args: never[]) => unknown);
+
+/** A route: a list, a `Rule`, or a `URLSpec` made by `url()`. */
+export type Route = RouteTuple | Rule;
 
 /**
  * Application settings. Unknown keys are kept and readable, as in Tornado. The keys are
@@ -31,33 +40,18 @@ export interface Settings extends SettingsFor<RequestHandler> {
   log_function?: (handler: RequestHandler) => void;
 }
 
-interface HostRoutes {
-  host: HostMatches;
-  table: RuleTable<RequestHandlerClass>;
-}
-
-/** The handler chosen for a request, with its init kwargs and raw path captures. */
-export interface RouteTarget extends PathMatch {
-  handler_class: RequestHandlerClass;
-  kwargs: Record<string, unknown>;
-}
-
-const NO_CAPTURES: PathMatch = { path_args: [], path_kwargs: Object.freeze(Object.create(null)) };
-
 function describeHandler(handler: unknown): string {
   if (typeof handler === "function") return handler.name || "an anonymous function";
   return typeof handler === "object" ? (JSON.stringify(handler) ?? String(handler)) : String(handler);
 }
 
 function checkHandlerClass(pattern: unknown, handler: unknown): RequestHandlerClass {
-  const isHandler =
-    typeof handler === "function" && (handler === RequestHandler || handler.prototype instanceof RequestHandler);
-  if (!isHandler) {
+  if (!is_handler_class(handler)) {
     throw new TypeError(
       `Handler for ${String(pattern)} must be a RequestHandler subclass, got ${describeHandler(handler)}`,
     );
   }
-  return handler as RequestHandlerClass;
+  return handler;
 }
 
 /**
@@ -74,35 +68,39 @@ export function url(
   return new URLSpec(pattern, checkHandlerClass(pattern, handler), kwargs, name);
 }
 
-function toSpec(route: Route): URLSpec<RequestHandlerClass> {
-  if (route instanceof URLSpec) return url(route.regex, route.handler_class, route.kwargs, route.name);
-  if (!Array.isArray(route) || route.length < 2 || route.length > 4) {
-    throw new TypeError(
-      `A route must be [pattern, Handler, initKwargs?, name?] or url(...), got ${describeHandler(route)}`,
-    );
+function checkRoutes(handlers: readonly Route[]): RuleList {
+  if (!Array.isArray(handlers)) throw new TypeError("Application handlers must be a list of routes");
+  for (const route of handlers) {
+    if (route instanceof Rule) continue;
+    if (!Array.isArray(route) || route.length < 2 || route.length > 4) {
+      throw new TypeError(
+        `A route must be [pattern, Handler, initKwargs?, name?] or url(...), got ${describeHandler(route)}`,
+      );
+    }
   }
-  const [pattern, handler, kwargs, name] = route as [
-    string | RegExp,
-    RequestHandlerClass,
-    Record<string, unknown>?,
-    string?,
-  ];
-  return url(pattern, handler, kwargs, name);
+  return handlers as RuleList;
 }
 
 /**
  * A web application: routes mapping path patterns to handler classes, and settings.
  * Pass it to `HTTPServer`, or call `listen()`.
  */
-export class Application implements ApplicationLike<RequestHandler> {
+export class Application extends ReversibleRouter implements ApplicationLike<RequestHandler> {
   /** The settings given to the constructor, with the defaults `debug` implies filled in. */
   readonly settings: Settings;
-  /** Routes by name, for `reverse_url`. */
-  readonly named_rules = new Map<string, URLSpec<RequestHandlerClass>>();
+  /** Named rules of every router of this application, for the duplicate check (`reverse_url` asks the routers). */
+  readonly named_rules = new Map<string, Rule>();
   /** Transforms applied to every response, in order (gzip when `compress_response` is set). */
   readonly transforms: OutputTransformClass[] = [];
-  readonly #hostRoutes: HostRoutes[] = [];
-  readonly #wildcardRoutes: RuleTable<RequestHandlerClass>;
+  /**
+   * The host `add_handlers` host patterns are matched against when no host rule matched the
+   * request's own host (and it has no `X-Real-Ip`): the `default_host` setting; assignable.
+   */
+  default_host: string | null;
+  /** The routes given to the constructor (with the static routes first): Tornado's `wildcard_router`. */
+  readonly wildcard_router: _ApplicationRouter;
+  /** The host rules of `add_handlers`, then a rule matching any request that leads to `wildcard_router`. */
+  readonly default_router: _ApplicationRouter;
 
   /**
    * @param handlers the routes, tried in order (first match wins).
@@ -110,7 +108,9 @@ export class Application implements ApplicationLike<RequestHandler> {
    * @throws Error at construction for an invalid pattern, a non-handler class or a duplicate route name.
    */
   constructor(handlers: readonly Route[] = [], settings: Settings = {}) {
+    super();
     this.settings = { ...settings };
+    this.default_host = typeof settings.default_host === "string" ? settings.default_host : null;
     if (this.settings.debug) {
       this.settings.autoreload ??= true;
       this.settings.compiled_template_cache ??= false;
@@ -122,19 +122,21 @@ export class Application implements ApplicationLike<RequestHandler> {
     if (this.settings.default_handler_class !== undefined) {
       checkHandlerClass("default_handler_class", this.settings.default_handler_class);
     }
-    const staticRoutes: Array<URLSpec<RequestHandlerClass>> = [];
-    if (this.settings.static_path) {
-      // Tornado's three static routes, ahead of the application's own.
-      const handlerClass = (this.settings.static_handler_class as RequestHandlerClass | undefined) ?? StaticFileHandler;
-      const kwargs = {
-        ...(this.settings.static_handler_args as Record<string, unknown> | undefined),
-        path: this.settings.static_path,
-      };
-      const prefix = String(this.settings.static_url_prefix ?? "/static/").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      const patterns = ["/(robots\\.txt)", "/(favicon\\.ico)", prefix + "(.*)"];
-      staticRoutes.push(...this.#compile(patterns.map((pattern) => [pattern, handlerClass, kwargs] as const)));
-    }
-    this.#wildcardRoutes = new RuleTable([...staticRoutes, ...this.#compile(handlers)]);
+    this.wildcard_router = new _ApplicationRouter(this, [...this.#staticRoutes(), ...checkRoutes(handlers)]);
+    this.default_router = new _ApplicationRouter(this, [new Rule(new AnyMatches(), this.wildcard_router)]);
+  }
+
+  /** Tornado's three static routes when `static_path` is set (they go ahead of the application's own). */
+  #staticRoutes(): Rule[] {
+    if (!this.settings.static_path) return [];
+    const handlerClass = (this.settings.static_handler_class as RequestHandlerClass | undefined) ?? StaticFileHandler;
+    const kwargs = {
+      ...(this.settings.static_handler_args as Record<string, unknown> | undefined),
+      path: this.settings.static_path,
+    };
+    const prefix = String(this.settings.static_url_prefix ?? "/static/").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const patterns = ["/(robots\\.txt)", "/(favicon\\.ico)", prefix + "(.*)"];
+    return patterns.map((pattern) => url(pattern, handlerClass, kwargs));
   }
 
   /** `static_url` for handlers: the static handler class's URL for `path`, with `?v=<hash>` unless `include_version` is false. */
@@ -150,11 +152,16 @@ export class Application implements ApplicationLike<RequestHandler> {
   }
 
   /**
-   * Adds routes that serve only hosts matching `host_pattern` (a regex on the host name,
-   * `$` implied). They are tried before the routes given to the constructor.
+   * Adds routes that serve only hosts matching `host_pattern` (a regex on the host name, `$`
+   * implied), as Tornado: they are tried before the routes given to the constructor, in the order
+   * host patterns were added. They also serve a request no host rule took when `default_host`
+   * matches `host_pattern` (checked at each request, after the constructor's routes).
    */
   add_handlers(host_pattern: string | RegExp, handlers: readonly Route[]): void {
-    this.#hostRoutes.push({ host: new HostMatches(host_pattern), table: new RuleTable(this.#compile(handlers)) });
+    const host_matcher = new HostMatches(host_pattern);
+    const host_router = new _ApplicationRouter(this, checkRoutes(handlers));
+    this.default_router._insert_rule(this.default_router.rules.length - 1, new Rule(host_matcher, host_router));
+    this.wildcard_router.add_rules([new Rule(new DefaultHostMatches(this, host_matcher.host_pattern), host_router)]);
   }
 
   /**
@@ -174,64 +181,74 @@ export class Application implements ApplicationLike<RequestHandler> {
    * @throws Error when no route has that name, or the pattern cannot be reversed with these args.
    */
   reverse_url(name: string, ...args: unknown[]): string {
-    const spec = this.named_rules.get(name);
-    if (spec === undefined) throw new Error(`${name} not found in named urls`);
-    return spec.reverse((value) => url_escape(value, false), ...args);
+    const url = this.default_router.reverse_url(name, ...args);
+    if (url === null) throw new Error(`${name} not found in named urls`);
+    return url;
   }
 
   /**
-   * Finds the handler for a request: host routes first, then the wildcard routes, then the
-   * default handler. In debug mode a 404 says when the path with (or without) a trailing
-   * slash would have matched.
+   * The message delegate for a request (what `handle_request` gives the request to): the
+   * routers' (host routes first, then the constructor's routes, then the `default_host`
+   * fallback), else the `default_handler_class`, else a 404 `ErrorHandler`. In debug mode the
+   * 404 says when the path with (or without) a trailing slash would have matched. Override it
+   * to route differently.
+   * @param kwargs ignored here (Tornado's routing implementations may pass more).
    */
-  find_handler(request: HTTPServerRequest): RouteTarget {
-    const target = this.#match(request, request.path);
-    if (target !== null) return target;
+  find_handler(request: HTTPServerRequest, kwargs?: TargetParams): HTTPMessageDelegate {
+    void kwargs;
+    const route = this.default_router.find_handler(request);
+    if (route !== null) return route;
     if (this.settings.default_handler_class) {
-      return {
-        handler_class: this.settings.default_handler_class,
-        kwargs: this.settings.default_handler_args ?? {},
-        ...NO_CAPTURES,
-      };
+      return this.get_handler_delegate(
+        request,
+        this.settings.default_handler_class,
+        this.settings.default_handler_args ?? {},
+      );
     }
-    const kwargs: Record<string, unknown> = { status_code: 404 };
+    const error_kwargs: Record<string, unknown> = { status_code: 404 };
     if (this.settings.debug) {
-      const other = request.path.endsWith("/") ? request.path.slice(0, -1) : request.path + "/";
-      if (other !== "" && this.#match(request, other) !== null) kwargs.did_you_mean = other;
+      const didYouMean = this.#otherSlashMatches(request);
+      if (didYouMean !== null) error_kwargs.did_you_mean = didYouMean;
     }
-    return { handler_class: ErrorHandler, kwargs, ...NO_CAPTURES };
-  }
-
-  #match(request: HTTPServerRequest, path: string): RouteTarget | null {
-    for (const group of this.#hostRoutes) {
-      if (!group.host.match(request.host_name)) continue;
-      const target = group.table.match(path);
-      if (target !== null) return target;
-    }
-    return this.#wildcardRoutes.match(path) ?? this.#matchDefaultHost(request, path);
+    return this.get_handler_delegate(request, ErrorHandler, error_kwargs);
   }
 
   /**
-   * Serves one request: the entry point `HTTPServer` calls. Never throws and never rejects;
-   * errors become responses and log lines. Returns a promise when the handler went async,
-   * nothing when the request was served synchronously.
+   * The message delegate that runs `target_class` for `request` (Tornado's
+   * `get_handler_delegate`): `initialize` gets `target_kwargs`, the HTTP method gets `path_args`
+   * or `path_kwargs` (raw, still percent-encoded: the handler decodes them). Override it to
+   * wrap or replace how handlers are run.
    */
-  handle_request(request: HTTPServerRequest): Promise<void> | undefined {
-    const target = this.find_handler(request);
-    let handler: RequestHandler;
-    try {
-      handler = new target.handler_class(this, request);
-    } catch (err) {
-      new RequestHandler(this, request)._handle_request_exception(err);
-      return undefined;
+  get_handler_delegate(
+    request: HTTPServerRequest,
+    target_class: RequestHandlerClass,
+    target_kwargs?: Record<string, unknown> | null,
+    path_args?: Array<string | null> | null,
+    path_kwargs?: Record<string, string | null> | null,
+  ): HTTPMessageDelegate {
+    return new _HandlerDelegate(this, request, target_class, target_kwargs, path_args, path_kwargs);
+  }
+
+  /** Internal: records a named rule of one of this application's routers. @throws Error for a name already taken. */
+  _register_name(rule: Rule): void {
+    const name = rule.name!;
+    if (this.named_rules.has(name) && this.named_rules.get(name) !== rule) {
+      throw new Error(`Duplicate route name ${JSON.stringify(name)}`);
     }
+    this.named_rules.set(name, rule);
+  }
+
+  /** The path with its trailing slash added or removed, when the routers have a route for that one. */
+  #otherSlashMatches(request: HTTPServerRequest): string | null {
+    const path = request.path;
+    const other = path.endsWith("/") ? path.slice(0, -1) : path + "/";
+    if (other === "") return null;
+    request.path = other;
     try {
-      handler.initialize(target.kwargs);
-    } catch (err) {
-      handler._handle_request_exception(err);
-      return undefined;
+      return this.default_router.find_handler(request) !== null ? other : null;
+    } finally {
+      request.path = path;
     }
-    return handler._execute(target.path_args, target.path_kwargs);
   }
 
   /**
@@ -249,27 +266,5 @@ export class Application implements ApplicationLike<RequestHandler> {
     const level = status < 400 ? INFO : status < 500 ? WARNING : ERROR;
     if (!access_log.wouldLog(level)) return;
     access_log.log(level, "%d %s %.2fms", status, handler._request_summary(), 1000 * handler.request.request_time());
-  }
-
-  #compile(handlers: readonly Route[]): Array<URLSpec<RequestHandlerClass>> {
-    if (!Array.isArray(handlers)) throw new TypeError("Application handlers must be a list of routes");
-    const specs = handlers.map(toSpec);
-    for (const spec of specs) {
-      if (spec.name === null) continue;
-      if (this.named_rules.has(spec.name)) throw new Error(`Duplicate route name ${JSON.stringify(spec.name)}`);
-      this.named_rules.set(spec.name, spec);
-    }
-    return specs;
-  }
-
-  #matchDefaultHost(request: HTTPServerRequest, path: string): RouteTarget | null {
-    const defaultHost = this.settings.default_host;
-    if (defaultHost === undefined || request.headers.has("X-Real-Ip")) return null;
-    for (const group of this.#hostRoutes) {
-      if (!group.host.match(defaultHost)) continue;
-      const target = group.table.match(path);
-      if (target !== null) return target;
-    }
-    return null;
   }
 }

@@ -3,7 +3,7 @@
  * cached loaders, the default template namespace, the template loader from the settings,
  * `static_url` and `reverse_url`. Functions of the handler (`HandlerCore`); internal.
  */
-import { Loader, linkify, type BaseLoader } from "../template";
+import { Loader, linkify, type BaseLoader, type LoaderOptions } from "../template";
 import type { HandlerCore, TemplateHelpers } from "./handler-state";
 import { localeFunctions } from "./handler-locale";
 import { loaderFor } from "./loaders";
@@ -77,11 +77,14 @@ export function staticUrl(
   return base + h.application._make_static_url(path, include_version);
 }
 
-/** `create_template_loader()`'s default: the `template_loader` setting, else a `Loader` with `autoescape` and `template_whitespace`. */
+/**
+ * `create_template_loader()`'s default: the `template_loader` setting, else a `Loader` with
+ * `autoescape` and `template_whitespace`, strict about Python names in debug mode.
+ */
 export function createTemplateLoader(h: HandlerCore, template_path: string): BaseLoader {
   const settings = h.settings;
   if (settings.template_loader) return settings.template_loader as BaseLoader;
-  const options: { autoescape?: string | null; whitespace?: string | null } = {};
+  const options: LoaderOptions = { strict_javascript: settings.debug === true };
   if ("autoescape" in settings) options.autoescape = settings.autoescape as string | null;
   if ("template_whitespace" in settings) options.whitespace = settings.template_whitespace as string;
   return new Loader(template_path, options);

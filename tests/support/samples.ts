@@ -55,3 +55,18 @@ export function typeCheck(dir: string, samples: Sample[], extraFiles: string[] =
     return String((err as { stdout?: string }).stdout ?? err);
   }
 }
+
+/**
+ * Runs a page's sample with tsx, written to `tests/.samples/<group>/<name>.ts`, and returns the
+ * lines it printed.
+ */
+export function runSample(group: string, name: string, code: string): string[] {
+  const dir = join(ROOT, "tests", ".samples", group);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.ts`), code);
+  const output = execFileSync(join(ROOT, "node_modules", ".bin", "tsx"), [join(dir, `${name}.ts`)], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  return output.trimEnd().split("\n");
+}
