@@ -7,6 +7,7 @@ import type * as http from "node:http";
 import { HTTPOutputError } from "./httputil/errors";
 import type { HTTPHeaders } from "./httputil/headers";
 import type { HTTPConnection, ResponseStartLine } from "./httputil/request";
+import { type ConnectionStream, mark_detached, streamOf } from "./httputil/stream";
 import type { BodyLimits } from "./httpserver-body";
 import type { ServerLimits } from "./httpserver-limits";
 import { close_after_response } from "./httpserver-shutdown";
@@ -148,6 +149,29 @@ export class NodeHTTPConnection implements HTTPConnection {
       maxBodySize: this.#maxBodySize ?? server.maxBodySize,
       timeoutMs: this.#bodyTimeoutMs === undefined ? server.bodyTimeoutMs : this.#bodyTimeoutMs,
     };
+  }
+
+  /** The socket as a stream (Tornado's `request.connection.stream`); null once Node let go of it. */
+  get stream(): ConnectionStream | null {
+    const socket = this.#res.socket;
+    return socket ? streamOf(socket) : null;
+  }
+
+  /**
+   * Takes the socket out of HTTP processing (`RequestHandler.detach()`): this response is never
+   * written, the close callback is cleared, timeouts stop, and requests the client sends after
+   * this one are neither parsed into handlers nor answered. The caller writes to the stream and
+   * closes it. Reading from it is not possible: Node's HTTP parser keeps the socket's input.
+   * @throws Error when the response already started, or its socket is gone.
+   */
+  detach(): ConnectionStream {
+    const res = this.#res;
+    const socket = res.socket;
+    if (socket === null || res.headersSent) throw new Error("Cannot detach a connection whose response has started");
+    this.#closeCallback = null;
+    mark_detached(socket);
+    socket.setTimeout(0);
+    return streamOf(socket);
   }
 
   /** The close callback needs a listener on the response, added the first time one is set. */

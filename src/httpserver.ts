@@ -12,6 +12,7 @@ import * as https from "node:https";
 import { isIP, Server as NetServer, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { deliver_request, type HTTPServerConnectionDelegate } from "./httputil/delegate";
+import { is_detached } from "./httputil/stream";
 import { HTTPHeaders } from "./httputil/headers";
 import { HTTPServerRequest, type HTTPConnection, type HTTPServerRequestInit } from "./httputil/request";
 import {
@@ -255,6 +256,11 @@ export class HTTPServer {
   }
 
   #onRequest(req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean): void {
+    if (is_detached(req.socket)) {
+      // Pipelined behind a request whose handler took the socket: not ours to answer.
+      req.resume();
+      return;
+    }
     if (this.#draining) close_after_response(res);
     const connection = new NodeHTTPConnection(res, this.#options.no_keep_alive === true || this.#draining);
     const request = this.#makeRequest(req, connection);

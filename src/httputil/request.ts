@@ -3,6 +3,7 @@ import { HTTPHeaders } from "./headers";
 import { type HTTPFile, parse_body_arguments } from "./body";
 import { isMorselName, parse_cookie } from "./cookies";
 import { split_host_and_port } from "./util";
+import type { ConnectionStream } from "./stream";
 
 /** The first line of an HTTP response: version, status code and reason phrase. */
 export interface ResponseStartLine {
@@ -43,6 +44,14 @@ export interface HTTPConnection {
    * `prepare()`. When they pass, the connection is closed.
    */
   set_body_timeout?(seconds: number | null): void;
+  /** The socket under the connection, with `IOStream`'s names (`closed()`, `set_close_callback()`...); null when it is gone. */
+  readonly stream?: ConnectionStream | null;
+  /**
+   * Takes the socket out of HTTP processing and returns it as a stream the caller owns (see
+   * `RequestHandler.detach()`).
+   * @throws Error when the connection has no socket to give.
+   */
+  detach?(): ConnectionStream;
 }
 
 /** A cookie sent by the client: Python's `Morsel`, reduced to what a request carries. */

@@ -82,6 +82,8 @@ export abstract class RequestHandlerBase implements HandlerCore {
   declare _ui: UINamespace | null;
   /** Internal: the UI modules this handler rendered with, by name, in their order of first use (Tornado's `_active_modules`). */
   declare _active_modules: Map<string, UIModuleLike> | null;
+  /** When true, `static_url()` gives absolute URLs (with the request's host) unless its `include_host` says otherwise; false by default. Set it on a subclass or in `initialize`. */
+  declare include_host: boolean;
   /** Internal: the locale, once `locale` was read or set. */
   declare _locale: Locale | null;
   /** Internal: the body being streamed to a `@stream_request_body` handler (handler-stream.ts). */
@@ -376,4 +378,5 @@ Object.assign(RequestHandlerBase.prototype, {
   _active_modules: null,
   _locale: null,
   _body_stream: null,
+  include_host: false,
 });

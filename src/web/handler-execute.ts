@@ -209,7 +209,11 @@ export function writeErrorPage(h: HandlerCore, status_code: number, kwargs: Erro
 export function logException(h: HandlerCore, error: unknown): void {
   if (error instanceof HTTPError) {
     if (error.log_message) {
-      gen_log.warning("%d %s: " + error.log_message, error.status_code, h._request_summary(), ...error.args);
+      // With no arguments the message is not a format (Python's `%` would not apply either): a
+      // `%` in it, from a client's argument name say, is printed as it is.
+      if (error.args.length === 0)
+        gen_log.warning("%d %s: %s", error.status_code, h._request_summary(), error.log_message);
+      else gen_log.warning("%d %s: " + error.log_message, error.status_code, h._request_summary(), ...error.args);
     }
     return;
   }
