@@ -22,4 +22,5 @@ export * as concurrent from "./concurrent";
 export * as gen from "./gen";
 export * as locks from "./locks";
 export * as queues from "./queues";
+export * as util from "./tornado-util";
 export { version, version_info } from "./version";

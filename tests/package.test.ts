@@ -20,6 +20,7 @@ const NAMESPACES = [
   "template",
   "options",
   "locale",
+  "util",
   "routing",
   "concurrent",
   "gen",
@@ -50,13 +51,15 @@ test("require() from plain CommonJS gives every namespace and the subpaths", () 
      const names = ${JSON.stringify(NAMESPACES)}.filter((n) => typeof tornado[n] === "object");
      const { get } = require("tornado-ts/locale");
      const { RuleRouter, Router } = require("tornado-ts/routing");
-     console.log(JSON.stringify({ names, same: Application === tornado.web.Application, ioloop: typeof require("tornado-ts/ioloop").IOLoop, locale: get === tornado.locale.get, routing: new Application() instanceof Router && RuleRouter === tornado.routing.RuleRouter, async: require("tornado-ts/gen").TimeoutError === tornado.ioloop.TimeoutError && require("tornado-ts/locks").Lock === tornado.locks.Lock && typeof require("tornado-ts/queues").Queue + typeof require("tornado-ts/concurrent").Future }));`,
+     const { ObjectDict } = require("tornado-ts/util");
+     console.log(JSON.stringify({ names, same: Application === tornado.web.Application, ioloop: typeof require("tornado-ts/ioloop").IOLoop, locale: get === tornado.locale.get, routing: new Application() instanceof Router && RuleRouter === tornado.routing.RuleRouter, util: ObjectDict === tornado.util.ObjectDict, async: require("tornado-ts/gen").TimeoutError === tornado.ioloop.TimeoutError && require("tornado-ts/locks").Lock === tornado.locks.Lock && typeof require("tornado-ts/queues").Queue + typeof require("tornado-ts/concurrent").Future }));`,
   );
   expect(JSON.parse(run("node", ["main.cjs"], consumer))).toEqual({
     names: NAMESPACES,
     same: true,
     ioloop: "function",
     locale: true,
+    util: true,
     routing: true,
     async: "functionfunction",
   });
@@ -91,6 +94,7 @@ import { HTTPServer } from "tornado-ts/httpserver";
 import { WebSocketHandler, websocket_connect } from "tornado-ts/websocket";
 import { define, options, parse_command_line, OptionParser } from "tornado-ts/options";
 import { get as get_locale, type Locale } from "tornado-ts/locale";
+import { ObjectDict } from "tornado-ts/util";
 import { HostMatches, PathMatches, Rule, RuleRouter, type Router } from "tornado-ts/routing";
 import { Future } from "tornado-ts/concurrent";
 import { sleep, TimeoutError } from "tornado-ts/gen";
@@ -114,12 +118,13 @@ class Echo extends WebSocketHandler {
   }
 }
 const user_locale: Locale = get_locale("en_US");
+const settings = new ObjectDict({ debug: true });
 const router: Router = new RuleRouter([new Rule(new HostMatches("example\\\\.com"), app), [new PathMatches("/x"), app]]);
 const waited: Future<boolean> = new Condition().wait();
 const queue = new PriorityQueue<[number, string]>();
 const held: Releaser | null = null;
 export const async_parts = [waited, queue, held, sleep, TimeoutError === ioloop.TimeoutError];
-export const parts = [router, parser, user_locale.translate("Sign out"), server, loop, web.HTTPError, Echo, websocket_connect, tornado.websocket.WebSocketClosedError];
+export const parts = [router, settings.debug, parser, user_locale.translate("Sign out"), server, loop, web.HTTPError, Echo, websocket_connect, tornado.websocket.WebSocketClosedError];
 `;
 
 test.each([

@@ -1,17 +1,19 @@
 /**
- * A small blog, ported from Tornado's `demos/blog/blog.py`, with the database swapped for an
- * in-memory store (`store.ts`): entries with a title and a text, one author who writes them,
- * an archive and an Atom feed.
+ * A small blog, ported from Tornado's `demos/blog/blog.py`, with PostgreSQL swapped for an
+ * embedded SQLite database (`store.ts`, through sql.js): entries with a title and a text, one
+ * author who writes them, an archive and an Atom feed.
  *
  * Run it with `npx tsx examples/blog/blog.ts` and open http://localhost:8888/. With no
  * entries the home page sends you to write one, which first asks for an author account: the
  * first visitor creates it, and no one can create another (as in the demo). Flags:
- * `--port=N`, `--address=IP`, `--cookie_secret=...` (signs the login cookie; without it a fixed
- * development secret is used, with a warning) and `--debug` (reloads on source changes, which
- * also empties the in-memory store).
+ * `--port=N`, `--address=IP`, `--db_path=FILE` (the SQLite database, created on first run;
+ * default `blog.db` in the working directory), `--cookie_secret=...` (signs the login cookie;
+ * without it a fixed development secret is used, with a warning) and `--debug` (reloads on
+ * source changes).
  *
  * What differs from the demo:
- * - Storage is a Map per table, empty at start and lost at exit.
+ * - The database is SQLite in the process (sql.js, WebAssembly), written to `--db_path` after
+ *   each change; the demo connects to a PostgreSQL server.
  * - Passwords are hashed with Node's `crypto.scrypt` (asynchronous, off the event loop, as the
  *   demo runs bcrypt in an executor) and compared in constant time.
  * - The demo renders entry bodies as Markdown. tornado-ts has no Markdown library, so the text
@@ -20,7 +22,6 @@
  *   demo sets `current_user` in `prepare()`); tornado-ts awaits it before `prepare()`.
  * - The login and sign-up forms carry the `next` argument through the POST; it must be a path
  *   on this site, or the request gets 400 (no open redirect).
- * - Tornado's `ui_modules` are `{% module Template("modules/entry.html", {entry}) %}` here.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
 import { join } from "node:path";
@@ -31,7 +32,8 @@ import { BlogStore, type Author, type Entry } from "./store";
 define("port", { default: 8888, help: "run on the given port", type: "int" });
 define("address", { default: "", help: "listen on this address (all interfaces when empty)" });
 define("cookie_secret", { help: "signs the login cookie (default: a development secret anyone can read here)" });
-define("debug", { default: false, help: "reload on source changes (which also empties the store)" });
+define("db_path", { default: "blog.db", help: "the SQLite database file (created on first run)" });
+define("debug", { default: false, help: "reload on source changes" });
 
 // ---- Passwords ----
 
@@ -278,6 +280,15 @@ export class AuthLogoutHandler extends BaseHandler {
   }
 }
 
+// ---- UI modules ----
+
+/** `{% module Entry(entry) %}`: one entry, as the home and entry pages show it (the demo's `EntryModule`). */
+export class EntryModule extends web.UIModule {
+  render(entry: Entry): Buffer {
+    return this.render_string("modules/entry.html", { entry });
+  }
+}
+
 // ---- Application ----
 
 /** What the blog is started with. */
@@ -286,12 +297,14 @@ export interface BlogOptions {
   cookie_secret: string;
   debug?: boolean;
   blog_title?: string;
+  /** Where authors and entries are kept (see `BlogStore.open`). */
+  store: BlogStore;
 }
 
 /** The blog: its routes, settings and store. */
 export class Application extends web.Application {
-  /** Authors and entries; a database in Tornado's demo. */
-  readonly store = new BlogStore();
+  /** Authors and entries, in the SQLite database. */
+  readonly store: BlogStore;
 
   constructor(settings: BlogOptions) {
     super(
@@ -312,9 +325,11 @@ export class Application extends web.Application {
         xsrf_cookies: true,
         cookie_secret: settings.cookie_secret,
         login_url: "/auth/login",
+        ui_modules: { Entry: EntryModule },
         debug: settings.debug ?? false,
       },
     );
+    this.store = settings.store;
   }
 }
 
@@ -330,9 +345,10 @@ function cookieSecret(): string {
   return DEVELOPMENT_COOKIE_SECRET;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   parse_command_line();
-  new Application({ cookie_secret: cookieSecret(), debug: options.debug }).listen(
+  const store = await BlogStore.open(options.db_path);
+  new Application({ cookie_secret: cookieSecret(), debug: options.debug, store }).listen(
     options.port,
     options.address || undefined,
   );
@@ -341,4 +357,9 @@ function main(): void {
 }
 
 // Run only as a program, so tests can import the handlers.
-if (require.main === module) main();
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    log.app_log.error(`The blog could not start: ${String(error)}`);
+    process.exitCode = 1;
+  });
+}

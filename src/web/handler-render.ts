@@ -3,15 +3,18 @@
  * cached loaders, the default template namespace, the template loader from the settings,
  * `static_url` and `reverse_url`. Functions of the handler (`HandlerCore`); internal.
  */
-import { Loader, linkify, type BaseLoader, type LoaderOptions } from "../template";
+import { Loader, type BaseLoader, type LoaderOptions } from "../template";
 import type { HandlerCore, TemplateHelpers } from "./handler-state";
 import { localeFunctions } from "./handler-locale";
+import { insertModuleParts } from "./handler-ui";
 import { loaderFor } from "./loaders";
 
-/** `render()`: `render_string`, then `finish()` with it. */
+/** `render()`: `render_string`, the UI modules' JavaScript, CSS and HTML put in, then `finish()` with it. */
 export function render(h: HandlerCore, template_name: string, kwargs: Record<string, unknown>): Promise<void> {
   if (h._finished) throw new Error("Cannot render() after finish()");
-  return h.finish(h.render_string(template_name, kwargs));
+  let html = h.render_string(template_name, kwargs);
+  if (h._active_modules !== null) html = insertModuleParts(h, html, h._active_modules.values());
+  return h.finish(html);
 }
 
 /** `render_string()`: the template from the loader of `get_template_path()`, with `get_template_namespace()` and `kwargs`. */
@@ -22,36 +25,25 @@ export function renderString(h: HandlerCore, template_name: string, kwargs: Reco
   return loader.load(template_name).generate({ ...h.get_template_namespace(), ...kwargs });
 }
 
-/** `{% module linkify(text) %}`: the text with its URLs as links (one argument, as before). */
-function linkifyModule(text: string): string {
-  return linkify(text);
-}
-
 /** Makes `h`'s `TemplateHelpers`. */
 function makeTemplateHelpers(h: HandlerCore): TemplateHelpers {
-  const xsrf_form_html = (): string => h.xsrf_form_html();
   return {
     static_url: (path, include_host, options) => h.static_url(path, include_host, options),
-    xsrf_form_html,
+    xsrf_form_html: () => h.xsrf_form_html(),
     reverse_url: (name, ...args) => h.reverse_url(name, ...args),
-    modules: {
-      Template: (name, kwargs = {}) => h.render_string(name, kwargs).toString("utf8"),
-      linkify: linkifyModule,
-      xsrf_form_html,
-    },
   };
 }
 
 /**
  * `get_template_namespace()`'s default: the handler, its request, its `current_user` and its
- * `locale` (with `_` and `pgettext`, its translate functions) as they are now, and the handler's
- * `TemplateHelpers`.
+ * `locale` (with `_` and `pgettext`, its translate functions) as they are now, the handler's
+ * `TemplateHelpers`, and its `ui` (the `ui_methods` and `modules`).
  */
 export function templateNamespace(h: HandlerCore): Record<string, unknown> {
   const helpers = (h._template_helpers ??= makeTemplateHelpers(h));
   const locale = h.locale;
   const translation = localeFunctions(locale);
-  return {
+  const namespace: Record<string, unknown> = {
     handler: h,
     request: h.request,
     current_user: h.current_user,
@@ -61,8 +53,8 @@ export function templateNamespace(h: HandlerCore): Record<string, unknown> {
     static_url: helpers.static_url,
     xsrf_form_html: helpers.xsrf_form_html,
     reverse_url: helpers.reverse_url,
-    modules: helpers.modules,
   };
+  return Object.assign(namespace, h.ui);
 }
 
 /** `static_url()`: the application's versioned static URL, absolute with `include_host`. */

@@ -20,7 +20,7 @@ import type { HTTPHeaders } from "../httputil/headers";
 import type { HTTPServerRequest } from "../httputil/request";
 import type { Locale } from "../locale";
 import type { BaseLoader } from "../template";
-import type { ApplicationLike, SettingsFor } from "./settings";
+import type { ApplicationLike, SettingsFor, UIMethod, UIModuleClassLike, UIModuleLike } from "./settings";
 import type { CookieOptions } from "./cookies";
 import type { OutputTransform } from "./transforms";
 
@@ -53,6 +53,19 @@ export interface RawXsrfToken {
   version: number | null;
   token: Buffer;
   timestamp: number;
+}
+
+/** What a streamed body's wait resolves to when the body will never be complete: the verb method is not run. */
+export const ABANDONED: unique symbol = Symbol("tornado.body-abandoned");
+
+/** The body on its way to a `@stream_request_body` handler, as `_execute` sees it (handler-stream.ts's `BodyStream`). */
+export interface StreamedBody {
+  /**
+   * Says `prepare()` has run, so the body may be read; resolves once the body is complete
+   * (undefined), or to `ABANDONED` when it never will be (the client left, a limit was hit,
+   * `data_received` failed).
+   */
+  _prepared(): Promise<undefined | typeof ABANDONED>;
 }
 
 /** What the value of a header may be given as. */
@@ -88,7 +101,12 @@ export interface HandlerCore {
   _xsrf_token: string | null;
   _raw_xsrf: RawXsrfToken | null;
   _template_helpers: TemplateHelpers | null;
+  _ui: UINamespace | null;
+  _active_modules: Map<string, UIModuleLike> | null;
+  readonly ui: UINamespace;
   _locale: Locale | null;
+  /** The streamed body, for a `@stream_request_body` handler whose request has one; null otherwise. */
+  _body_stream: StreamedBody | null;
   locale: Locale;
   readonly _finished: boolean;
   readonly _headers_written: boolean;
@@ -98,6 +116,7 @@ export interface HandlerCore {
   get_user_locale(): Locale | null | undefined;
   get_browser_locale(default_?: string): Locale;
   prepare(): unknown;
+  data_received(chunk: Buffer): unknown;
   on_finish(): void;
   on_connection_close(): void;
 
@@ -133,6 +152,22 @@ export interface HandlerCore {
   create_template_loader(template_path: string): BaseLoader;
   static_url(path: string, include_host?: boolean | null, options?: { include_version?: boolean }): string;
   reverse_url(name: string, ...args: unknown[]): string;
+  _ui_module(name: string, module: UIModuleClassLike): (...args: any[]) => string;
+  _ui_method(method: UIMethod): (...args: any[]) => any;
+  render_linked_js(js_files: Iterable<string>): string;
+  render_embed_js(js_embed: Iterable<Buffer>): Buffer;
+  render_linked_css(css_files: Iterable<string>): string;
+  render_embed_css(css_embed: Iterable<Buffer>): Buffer;
+}
+
+/**
+ * A handler's `ui`: its application's `ui_methods`, each called with the handler first, and
+ * `modules`, its application's UI modules by name, each rendering with the module instance
+ * the handler made for that name (Tornado's `_UIModuleNamespace`).
+ */
+export interface UINamespace {
+  readonly modules: Readonly<Record<string, (...args: any[]) => string>>;
+  readonly [method: string]: any;
 }
 
 /**
@@ -145,11 +180,6 @@ export interface TemplateHelpers {
   readonly static_url: (path: string, include_host?: boolean | null, options?: { include_version?: boolean }) => string;
   readonly xsrf_form_html: () => string;
   readonly reverse_url: (name: string, ...args: unknown[]) => string;
-  readonly modules: {
-    Template: (name: string, kwargs?: Record<string, unknown>) => string;
-    linkify: (text: string) => string;
-    xsrf_form_html: () => string;
-  };
 }
 
 /** `RequestHandler.SUPPORTED_METHODS`'s default: Tornado's seven. */

@@ -8,18 +8,24 @@
  * parts see the handler as a `HandlerCore` (handler-state.ts) and call back its overridable methods.
  */
 import type { Morsel } from "../httputil/request";
+import type { ConnectionStream } from "../httputil/stream";
 import type { Locale } from "../locale";
 import type { BaseLoader } from "../template";
 import type { ApplicationLike, HandlerClassFor, SettingsFor } from "./settings";
 import { xsrf_form_html } from "./xsrf";
 import type { CookieOptions } from "./cookies";
+import * as outputModule from "./handler-output";
 import * as cookiesModule from "./handler-cookies";
 import type { SignedCookieOptions } from "./handler-cookies";
 import * as xsrfModule from "./handler-xsrf";
 import * as renderModule from "./handler-render";
 import * as executeModule from "./handler-execute";
 import * as localeModule from "./handler-locale";
+import * as uiModule from "./handler-ui";
+import type { UINamespace } from "./handler-state";
+import type { UIMethod, UIModuleClassLike } from "./settings";
 import { RequestHandlerBase } from "./handler-base";
+import * as streamModule from "./handler-stream";
 
 export type { CookieOptions } from "./cookies";
 export type { Chunk, ErrorOptions } from "./handler-state";
@@ -28,11 +34,14 @@ export type { Chunk, ErrorOptions } from "./handler-state";
 export type RequestHandlerClass = HandlerClassFor<RequestHandler>;
 
 // Bound once, as in handler-base.ts (a loader's getter per imported name is a cost per call).
+const output = { ...outputModule };
 const cookies = { ...cookiesModule };
 const xsrf = { ...xsrfModule };
 const render = { ...renderModule };
 const execute = { ...executeModule };
 const locales = { ...localeModule };
+const ui = { ...uiModule };
+const stream = { ...streamModule };
 
 /**
  * Base class for HTTP request handlers: subclass it and define the verb methods
@@ -226,9 +235,11 @@ export class RequestHandler extends RequestHandlerBase {
   // ---- Templates and static files (handler-render.ts) ----
 
   /**
-   * Renders template `template_name` with `kwargs` (plus `get_template_namespace()`) and
-   * finishes the response with it.
-   * @throws Error after `finish()`; template errors name the template file and line.
+   * Renders template `template_name` with `kwargs` (plus `get_template_namespace()`), puts in
+   * the UI modules' CSS and `html_head` before `</head>` and their JavaScript and `html_body`
+   * before `</body>`, and finishes the response with it.
+   * @throws Error after `finish()`, or when a module's part has no `</head>` / `</body>` to go
+   *   before; template errors name the template file and line.
    */
   render(template_name: string, kwargs: Record<string, unknown> = {}): Promise<void> {
     return render.render(this, template_name, kwargs);
@@ -241,9 +252,10 @@ export class RequestHandler extends RequestHandlerBase {
 
   /**
    * The names every template rendered by this handler sees: `handler`, `request`,
-   * `current_user`, `static_url`, `xsrf_form_html`, `reverse_url`, and Tornado's built-in
-   * modules `modules.Template` (render another template in place), `modules.linkify` and
-   * `modules.xsrf_form_html`; the escape functions come from the template itself.
+   * `current_user`, `locale`, `_`, `pgettext`, `static_url`, `xsrf_form_html`, `reverse_url`,
+   * and the entries of `ui`: the `ui_methods` and `modules` (Tornado's built-in `Template`,
+   * `linkify` and `xsrf_form_html`, then the `ui_modules` setting's); the escape functions come
+   * from the template itself.
    */
   get_template_namespace(): Record<string, unknown> {
     return render.templateNamespace(this);
@@ -251,11 +263,12 @@ export class RequestHandler extends RequestHandlerBase {
 
   /**
    * The URL of static file `path` (relative to `static_path`) with `?v=<hash>` for caching;
-   * `include_host` makes it absolute. `include_version: false` leaves the hash out.
+   * `include_host` makes it absolute (default: the handler's `include_host`, false unless set).
+   * `include_version: false` leaves the hash out.
    * @throws Error when the `static_path` setting is not set.
    */
   static_url(path: string, include_host: boolean | null = null, options: { include_version?: boolean } = {}): string {
-    return render.staticUrl(this, path, include_host, options.include_version ?? true);
+    return render.staticUrl(this, path, include_host ?? this.include_host, options.include_version ?? true);
   }
 
   /** The directory templates are loaded from: the `template_path` setting (the working directory when unset). */
@@ -271,6 +284,72 @@ export class RequestHandler extends RequestHandlerBase {
   /** The URL path of the route named `name`, with `args` in place of its groups (see `Application.reverse_url`). */
   reverse_url(name: string, ...args: unknown[]): string {
     return this.application.reverse_url(name, ...args);
+  }
+
+  // ---- UI modules and methods (handler-ui.ts) ----
+
+  /**
+   * The application's `ui_methods`, each called with this handler first, and `modules`, its UI
+   * modules by name (`this.ui.modules.Entry(entry)` renders as `{% module Entry(entry) %}`).
+   * Made on first read; templates see its entries in their namespace.
+   */
+  get ui(): UINamespace {
+    return (this._ui ??= ui.makeUI(this));
+  }
+
+  /** Internal: the function `ui.modules[name]` is, rendering with this handler's one instance of `module` (made on first call). */
+  _ui_module(name: string, module: UIModuleClassLike): (...args: any[]) => string {
+    return ui.uiModuleRenderer(this, name, module);
+  }
+
+  /** Internal: the function `ui[name]` is for a UI method: `method` called with this handler first. */
+  _ui_method(method: UIMethod): (...args: any[]) => any {
+    return ui.uiMethodCaller(this, method);
+  }
+
+  /** The `<script src>` tags `render()` puts before `</body>` for the modules' `javascript_files` (relative paths through `static_url`, each URL once); override to change them. */
+  render_linked_js(js_files: Iterable<string>): string {
+    return ui.linkedJs(this, js_files);
+  }
+
+  /** The `<script>` `render()` puts before `</body>` for the modules' `embedded_javascript`; override to change it. */
+  render_embed_js(js_embed: Iterable<Buffer>): Buffer {
+    return ui.embedJs(js_embed);
+  }
+
+  /** The `<link rel="stylesheet">` tags `render()` puts before `</head>` for the modules' `css_files` (as `render_linked_js`); override to change them. */
+  render_linked_css(css_files: Iterable<string>): string {
+    return ui.linkedCss(this, css_files);
+  }
+
+  /** The `<style>` `render()` puts before `</head>` for the modules' `embedded_css`; override to change it. */
+  render_embed_css(css_embed: Iterable<Buffer>): Buffer {
+    return ui.embedCss(css_embed);
+  }
+
+  // ---- Streamed request bodies (handler-stream.ts) ----
+
+  /**
+   * Takes one chunk of the request body, for a handler decorated with `@stream_request_body`
+   * (Tornado's `data_received`): called after `prepare()` for each chunk as it arrives
+   * (decompressed, with `decompress_request`), in order, before the verb method runs. It may
+   * return a promise: the body is not read further until it settles, which slows the client
+   * down (back-pressure). An exception (or rejection) ends the request with a 500.
+   * @throws Error by default: a streaming handler must override it.
+   */
+  data_received(chunk: Buffer): unknown {
+    return stream.dataReceivedNotImplemented(this, chunk);
+  }
+
+  /**
+   * Takes control of the connection's socket and ends HTTP processing on it: nothing more is
+   * written for this request (no log line, no `on_finish`), and the returned stream is the
+   * handler's to write raw bytes to and to close. On a request that asked to upgrade, the
+   * stream's `socket` can be read too; on a plain request Node's HTTP parser keeps the input.
+   * @throws Error once headers were sent, or when the connection cannot be detached.
+   */
+  detach(): ConnectionStream {
+    return output.detachConnection(this);
   }
 
   // ---- Execution (handler-execute.ts) ----

@@ -28,8 +28,35 @@ export interface SettingsFor<H> {
   log_function?: (handler: H) => void;
   /** Host whose `add_handlers` rules serve requests no host pattern matches (unless `X-Real-Ip` is present). */
   default_host?: string;
+  /** UI modules for `{% module Name(...) %}`: an object of `UIModule` subclasses, a module namespace, or a list of them. */
+  ui_modules?: unknown;
+  /** UI methods for templates and `this.ui`, each called with the handler first: an object of functions, a module namespace, or a list of them. */
+  ui_methods?: unknown;
+  /**
+   * `Application.listen` starts its server with `decompress_request` (unless its server
+   * options say otherwise): `Content-Encoding: gzip` request bodies are decompressed as they
+   * arrive (see `HTTPServerOptions.decompress_request`).
+   */
+  decompress_request?: boolean;
   [key: string]: unknown;
 }
+
+/** A UI method: called with the handler, then the template's arguments. */
+export type UIMethod = (handler: any, ...args: any[]) => unknown;
+
+/** A UI module as the handler's `render()` reads it (`UIModule`, in ui-modules.ts, is one). */
+export interface UIModuleLike {
+  render(...args: any[]): string | Uint8Array;
+  embedded_javascript(): string | null | undefined;
+  javascript_files(): string | readonly string[] | null | undefined;
+  embedded_css(): string | null | undefined;
+  css_files(): string | readonly string[] | null | undefined;
+  html_head(): string | null | undefined;
+  html_body(): string | null | undefined;
+}
+
+/** A class of UI modules, made with the handler that uses it. */
+export type UIModuleClassLike = new (handler: any) => UIModuleLike;
 
 /** A class that handles requests with handlers of type `H`: what a route names and the application instantiates per request. */
 export type HandlerClassFor<H> = new (application: ApplicationLike<H>, request: HTTPServerRequest) => H;
@@ -51,6 +78,10 @@ export interface ApplicationLike<H> {
   reverse_url(name: string, ...args: unknown[]): string;
   /** Writes the access log line for a finished request (or calls the `log_function` setting). */
   log_request(handler: H): void;
+  /** The UI modules templates call by name: Tornado's built-in `Template`, `linkify` and `xsrf_form_html`, then the `ui_modules` setting's. */
+  readonly ui_modules: Readonly<Record<string, UIModuleClassLike>>;
+  /** The UI methods of the `ui_methods` setting, by name. */
+  readonly ui_methods: Readonly<Record<string, UIMethod>>;
   /** `static_url` for handlers: the static handler class's URL for `path`, with `?v=<hash>` unless `include_version` is false. */
   _make_static_url(path: string, include_version: boolean): string;
 }

@@ -1,11 +1,15 @@
 /**
  * examples/blog: the program is started as a user would start it, on a free port, and used
  * over HTTP on 127.0.0.1 as a browser would, cookies kept by hand (`Set-Cookie` in, `Cookie`
- * out). Each test starts a fresh program, so each begins with an empty blog. The pure helpers
+ * out). Each test starts a fresh program on a database file of its own, so each begins with an
+ * empty blog; one restarts the program on the same file and finds its entries. The pure helpers
  * (slugs, paragraphs, password hashing) are also checked in-process.
  */
 
 import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { testing } from "../../src";
 import { check_password, hash_password, slugify, text_to_html } from "../../examples/blog/blog";
 import { ProgramOutput, fetchWhenUp, freePort, startProgram, stopProgram } from "../support/process";
@@ -89,17 +93,27 @@ describe("examples/blog/blog.ts as a program", () => {
   let child: ChildProcess | null = null;
   let output: ProgramOutput;
   let base = "";
+  let dbDir = "";
+  let dbPath = "";
 
-  beforeEach(async () => {
-    const port = await freePort();
+  /** Starts the blog on a free port with the test's database file. */
+  async function start(port?: number): Promise<void> {
+    port ??= await freePort();
     base = `http://127.0.0.1:${port}`;
     child = startProgram("examples/blog/blog.ts", [
       `--port=${port}`,
       "--address=127.0.0.1",
       "--cookie_secret=blog test secret",
+      `--db_path=${dbPath}`,
     ]);
     output = new ProgramOutput(child);
     await fetchWhenUp(`${base}/archive`);
+  }
+
+  beforeEach(async () => {
+    dbDir = mkdtempSync(join(tmpdir(), "blog-db-"));
+    dbPath = join(dbDir, "blog.db");
+    await start();
   });
 
   afterEach(async () => {
@@ -107,6 +121,7 @@ describe("examples/blog/blog.ts as a program", () => {
       await stopProgram(child);
       child = null;
     }
+    rmSync(dbDir, { recursive: true, force: true });
   });
 
   /** A visitor who has created the author account (and so is logged in). */
@@ -351,9 +366,34 @@ describe("examples/blog/blog.ts as a program", () => {
     expect(compose.headers.get("Location")).toBe("/auth/login?next=%2Fcompose");
   });
 
+  test("the database file is made on first run, and a restarted blog keeps its author and entries", async () => {
+    expect(readFileSync(dbPath).subarray(0, 15).toString("latin1")).toBe("SQLite format 3");
+    const ada = await author();
+    const path = await publish(ada, "Kept", "Still here after a restart.");
+    await stopProgram(child!);
+    child = null;
+    expect(readdirSync(dbDir)).toEqual(["blog.db"]); // written to a temporary file, renamed over it
+    await start(Number(new URL(base).port));
+    const page = await ada.get(path);
+    expect(page.code).toBe(200);
+    expect(page.text).toContain("<p>Still here after a restart.</p>");
+    expect(page.text).toContain(">Edit</a>"); // the login cookie names an author the database still has
+    const again = new Visitor(base);
+    const login = await again.submit("/auth/login", "/auth/login", {
+      email: AUTHOR.email,
+      password: AUTHOR.password,
+      next: "/",
+    });
+    expect(login.code).toBe(302);
+  });
+
   test("without --cookie_secret it warns and uses the development secret", async () => {
     const port = await freePort();
-    const other = startProgram("examples/blog/blog.ts", [`--port=${port}`, "--address=127.0.0.1"]);
+    const other = startProgram("examples/blog/blog.ts", [
+      `--port=${port}`,
+      "--address=127.0.0.1",
+      `--db_path=${join(dbDir, "other.db")}`,
+    ]);
     const printed = new ProgramOutput(other);
     try {
       await fetchWhenUp(`http://127.0.0.1:${port}/archive`);
