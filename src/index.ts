@@ -18,6 +18,11 @@ export * as websocket from "./websocket";
 export * as template from "./template";
 export * as autoreload from "./autoreload";
 export * as options from "./options";
+export * as concurrent from "./concurrent";
+export * as gen from "./gen";
+export * as locks from "./locks";
+export * as queues from "./queues";
+export * as util from "./tornado-util";
 // Shadows Node's global `process` only where it is imported by this name (see src/process.ts).
 export * as process from "./process";
 export { version, version_info } from "./version";

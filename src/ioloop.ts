@@ -9,6 +9,7 @@
  * Units follow Tornado: every time here is in seconds, except `PeriodicCallback`'s period,
  * which is in milliseconds.
  */
+import { ThreadPoolExecutor, type Executor } from "./executor";
 import { app_log, exc_info } from "./log";
 import { install_signal_handlers, remove_signal_handlers } from "./shutdown";
 
@@ -67,6 +68,19 @@ function monotonic(): number {
 }
 
 function noop(): void {}
+
+/** Runs `fn` on the next turn and resolves with its result (awaited when a promise), or rejects with what it throws. */
+function nextTurn<R>(fn: () => R | PromiseLike<R>): Promise<R> {
+  return new Promise<R>((resolve, reject) => {
+    setImmediate(() => {
+      try {
+        resolve(fn());
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
+}
 
 function totalSeconds(delta: TimeDelta): number {
   return (
@@ -132,6 +146,8 @@ export class IOLoop {
   readonly #immediates = new Set<NodeJS.Immediate>();
   readonly #servers = new Set<Stoppable>();
   readonly #runSyncAborts = new Set<(err: Error) => void>();
+  /** What `run_in_executor(null, ...)` runs on; made on first use. */
+  #defaultExecutor: Executor | null = null;
   /** Servers whose `stop()` is under way, and the promise that settles once all have stopped. */
   #stopping: { servers: Stoppable[]; done: Promise<void> } = { servers: [], done: Promise.resolve() };
 
@@ -215,7 +231,8 @@ export class IOLoop {
 
   /**
    * Stops the loop (see `stop()`), drops every callback and timeout not yet run, and makes
-   * `IOLoop.current()` return a new loop. Afterwards this loop silently ignores new callbacks
+   * `IOLoop.current()` return a new loop; a default executor that is a `ThreadPoolExecutor` is
+   * shut down. Afterwards this loop silently ignores new callbacks
    * and timeouts, as Tornado does, and `start()` throws. Safe to call twice. Never throws.
    */
   close(): void {
@@ -225,6 +242,9 @@ export class IOLoop {
     this.#timeouts.clear();
     for (const immediate of this.#immediates) clearImmediate(immediate);
     this.#immediates.clear();
+    // As asyncio's loop.close(): the default pool's threads are stopped once their tasks end.
+    if (this.#defaultExecutor instanceof ThreadPoolExecutor) void this.#defaultExecutor.shutdown();
+    this.#defaultExecutor = null;
     if (IOLoop.#current === this) IOLoop.#current = null;
   }
 
@@ -317,25 +337,25 @@ export class IOLoop {
   }
 
   /**
-   * Runs `fn(...args)` on the next turn and resolves with its result (awaited if a promise),
-   * or rejects with what it throws. `executor` must be null, the default executor: Node has no
-   * thread pool for JavaScript functions, so `fn` runs on this thread; CPU-bound work still
-   * blocks the loop (use `worker_threads` for that). Never throws.
+   * Runs `fn(...args)` with `executor` and resolves with its result, or rejects with what it
+   * throws. `null` means the loop's default executor, as in Tornado: the one given to
+   * `set_default_executor`, else a `concurrent.ThreadPoolExecutor` (one thread per CPU) made on
+   * first use. On a pool `fn` runs on a worker thread, rebuilt there from its source: it must be
+   * self-contained (it sees none of the variables around it and `require`s what it needs; see
+   * `executor.ts`), and its arguments and result are copied. Never throws.
    */
   run_in_executor<A extends unknown[], R>(
-    executor: null,
+    executor: Executor | null,
     fn: (...args: A) => R | PromiseLike<R>,
     ...args: A
   ): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      setImmediate(() => {
-        try {
-          resolve(fn(...args));
-        } catch (err) {
-          reject(err);
-        }
-      });
-    });
+    const pool = executor ?? (this.#defaultExecutor ??= new ThreadPoolExecutor());
+    return pool.submit(fn, ...args);
+  }
+
+  /** Makes `executor` the one `run_in_executor(null, ...)` uses (Tornado's `set_default_executor`). */
+  set_default_executor(executor: Executor): void {
+    this.#defaultExecutor = executor;
   }
 
   /**
@@ -363,7 +383,7 @@ export class IOLoop {
               abort(new TimeoutError(`Operation timed out after ${timeout} seconds`)),
             );
       this.#runSyncAborts.add(abort);
-      this.run_in_executor(null, fn).then(
+      nextTurn(fn).then(
         (value) => finish(resolve, value),
         (err: unknown) => finish(reject, err),
       );

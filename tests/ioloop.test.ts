@@ -361,20 +361,40 @@ describe("close", () => {
 });
 
 describe("futures and executors", () => {
-  test("run_in_executor runs the function on a later turn and resolves with its result", async () => {
-    const fn = jest.fn((a: number, b: number) => a + b);
-    const result = loop.run_in_executor(null, fn, 2, 3);
-    expect(fn).not.toHaveBeenCalled();
-    await expect(result).resolves.toBe(5);
+  test("run_in_executor(null) runs the function on the default pool, a worker thread, and resolves with its result", async () => {
+    const here = require("node:worker_threads").threadId as number;
+    const there = await loop.run_in_executor(
+      null,
+      (a: number, b: number) => ({
+        sum: a + b,
+        thread: require("node:worker_threads").threadId as number,
+      }),
+      2,
+      3,
+    );
+    expect(there.sum).toBe(5);
+    expect(there.thread).not.toBe(here);
   });
 
-  test("run_in_executor rejects with what the function throws", async () => {
+  test("run_in_executor(null) rejects with what the function throws there", async () => {
     await expect(
       loop.run_in_executor(null, () => {
         throw new Error("in executor");
       }),
     ).rejects.toThrow("in executor");
     expect(logged).toEqual([]);
+  });
+
+  test("set_default_executor is what run_in_executor(null) submits to", async () => {
+    const submitted: unknown[][] = [];
+    loop.set_default_executor({
+      submit: <A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>, ...args: A) => {
+        submitted.push(args);
+        return Promise.resolve(fn(...args));
+      },
+    });
+    expect(await loop.run_in_executor(null, (x: number) => x * 2, 21)).toBe(42);
+    expect(submitted).toEqual([[21]]);
   });
 
   test("add_future calls back with the future once it settles, fulfilled or rejected", async () => {

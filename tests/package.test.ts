@@ -20,7 +20,12 @@ const NAMESPACES = [
   "template",
   "options",
   "locale",
+  "util",
   "routing",
+  "concurrent",
+  "gen",
+  "locks",
+  "queues",
   "process",
 ];
 let consumer: string;
@@ -47,15 +52,18 @@ test("require() from plain CommonJS gives every namespace and the subpaths", () 
      const names = ${JSON.stringify(NAMESPACES)}.filter((n) => typeof tornado[n] === "object");
      const { get } = require("tornado-ts/locale");
      const { RuleRouter, Router } = require("tornado-ts/routing");
+     const { ObjectDict } = require("tornado-ts/util");
      const tprocess = require("tornado-ts/process");
-     console.log(JSON.stringify({ names, same: Application === tornado.web.Application, ioloop: typeof require("tornado-ts/ioloop").IOLoop, locale: get === tornado.locale.get, routing: new Application() instanceof Router && RuleRouter === tornado.routing.RuleRouter, process: tprocess.task_id === tornado.process.task_id && tprocess.task_id() === null }));`,
+     console.log(JSON.stringify({ names, same: Application === tornado.web.Application, ioloop: typeof require("tornado-ts/ioloop").IOLoop, locale: get === tornado.locale.get, routing: new Application() instanceof Router && RuleRouter === tornado.routing.RuleRouter, util: ObjectDict === tornado.util.ObjectDict, async: require("tornado-ts/gen").TimeoutError === tornado.ioloop.TimeoutError && require("tornado-ts/locks").Lock === tornado.locks.Lock && typeof require("tornado-ts/queues").Queue + typeof require("tornado-ts/concurrent").Future, process: tprocess.task_id === tornado.process.task_id && tprocess.task_id() === null }));`,
   );
   expect(JSON.parse(run("node", ["main.cjs"], consumer))).toEqual({
     names: NAMESPACES,
     same: true,
     ioloop: "function",
     locale: true,
+    util: true,
     routing: true,
+    async: "functionfunction",
     process: true,
   });
 });
@@ -89,7 +97,12 @@ import { HTTPServer } from "tornado-ts/httpserver";
 import { WebSocketHandler, websocket_connect } from "tornado-ts/websocket";
 import { define, options, parse_command_line, OptionParser } from "tornado-ts/options";
 import { get as get_locale, type Locale } from "tornado-ts/locale";
+import { ObjectDict } from "tornado-ts/util";
 import { HostMatches, PathMatches, Rule, RuleRouter, type Router } from "tornado-ts/routing";
+import { Future } from "tornado-ts/concurrent";
+import { sleep, TimeoutError } from "tornado-ts/gen";
+import { Condition, type Releaser } from "tornado-ts/locks";
+import { PriorityQueue } from "tornado-ts/queues";
 import * as tprocess from "tornado-ts/process";
 
 class MainHandler extends RequestHandler {
@@ -110,8 +123,13 @@ class Echo extends WebSocketHandler {
   }
 }
 const user_locale: Locale = get_locale("en_US");
+const settings = new ObjectDict({ debug: true });
 const router: Router = new RuleRouter([new Rule(new HostMatches("example\\\\.com"), app), [new PathMatches("/x"), app]]);
-export const parts = [task, router, parser, user_locale.translate("Sign out"), server, loop, web.HTTPError, Echo, websocket_connect, tornado.websocket.WebSocketClosedError];
+const waited: Future<boolean> = new Condition().wait();
+const queue = new PriorityQueue<[number, string]>();
+const held: Releaser | null = null;
+export const async_parts = [waited, queue, held, sleep, TimeoutError === ioloop.TimeoutError];
+export const parts = [task, router, settings.debug, parser, user_locale.translate("Sign out"), server, loop, web.HTTPError, Echo, websocket_connect, tornado.websocket.WebSocketClosedError];
 `;
 
 test.each([

@@ -32,6 +32,12 @@ export interface SettingsFor<H> {
   ui_modules?: unknown;
   /** UI methods for templates and `this.ui`, each called with the handler first: an object of functions, a module namespace, or a list of them. */
   ui_methods?: unknown;
+  /**
+   * `Application.listen` starts its server with `decompress_request` (unless its server
+   * options say otherwise): `Content-Encoding: gzip` request bodies are decompressed as they
+   * arrive (see `HTTPServerOptions.decompress_request`).
+   */
+  decompress_request?: boolean;
   [key: string]: unknown;
 }
 

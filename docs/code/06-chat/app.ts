@@ -1,5 +1,8 @@
 import { join } from "node:path";
 import { web, websocket, ioloop } from "tornado-ts";
+import { define, options, parse_command_line } from "tornado-ts/options";
+
+define("port", { default: Number(process.env.PORT ?? 8888), type: "int", help: "run on the given port" });
 
 class ChatPage extends web.RequestHandler {
   get() {
@@ -39,7 +42,7 @@ class ChatSocket extends websocket.WebSocketHandler {
   }
 }
 
-const port = Number(process.env.PORT ?? 8888);
+parse_command_line();
 const app = new web.Application(
   [
     ["/", ChatPage],
@@ -50,6 +53,6 @@ const app = new web.Application(
     static_path: join(__dirname, "static"),
   },
 );
-app.listen(port);
-console.log(`Chat at http://localhost:${port}/`);
+app.listen(options.port);
+console.log(`Chat at http://localhost:${options.port}/`);
 ioloop.IOLoop.current().start();
