@@ -18,4 +18,5 @@ export * as websocket from "./websocket";
 export * as template from "./template";
 export * as autoreload from "./autoreload";
 export * as options from "./options";
+export * as pubsub from "./pubsub";
 export { version, version_info } from "./version";
