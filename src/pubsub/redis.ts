@@ -59,6 +59,8 @@ export class RedisPubSub implements PubSub {
   #dropped = 0;
   #outages = 0;
   #closed = false;
+  /** The last SUBSCRIBE or UNSUBSCRIBE sent: the subscriber connection answers them in order. */
+  #lastCommand: Promise<unknown> = Promise.resolve();
 
   /**
    * Connects to the Redis server at `url` (`redis://host:port/db`, `rediss://` for TLS); returns
@@ -128,6 +130,14 @@ export class RedisPubSub implements PubSub {
   }
 
   /**
+   * Resolves once Redis has confirmed every subscription and unsubscription made so far (messages
+   * other processes publish from then on arrive here); waits through an outage. Never rejects.
+   */
+  subscribed(): Promise<void> {
+    return this.#lastCommand.then(() => undefined);
+  }
+
+  /**
    * Closes both connections (politely with QUIT when up); resolves once they are closed. Afterwards
    * the bus delivers in this process only, and counts nothing.
    */
@@ -141,7 +151,7 @@ export class RedisPubSub implements PubSub {
   #channelChanged(channel: string, subscribed: boolean): void {
     if (this.#closed) return;
     const command = subscribed ? this.#subscriber.subscribe(channel) : this.#subscriber.unsubscribe(channel);
-    command.then(undefined, (err: unknown) =>
+    this.#lastCommand = command.then(undefined, (err: unknown) =>
       gen_log.warning("Redis %s %r failed", subscribed ? "SUBSCRIBE" : "UNSUBSCRIBE", channel, exc_info(err)),
     );
   }
@@ -152,7 +162,11 @@ export class RedisPubSub implements PubSub {
     try {
       decoded = decode_message(frame);
     } catch (err) {
-      app_log.warning("Ignoring a pub/sub message on %r that no tornado-ts bus sent", channel.toString(), exc_info(err));
+      app_log.warning(
+        "Ignoring a pub/sub message on %r that no tornado-ts bus sent",
+        channel.toString(),
+        exc_info(err),
+      );
       return;
     }
     if (decoded.origin.equals(this.#origin)) return;

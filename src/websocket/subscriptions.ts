@@ -23,7 +23,8 @@ function doNothing(): void {}
  * published while the connection is closing (or its output drains) is simply not sent.
  */
 function ignoreClosed(err: unknown): void {
-  if (!(err instanceof WebSocketClosedError)) app_log.error("Uncaught exception in a WebSocket subscriber", exc_info(err));
+  if (!(err instanceof WebSocketClosedError))
+    app_log.error("Uncaught exception in a WebSocket subscriber", exc_info(err));
 }
 
 /** Calls `callback`, swallowing `WebSocketClosedError` thrown now or by the promise it returns. */
@@ -45,7 +46,12 @@ function deliver(callback: PubSubCallback, message: unknown, channel: string): u
  * nothing and returns a function that does nothing.
  * @throws Error before the upgrade (in `prepare`, say): a connection that never opens would never release it.
  */
-export function subscribeFor(connection: Connection, bus: PubSub, channel: string, callback: PubSubCallback): Unsubscribe {
+export function subscribeFor(
+  connection: Connection,
+  bus: PubSub,
+  channel: string,
+  callback: PubSubCallback,
+): Unsubscribe {
   let held = subscriptionsOf.get(connection);
   if (held === CLOSED) return doNothing;
   if (!connection._upgraded) throw new Error("subscribe() needs an open WebSocket connection: call it from open() on");
