@@ -87,7 +87,7 @@ class ChatSocket extends websocket.WebSocketHandler {
     this.subscribe("chat", (message: { text: string }) => this.write_message(message.text));
   }
   on_message(message: string | Buffer) {
-    this.application.pubsub!.publish("chat", { text: message.toString() });
+    this.application.pubsub.publish("chat", { text: message.toString() });
   }
 }
 

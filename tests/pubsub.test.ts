@@ -99,7 +99,7 @@ class Listener extends websocket.WebSocketHandler {
     this.subscribe("sports", (message: string) => this.write_message(`sports: ${message}`));
   }
   on_message(message: string | Buffer) {
-    this.application.pubsub!.publish("news", message.toString());
+    this.application.pubsub.publish("news", message.toString());
   }
 }
 

@@ -84,8 +84,8 @@ export interface ApplicationLike<H> {
   readonly ui_modules: Readonly<Record<string, UIModuleClassLike>>;
   /** The UI methods of the `ui_methods` setting, by name. */
   readonly ui_methods: Readonly<Record<string, UIMethod>>;
-  /** The application's publish/subscribe bus (see `Application.pubsub`); optional for applications of other kinds. */
-  readonly pubsub?: PubSub;
+  /** The application's publish/subscribe bus (see `Application.pubsub`). */
+  readonly pubsub: PubSub;
   /** `static_url` for handlers: the static handler class's URL for `path`, with `?v=<hash>` unless `include_version` is false. */
   _make_static_url(path: string, include_version: boolean): string;
 }

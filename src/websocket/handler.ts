@@ -16,7 +16,6 @@ import { hasToken, headerList, netloc } from "./handshake";
 import { Drain, mayWrite } from "./outbound";
 import { kHandler, serverFor, upgrade } from "./upgrade";
 import { isPromiseLike } from "../util";
-import { default_pubsub } from "../pubsub/registry";
 import type { PubSubCallback, Unsubscribe } from "../pubsub/types";
 import { releaseAll, subscribeFor } from "./subscriptions";
 
@@ -225,14 +224,14 @@ export class WebSocketHandler extends RequestHandler {
   }
 
   /**
-   * Calls `callback` with each message published on `channel` of `this.application.pubsub` (the
-   * in-process bus when the application has none) while this connection is open; the
+   * Calls `callback` with each message published on `channel` of `this.application.pubsub`
+   * while this connection is open; the
    * subscription ends when the connection closes, or sooner with the function returned. A
    * `WebSocketClosedError` from `write_message` in `callback` is ignored. Call it from `open()`
    * on; after the close it subscribes nothing.
    */
   subscribe(channel: string, callback: PubSubCallback): Unsubscribe {
-    return subscribeFor(this, this.application.pubsub ?? default_pubsub(), channel, callback);
+    return subscribeFor(this, this.application.pubsub, channel, callback);
   }
 
   /** Answers a ping with its pong (before `on_ping` runs, as Tornado does), under the same write-buffer limit as messages. */
