@@ -16,12 +16,17 @@ beforeAll(async () => {
   redis = await TestRedis.start();
 });
 afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
+  // Each client closes and reads up to the close (the null), before its server goes away.
+  await Promise.all(clients.splice(0).map((client) => (client.close(), drain(client))));
   await Promise.all(children.splice(0).map((child) => stopProgram(child)));
 });
 afterAll(async () => {
   await redis.remove();
 });
+
+async function drain(client: websocket.WebSocketClientConnection): Promise<void> {
+  while ((await client.read_message()) !== null);
+}
 
 interface Server {
   port: number;
