@@ -129,7 +129,11 @@ test("examples/websocket-chat on two ports sharing Redis: a message typed on one
     await alice.write_message(JSON.stringify({ body: `hello #${attempt}` }));
     const got = await next(bob, 300);
     if (got !== null) {
-      expect(got).toEqual({ id: expect.any(String), body: expect.stringMatching(/^hello #/), html: expect.any(String) });
+      expect(got).toEqual({
+        id: expect.any(String),
+        body: expect.stringMatching(/^hello #/),
+        html: expect.any(String),
+      });
       return;
     }
   }
