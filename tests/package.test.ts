@@ -21,6 +21,7 @@ const NAMESPACES = [
   "options",
   "locale",
   "routing",
+  "pubsub",
 ];
 let consumer: string;
 
@@ -46,10 +47,12 @@ test("require() from plain CommonJS gives every namespace and the subpaths", () 
      const names = ${JSON.stringify(NAMESPACES)}.filter((n) => typeof tornado[n] === "object");
      const { get } = require("tornado-ts/locale");
      const { RuleRouter, Router } = require("tornado-ts/routing");
-     console.log(JSON.stringify({ names, same: Application === tornado.web.Application, ioloop: typeof require("tornado-ts/ioloop").IOLoop, locale: get === tornado.locale.get, routing: new Application() instanceof Router && RuleRouter === tornado.routing.RuleRouter }));`,
+     const { open_pubsub } = require("tornado-ts/pubsub");
+     console.log(JSON.stringify({ names, pubsub: open_pubsub() === tornado.pubsub.default_pubsub(), same: Application === tornado.web.Application, ioloop: typeof require("tornado-ts/ioloop").IOLoop, locale: get === tornado.locale.get, routing: new Application() instanceof Router && RuleRouter === tornado.routing.RuleRouter }));`,
   );
   expect(JSON.parse(run("node", ["main.cjs"], consumer))).toEqual({
     names: NAMESPACES,
+    pubsub: true,
     same: true,
     ioloop: "function",
     locale: true,
