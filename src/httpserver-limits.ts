@@ -10,6 +10,7 @@ import type * as http from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { HTTPServerRequest } from "./httputil/request";
+import { is_detached } from "./httputil/stream";
 import type { HTTPServerOptions } from "./httpserver-options";
 import { responses } from "./httputil/util";
 import { gen_log } from "./log";
@@ -167,6 +168,7 @@ export function on_client_error(
   err: Error & { code?: string },
   socket: ClientSocket,
 ): void {
+  if (is_detached(socket)) return; // the handler that took the socket answers on it, or not
   const code = clientErrorStatus(err, socket);
   if (code === null || !socket.writable) {
     socket.destroy();

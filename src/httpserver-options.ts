@@ -38,6 +38,15 @@ export interface HTTPServerOptions {
   body_timeout?: number | null;
   /** Largest request body accepted, in bytes (default `max_buffer_size`); larger gets 413 without being read, chunked bodies as soon as they pass it. */
   max_body_size?: number;
+  /**
+   * Decompress request bodies sent with `Content-Encoding: gzip` (as Tornado's
+   * `decompress_request=True`): the handler sees the plain body, and the header moves to
+   * `X-Consumed-Content-Encoding`. The body is inflated as it arrives and `max_body_size`
+   * bounds its decompressed size (over it: 413, the connection closed); a body that is not
+   * valid gzip gets 400. `Application.listen` sets it from the application's
+   * `decompress_request` setting.
+   */
+  decompress_request?: boolean;
   /** Largest amount of request data buffered in memory, in bytes (default 100 MiB). */
   max_buffer_size?: number;
   /** Proxy addresses skipped when reading `X-Forwarded-For` with `xheaders`. */

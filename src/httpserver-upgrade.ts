@@ -6,6 +6,7 @@ import type * as http from "node:http";
 import type { Duplex } from "node:stream";
 import type { HTTPHeaders } from "./httputil/headers";
 import type { HTTPConnection, ResponseStartLine } from "./httputil/request";
+import { type ConnectionStream, streamOf } from "./httputil/stream";
 
 /** One settled promise for every write that needs no wait. */
 export const RESOLVED = Promise.resolve();
@@ -13,6 +14,8 @@ export const RESOLVED = Promise.resolve();
 const kUpgradeConnection = Symbol("tornado.upgradeConnection");
 
 type UpgradingSocket = Duplex & { [kUpgradeConnection]?: UpgradeConnection };
+
+function noop(): void {}
 
 /** A no-op error listener: errors on a socket the server still owns end in its `close`. */
 export function ignoreSocketError(): void {}
@@ -53,6 +56,16 @@ const GOING_AWAY = 4;
 
 function onUpgradeSocketClose(this: UpgradingSocket): void {
   this[kUpgradeConnection]?._socketClosed();
+}
+
+/**
+ * The client ended its side of a detached socket: this side ends too, once what was written is
+ * flushed. Tornado's `IOStream` closes when its read reaches the end of input; Node's HTTP server
+ * keeps upgraded sockets half-open (`allowHalfOpen`), which would hold the socket, and the
+ * server's `close`, forever.
+ */
+function onDetachedSocketEnd(this: Duplex): void {
+  if (this.writable) this.end();
 }
 
 function onUpgradeSocketDrain(this: UpgradingSocket): void {
@@ -155,16 +168,40 @@ export class UpgradeConnection implements HTTPConnection {
     this.socket.destroy();
   }
 
+  /** The socket as a stream (Tornado's `request.connection.stream`). */
+  get stream(): ConnectionStream {
+    return streamOf(this.socket);
+  }
+
+  /**
+   * Takes the socket out of HTTP processing (`RequestHandler.detach()`): no response will be
+   * written, the close callback is cleared, and the caller owns the socket, reading included
+   * (`stream.socket`; bytes after the request head are pushed back onto it first, so its first
+   * `data` event carries them). When the client ends its side, the socket is ended and closes, as
+   * Tornado's stream closes at the end of input.
+   * @throws Error when the socket was already handed over.
+   */
+  detach(): ConnectionStream {
+    const { head } = this.hand_over(noop);
+    this.#onClose = null;
+    this.#tracker.delete(this);
+    this.socket.off("close", onUpgradeSocketClose);
+    this.socket.on("error", ignoreSocketError);
+    this.socket.once("end", onDetachedSocketEnd);
+    if (head.length > 0) this.socket.unshift(head);
+    return streamOf(this.socket);
+  }
+
   /**
    * Hands the socket to a protocol handler (`ws`), with Node's request and the bytes after its
-   * head. From then on this connection writes nothing to the socket and holds neither (a
+   * head. Until `adopt()` (or forever, for `detach()`) this connection writes nothing to the socket and holds neither (a
    * long-lived WebSocket should not keep its handshake's request object alive). The new owner
    * must listen for the socket's errors at once: the server's own listener is removed.
    * @param onRefused runs if the socket closes before `adopt()` (the protocol handler refused the handshake).
    * @throws Error when the socket was already handed over.
    */
-  detach(onRefused: () => void): { node_request: http.IncomingMessage; head: Buffer } {
-    if ((this.#flags & DETACHED) !== 0) throw new Error("UpgradeConnection.detach() called twice");
+  hand_over(onRefused: () => void): { node_request: http.IncomingMessage; head: Buffer } {
+    if ((this.#flags & DETACHED) !== 0) throw new Error("UpgradeConnection: the socket was already handed over");
     this.#flags |= DETACHED;
     this.socket.off("error", ignoreSocketError);
     this.#onClose = onRefused;

@@ -3,21 +3,18 @@
  *
  * It turns each Node request into an `HTTPServerRequest` with its whole body read (up to
  * `max_body_size`), hands it to the request callback (usually an `Application`), and lets the
- * callback write the response through `request.connection`.
+ * callback write the response through `request.connection`. A delegate with
+ * `headers_received` (an `Application`) may instead take the body chunk by chunk
+ * (`@stream_request_body`, see httpserver-body.ts).
  */
 import * as http from "node:http";
 import * as https from "node:https";
 import { isIP, Server as NetServer, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { deliver_request, type HTTPServerConnectionDelegate } from "./httputil/delegate";
-import { HTTPOutputError } from "./httputil/errors";
+import { is_detached } from "./httputil/stream";
 import { HTTPHeaders } from "./httputil/headers";
-import {
-  HTTPServerRequest,
-  type HTTPConnection,
-  type HTTPServerRequestInit,
-  type ResponseStartLine,
-} from "./httputil/request";
+import { HTTPServerRequest, type HTTPConnection, type HTTPServerRequestInit } from "./httputil/request";
 import {
   framing_problem,
   on_client_error,
@@ -27,22 +24,39 @@ import {
   uri_for_log,
   type ServerLimits,
 } from "./httpserver-limits";
+import {
+  consume_content_encoding,
+  is_gzip_body,
+  log_too_large,
+  read_body_stream,
+  type HTTPBodyDelegate,
+} from "./httpserver-body";
 import { close_after_response, drain_http_connections, drain_upgraded_sockets, log_cut } from "./httpserver-shutdown";
 import { forwarded_for_address, forwarded_protocol } from "./httpserver-xheaders";
-import { ignoreSocketError, RESOLVED, UpgradeConnection, waitForEvent } from "./httpserver-upgrade";
+import { ignoreSocketError, UpgradeConnection } from "./httpserver-upgrade";
+import { NodeHTTPConnection } from "./httpserver-connection";
 import type { HTTPServerOptions } from "./httpserver-options";
 import { IOLoop, type Stoppable } from "./ioloop";
 import { app_log, gen_log, exc_info } from "./log";
 
 export { UpgradeConnection } from "./httpserver-upgrade";
+export type { HTTPBodyDelegate } from "./httpserver-body";
 export type { HTTPServerOptions } from "./httpserver-options";
 
 /** Default of `HTTPServerOptions.shutdown_grace_period`, in seconds. */
 export const DEFAULT_SHUTDOWN_GRACE_PERIOD = 10;
 
-/** An object that serves whole requests, as a `Router` (an `Application` too) does. */
+/** An object that serves requests, as a `Router` (an `Application` too) does. */
 export interface RequestDispatcher {
+  /** Serves a request whose body (if any) has been read whole into `request.body`. */
   handle_request(request: HTTPServerRequest): unknown;
+  /**
+   * Called once the head of a request that has a body is in, before any of the body is read.
+   * Returns the `HTTPBodyDelegate` the body is streamed to (`handle_request` is then not
+   * called for it), or undefined to have the body read whole and `handle_request` called
+   * with it. `Application` streams to a `@stream_request_body` handler.
+   */
+  headers_received?(request: HTTPServerRequest): HTTPBodyDelegate | undefined;
 }
 
 export type { HTTPServerConnectionDelegate };
@@ -56,11 +70,6 @@ export type { HTTPServerConnectionDelegate };
 export type RequestCallback =
   RequestDispatcher | HTTPServerConnectionDelegate | ((request: HTTPServerRequest) => unknown);
 
-const kConnection = Symbol("tornado.connection");
-
-type TrackedResponse = http.ServerResponse & { [kConnection]?: NodeHTTPConnection };
-
-/** The response side of one request on a Node connection. */
 /**
  * The one init every request is built from, filled in and emptied again by `#makeRequest`:
  * `HTTPServerRequest`'s constructor reads it synchronously and keeps none of it, so a literal
@@ -77,134 +86,6 @@ const REQUEST_INIT: HTTPServerRequestInit = {
 };
 
 /**
- * The one list every response's headers are flattened into for Node's `writeHead`, which reads
- * it synchronously into the head's text and keeps none of it.
- */
-const HEAD_FIELDS: string[] = [];
-
-class NodeHTTPConnection implements HTTPConnection {
-  readonly #res: TrackedResponse;
-  readonly #closeAfter: boolean;
-  #closeCallback: (() => void) | null = null;
-  /** Body bytes still owed to a declared Content-Length (null when none was declared). */
-  #owed: number | null = null;
-
-  constructor(res: http.ServerResponse, closeAfter: boolean) {
-    this.#res = res;
-    this.#closeAfter = closeAfter;
-    res.sendDate = false;
-  }
-
-  write_headers(start_line: ResponseStartLine, headers: HTTPHeaders, chunk?: Buffer | string): Promise<void> {
-    const fields = HEAD_FIELDS;
-    headers._flat_into(fields);
-    if (this.#closeAfter) {
-      fields.push("Connection", "close");
-      this.#res.shouldKeepAlive = false;
-    }
-    try {
-      this.#res.writeHead(start_line.code, start_line.reason, fields);
-    } finally {
-      fields.fill(""); // Node has copied them into the head: keep no response's headers (cookies) alive
-    }
-    const declared = headers.get("Content-Length");
-    if (declared !== undefined && this.#res.req.method !== "HEAD") this.#owed = Number(declared);
-    return chunk !== undefined && chunk.length > 0 ? this.write(chunk) : RESOLVED;
-  }
-
-  /**
-   * Sends a chunk of the body.
-   * @throws HTTPOutputError when the chunk goes past the declared Content-Length: what still
-   * fits is sent, the rest is not, and the connection is closed.
-   */
-  write(chunk: Buffer | string): Promise<void> {
-    const res = this.#res;
-    if (res.destroyed || res.writableEnded) return RESOLVED;
-    this.#count(chunk);
-    return res.write(chunk) ? RESOLVED : waitForEvent(res, "drain");
-  }
-
-  /**
-   * Ends the response, with `chunk` as its last data (Node sends pending headers and the
-   * chunk in one write). A body shorter than its declared Content-Length would leave the
-   * client waiting on a kept-alive connection, so that connection is closed instead.
-   * @throws HTTPOutputError when `chunk` goes past the declared Content-Length (see `write`).
-   */
-  finish(chunk?: Buffer | string): Promise<void> | void {
-    const res = this.#res;
-    if (res.destroyed || res.writableEnded) return;
-    if (chunk !== undefined) this.#count(chunk);
-    if (this.#owed !== null && this.#owed > 0) {
-      gen_log.error(
-        "Tried to write %d bytes less than Content-Length for %s %s",
-        this.#owed,
-        res.req.method,
-        res.req.url,
-      );
-      endAndClose(res, chunk);
-      return;
-    }
-    res.end(chunk);
-    if (res.writableNeedDrain) return waitForEvent(res, "finish");
-  }
-
-  /**
-   * Destroys the socket: a response that cannot be completed must not look complete to a
-   * kept-alive client. What was written is handed to the socket first (Node corks a response's
-   * writes until the next tick).
-   */
-  close(): void {
-    const socket = this.#res.socket;
-    if (socket) while (socket.writableCorked > 0) socket.uncork();
-    this.#res.destroy();
-  }
-
-  /**
-   * Counts a chunk against the declared Content-Length. Bytes past it would be read by a
-   * kept-alive client as the start of the next response: the part that fits ends the
-   * response, the connection is closed after it, and the handler gets the error.
-   */
-  #count(chunk: Buffer | string): void {
-    if (this.#owed === null) return;
-    const size = typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
-    if (size <= this.#owed) {
-      this.#owed -= size;
-      return;
-    }
-    const fits = (typeof chunk === "string" ? Buffer.from(chunk) : chunk).subarray(0, this.#owed);
-    this.#owed = 0;
-    endAndClose(this.#res, fits);
-    throw new HTTPOutputError("Tried to write more data than Content-Length");
-  }
-
-  /** The close callback needs a listener on the response, added the first time one is set. */
-  set_close_callback(callback: (() => void) | null): void {
-    if (callback !== null && this.#res[kConnection] === undefined) {
-      this.#res[kConnection] = this;
-      this.#res.once("close", onResponseClose);
-    }
-    this.#closeCallback = callback;
-  }
-
-  /** Runs the close callback when the client went away before the response was finished. */
-  _responseClosed(): void {
-    const callback = this.#closeCallback;
-    this.#closeCallback = null;
-    if (callback !== null && !this.#res.writableFinished) callback();
-  }
-}
-
-/** Ends the response with `chunk`, then closes its connection: the framing cannot be trusted for another response. */
-function endAndClose(res: http.ServerResponse, chunk?: Buffer | string): void {
-  const socket = res.socket;
-  res.end(chunk, () => socket?.destroy());
-}
-
-function onResponseClose(this: TrackedResponse): void {
-  this[kConnection]?._responseClosed();
-}
-
-/**
  * A non-blocking HTTP server: `new HTTPServer(app, options).listen(port)`.
  *
  * Keep-alive is on by default. Every limit and timeout has a safe default (see
@@ -216,6 +97,8 @@ export class HTTPServer {
   /** The underlying Node server. */
   readonly server: http.Server | https.Server;
   readonly #callback: (request: HTTPServerRequest) => unknown;
+  /** The delegate asked at header time whether it streams a body; null for a plain callback. */
+  readonly #streamer: Required<RequestDispatcher> | null;
   readonly #options: HTTPServerOptions;
   readonly #limits: ServerLimits;
   readonly #trusted: Set<string>;
@@ -236,6 +119,7 @@ export class HTTPServer {
 
   constructor(request_callback: RequestCallback, options: HTTPServerOptions = {}) {
     this.#callback = requestFunction(request_callback, this);
+    this.#streamer = streamerOf(request_callback);
     this.#options = options;
     this.#limits = resolve_limits(options);
     this.#trusted = new Set(options.trusted_downstream ?? []);
@@ -372,24 +256,102 @@ export class HTTPServer {
   }
 
   #onRequest(req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean): void {
+    if (is_detached(req.socket)) {
+      // Pipelined behind a request whose handler took the socket: not ours to answer.
+      req.resume();
+      return;
+    }
     if (this.#draining) close_after_response(res);
-    const request = this.#makeRequest(
-      req,
-      new NodeHTTPConnection(res, this.#options.no_keep_alive === true || this.#draining),
-    );
+    const connection = new NodeHTTPConnection(res, this.#options.no_keep_alive === true || this.#draining);
+    const request = this.#makeRequest(req, connection);
     const refusal = this.#refusal(request, req);
     if (refusal !== 0) {
       refuse_request(res, refusal);
       return;
     }
-    if (expectsContinue) res.writeContinue();
     // Read from our raw-list headers: `req.headers` would make Node build its own header object.
     const declared = request.headers.get("Content-Length");
     if (declared === "0" || (declared === undefined && !request.headers.has("Transfer-Encoding"))) {
+      if (expectsContinue) res.writeContinue();
       this.#dispatch(request);
       return;
     }
-    this.#readBody(req, res, request);
+    const gzip = this.#options.decompress_request === true && is_gzip_body(request);
+    if (gzip) consume_content_encoding(request);
+    // A streaming handler may answer from `prepare()` inside `headers_received`, the body unread.
+    connection._bodyPending = true;
+    const stream = this.#streamer === null ? undefined : this.#headersReceived(request, res);
+    if (stream === null) return;
+    connection._bodyPending = stream !== undefined;
+    if (stream !== undefined) {
+      this.#streamBody(req, res, request, connection, stream, gzip, expectsContinue);
+      return;
+    }
+    if (declaredTooLarge(request, this.#limits.maxBodySize)) {
+      refuse_request(res, 413);
+      return;
+    }
+    if (expectsContinue) res.writeContinue();
+    if (gzip)
+      read_body_stream(
+        req,
+        res,
+        request,
+        new BufferedBody(this, request),
+        connection._bodyLimits(this.#limits),
+        true,
+        noop,
+      );
+    else this.#readBody(req, res, request);
+  }
+
+  /** The delegate's `headers_received`; null when it threw (logged, answered with 500). */
+  #headersReceived(request: HTTPServerRequest, res: http.ServerResponse): HTTPBodyDelegate | undefined | null {
+    try {
+      return this.#streamer!.headers_received(request);
+    } catch (err) {
+      logUnhandled(err, request);
+      refuse_request(res, 500);
+      return null;
+    }
+  }
+
+  /**
+   * Streams a body to `delegate` once it is ready (a streaming handler's `prepare()` has run),
+   * under the limits the connection has then: a declared Content-Length over them gets 413
+   * before any byte is read, and `Expect: 100-continue` is answered only after that check.
+   */
+  #streamBody(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    request: HTTPServerRequest,
+    connection: NodeHTTPConnection,
+    delegate: HTTPBodyDelegate,
+    gzip: boolean,
+    expectsContinue: boolean,
+  ): void {
+    const start = () => {
+      // The handler finished in `prepare()`, or the client left: that response closes the connection.
+      if (res.writableEnded || req.destroyed) {
+        connection._bodyPending = false;
+        delegate.on_connection_close();
+        return;
+      }
+      const limits = connection._bodyLimits(this.#limits);
+      if (declaredTooLarge(request, limits.maxBodySize)) {
+        refuse_request(res, 413);
+        connection._bodyPending = false;
+        delegate.on_connection_close();
+        return;
+      }
+      if (expectsContinue) res.writeContinue();
+      read_body_stream(req, res, request, delegate, limits, gzip, () => {
+        connection._bodyPending = false;
+      });
+    };
+    const ready = delegate.ready();
+    if (ready === undefined) start();
+    else ready.then(start, start);
   }
 
   /**
@@ -431,11 +393,6 @@ export class HTTPServer {
         limits.maxUriSize,
       );
       return 414;
-    }
-    const declared = request.headers.get("Content-Length");
-    if (declared !== undefined && Number(declared) > limits.maxBodySize) {
-      logTooLarge(request, limits.maxBodySize);
-      return 413;
     }
     return 0;
   }
@@ -482,7 +439,7 @@ export class HTTPServer {
       if (size > this.#limits.maxBodySize) {
         if (timer) clearTimeout(timer);
         req.removeAllListeners("data").removeAllListeners("end");
-        logTooLarge(request, this.#limits.maxBodySize);
+        log_too_large(request, this.#limits.maxBodySize);
         refuse_request(res, 413);
         return;
       }
@@ -494,6 +451,11 @@ export class HTTPServer {
       chunks.length = 0; // the listener closure outlives this call: let the pieces go once joined
       this.#dispatch(request);
     });
+  }
+
+  /** Hands a request whose body has been read to the request callback; never throws. */
+  _dispatch(request: HTTPServerRequest): void {
+    this.#dispatch(request);
   }
 
   #dispatch(request: HTTPServerRequest): void {
@@ -520,14 +482,52 @@ function requestFunction(callback: RequestCallback, server: HTTPServer): (reques
   throw new TypeError("HTTPServer needs a function, a Router or an HTTPServerConnectionDelegate");
 }
 
-function logTooLarge(request: HTTPServerRequest, maxBodySize: number): void {
-  gen_log.warning(
-    "413 %s %s (%s): body larger than max_body_size (%d bytes)",
-    request.method,
-    uri_for_log(request.uri),
-    request.remote_ip,
-    maxBodySize,
-  );
+/** The dispatcher asked at header time whether it streams a body: one with `headers_received`. */
+function streamerOf(callback: RequestCallback): Required<RequestDispatcher> | null {
+  const dispatcher = callback as Partial<RequestDispatcher>;
+  return typeof callback !== "function" &&
+    typeof dispatcher.handle_request === "function" &&
+    typeof dispatcher.headers_received === "function"
+    ? (dispatcher as Required<RequestDispatcher>)
+    : null;
+}
+
+/** Whether the request declares a body over `maxBodySize` (logged when it does). */
+function declaredTooLarge(request: HTTPServerRequest, maxBodySize: number): boolean {
+  const declared = request.headers.get("Content-Length");
+  if (declared === undefined || Number(declared) <= maxBodySize) return false;
+  log_too_large(request, maxBodySize);
+  return true;
+}
+
+function noop(): void {}
+
+/** A gzip body decompressed on its way in, gathered whole for `handle_request` (`decompress_request`). */
+class BufferedBody implements HTTPBodyDelegate {
+  readonly #chunks: Buffer[] = [];
+
+  constructor(
+    readonly server: HTTPServer,
+    readonly request: HTTPServerRequest,
+  ) {}
+
+  ready(): undefined {
+    return undefined;
+  }
+
+  data_received(chunk: Buffer): void {
+    this.#chunks.push(chunk);
+  }
+
+  finish(): void {
+    this.request.body = Buffer.concat(this.#chunks);
+    this.#chunks.length = 0;
+    this.server._dispatch(this.request);
+  }
+
+  on_connection_close(): void {
+    this.#chunks.length = 0;
+  }
 }
 
 function logUnhandled(error: unknown, request: HTTPServerRequest): void {

@@ -19,4 +19,5 @@ export * as template from "./template";
 export * as autoreload from "./autoreload";
 export * as options from "./options";
 export * as pubsub from "./pubsub";
+export * as util from "./tornado-util";
 export { version, version_info } from "./version";

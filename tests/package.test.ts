@@ -20,6 +20,7 @@ const NAMESPACES = [
   "template",
   "options",
   "locale",
+  "util",
   "routing",
   "pubsub",
 ];
@@ -47,8 +48,9 @@ test("require() from plain CommonJS gives every namespace and the subpaths", () 
      const names = ${JSON.stringify(NAMESPACES)}.filter((n) => typeof tornado[n] === "object");
      const { get } = require("tornado-ts/locale");
      const { RuleRouter, Router } = require("tornado-ts/routing");
+     const { ObjectDict } = require("tornado-ts/util");
      const { open_pubsub } = require("tornado-ts/pubsub");
-     console.log(JSON.stringify({ names, pubsub: open_pubsub() === tornado.pubsub.default_pubsub(), same: Application === tornado.web.Application, ioloop: typeof require("tornado-ts/ioloop").IOLoop, locale: get === tornado.locale.get, routing: new Application() instanceof Router && RuleRouter === tornado.routing.RuleRouter }));`,
+     console.log(JSON.stringify({ names, pubsub: open_pubsub() === tornado.pubsub.default_pubsub(), same: Application === tornado.web.Application, ioloop: typeof require("tornado-ts/ioloop").IOLoop, locale: get === tornado.locale.get, routing: new Application() instanceof Router && RuleRouter === tornado.routing.RuleRouter, util: ObjectDict === tornado.util.ObjectDict }));`,
   );
   expect(JSON.parse(run("node", ["main.cjs"], consumer))).toEqual({
     names: NAMESPACES,
@@ -56,6 +58,7 @@ test("require() from plain CommonJS gives every namespace and the subpaths", () 
     same: true,
     ioloop: "function",
     locale: true,
+    util: true,
     routing: true,
   });
 });
@@ -89,6 +92,7 @@ import { HTTPServer } from "tornado-ts/httpserver";
 import { WebSocketHandler, websocket_connect } from "tornado-ts/websocket";
 import { define, options, parse_command_line, OptionParser } from "tornado-ts/options";
 import { get as get_locale, type Locale } from "tornado-ts/locale";
+import { ObjectDict } from "tornado-ts/util";
 import { HostMatches, PathMatches, Rule, RuleRouter, type Router } from "tornado-ts/routing";
 
 class MainHandler extends RequestHandler {
@@ -108,8 +112,9 @@ class Echo extends WebSocketHandler {
   }
 }
 const user_locale: Locale = get_locale("en_US");
+const settings = new ObjectDict({ debug: true });
 const router: Router = new RuleRouter([new Rule(new HostMatches("example\\\\.com"), app), [new PathMatches("/x"), app]]);
-export const parts = [router, parser, user_locale.translate("Sign out"), server, loop, web.HTTPError, Echo, websocket_connect, tornado.websocket.WebSocketClosedError];
+export const parts = [router, settings.debug, parser, user_locale.translate("Sign out"), server, loop, web.HTTPError, Echo, websocket_connect, tornado.websocket.WebSocketClosedError];
 `;
 
 test.each([

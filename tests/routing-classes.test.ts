@@ -364,6 +364,21 @@ describe("Application's routing hooks, over a socket", () => {
   });
 });
 
+test("reverse_url takes byte arguments as UTF-8, in a handler over a socket as in the application", async () => {
+  class Links extends web.RequestHandler {
+    get() {
+      this.write(this.reverse_url("page", Buffer.from("café 1", "utf8")));
+    }
+  }
+  const app = new web.Application([
+    ["/", Links],
+    ["/page/(.*)", Links, null, "page"],
+  ]);
+  expect(app.reverse_url("page", Buffer.from([0x61, 0x2f, 0x62]))).toBe("/page/a/b");
+  const server = await start(app);
+  expect((await server.fetch("/")).text).toBe("/page/caf%C3%A9%201");
+});
+
 test("URLSpec.reverse takes the arguments only, as Tornado's", () => {
   const spec = new routing.URLSpec("/user/([0-9]+)/(.*)", web.RequestHandler);
   expect(spec.reverse(42, "a/b c")).toBe("/user/42/a/b%20c");

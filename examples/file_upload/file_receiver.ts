@@ -3,14 +3,14 @@
  *
  * - `POST /post` takes a `multipart/form-data` body and answers with one line per uploaded file:
  *   its name (as a JSON string), content type and size. Each is logged too, as in the demo.
- * - `PUT /<name>` takes one file as the raw body, its type in `Content-Type`.
+ * - `PUT /<name>` takes one file as the raw body, its type in `Content-Type`, streamed: the
+ *   handler is `@stream_request_body`, counts the bytes in `data_received` as they arrive and
+ *   never holds the file in memory, so its `prepare()` allows up to 1 GiB.
  * - `/` is a small form to upload from a browser (the demo has only the command-line client,
  *   `file_uploader.ts` here).
  *
- * Tornado's demo streams the PUT body through `@stream_request_body` and `data_received`, so a
- * large file never sits in memory whole. tornado-ts does not have `stream_request_body` yet:
- * here the PUT body, like every body, is read whole before the handler runs, and both kinds of
- * upload are bounded by the server's `max_body_size` (100 MB by default).
+ * As in Tornado's demo, the multipart POST body is read whole before the handler runs, bounded
+ * by the server's `max_body_size` (100 MiB by default); the PUT body is streamed.
  *
  * Run it with `npx tsx examples/file_upload/file_receiver.ts` (`--port=N`, `--address=IP`), then
  * open http://localhost:8888/ or run
@@ -51,11 +51,25 @@ export class POSTHandler extends web.RequestHandler {
   }
 }
 
-/** `/<name>`: one file as the whole request body (read whole; see the note at the top). */
+/** The largest file a PUT may stream: over the server's `max_body_size`, since nothing is buffered. */
+const MAX_PUT_SIZE = 1024 * 1024 * 1024;
+
+/** `/<name>`: one file as the whole request body, streamed: only its size is kept. */
+@web.stream_request_body
 export class PUTHandler extends web.RequestHandler {
+  bytes_read = 0;
+
+  prepare() {
+    this.request.connection?.set_max_body_size?.(MAX_PUT_SIZE);
+  }
+
+  data_received(chunk: Buffer) {
+    this.bytes_read += chunk.length;
+  }
+
   put(filename: string) {
     const content_type = this.request.headers.get("Content-Type") ?? "application/octet-stream";
-    const size = this.request.body.length;
+    const size = this.bytes_read;
     log.app_log.info('PUT "%s" "%s" %d bytes', filename, content_type, size);
     this.set_header("Content-Type", "text/plain; charset=UTF-8");
     this.write(`Received ${describe(filename, content_type, size)}\n`);

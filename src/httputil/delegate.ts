@@ -3,9 +3,10 @@
  * to once it has chosen where the request goes.
  *
  * Tornado's server feeds a delegate the head, then each body chunk, then `finish()`. Ours reads
- * the whole body before routing (see `HTTPServer`), so `deliver_request` calls
- * `headers_received` with the head, `data_received` once with the whole body (when there is
- * one), then `finish`; each is optional but `finish`.
+ * the whole body first, except for a `@stream_request_body` handler of an `Application`
+ * (see `Application.headers_received`), so `deliver_request` calls `headers_received` with the
+ * head, `data_received` once with the whole body (when there is one), then `finish`; each is
+ * optional but `finish`.
  */
 import type { HTTPHeaders } from "./headers";
 import type { HTTPConnection, HTTPServerRequest } from "./request";

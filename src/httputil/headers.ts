@@ -268,6 +268,18 @@ export class HTTPHeaders implements Iterable<[string, string]> {
     return values === undefined ? defaultValue : joined(values);
   }
 
+  /**
+   * Returns the value of `name` (several joined with `,`) when present; otherwise sets it to
+   * `value` and returns that (Python's `dict.setdefault`).
+   * @throws HTTPInputError as `set` does, when `value` is stored and invalid.
+   */
+  setdefault(name: string, value: string): string {
+    const present = this.get(name);
+    if (present !== undefined) return present;
+    this.set(name, value);
+    return value;
+  }
+
   /** Returns a copy of every value of `name`, in order; `[]` if absent. */
   get_list(name: string): string[] {
     const values = this.#lists.get(normalizeName(name));

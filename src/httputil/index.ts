@@ -9,3 +9,4 @@ export * from "./cookies";
 export * from "./util";
 export * from "./request";
 export * from "./delegate";
+export { ConnectionStream, StreamClosedError } from "./stream";

@@ -3,6 +3,7 @@ import { HTTPHeaders } from "./headers";
 import { type HTTPFile, parse_body_arguments } from "./body";
 import { isMorselName, parse_cookie } from "./cookies";
 import { split_host_and_port } from "./util";
+import type { ConnectionStream } from "./stream";
 
 /** The first line of an HTTP response: version, status code and reason phrase. */
 export interface ResponseStartLine {
@@ -30,6 +31,27 @@ export interface HTTPConnection {
   set_close_callback(callback: (() => void) | null): void;
   /** Closes the connection at once, the response unfinished (for a response that cannot be completed). */
   close?(): void;
+  /**
+   * Sets the largest body, in bytes, this request may send (decompressed, with
+   * `decompress_request`), in place of the server's `max_body_size`. It takes effect only
+   * before the body is read: from the `prepare()` of a `@stream_request_body` handler. A body
+   * over it gets 413 and the connection is closed. `HTTPServer`'s connections have it.
+   */
+  set_max_body_size?(max_body_size: number): void;
+  /**
+   * Sets the seconds allowed to read this request's body, in place of the server's
+   * `body_timeout` (null or 0: no limit); as `set_max_body_size`, from a streaming handler's
+   * `prepare()`. When they pass, the connection is closed.
+   */
+  set_body_timeout?(seconds: number | null): void;
+  /** The socket under the connection, with `IOStream`'s names (`closed()`, `set_close_callback()`...); null when it is gone. */
+  readonly stream?: ConnectionStream | null;
+  /**
+   * Takes the socket out of HTTP processing and returns it as a stream the caller owns (see
+   * `RequestHandler.detach()`).
+   * @throws Error when the connection has no socket to give.
+   */
+  detach?(): ConnectionStream;
 }
 
 /** A cookie sent by the client: Python's `Morsel`, reduced to what a request carries. */
@@ -84,7 +106,10 @@ export class HTTPServerRequest {
   version: string;
   /** The request headers. */
   headers: HTTPHeaders;
-  /** The request body, read whole before the handler runs (empty when there is none). */
+  /**
+   * The request body, read whole before the handler runs (empty when there is none, and for a
+   * `@stream_request_body` handler, which gets it through `data_received` instead).
+   */
   body: Buffer;
   /** The client's IP address; with the server's `xheaders`, the one the proxy reports. */
   remote_ip: string;
@@ -109,6 +134,8 @@ export class HTTPServerRequest {
   /** When its response finished, in seconds since the epoch; null until then. */
   _finish_time: number | null = null;
   #cookies: Record<string, Morsel> | null = null;
+  /** Internal: the route an `Application` found when the head came in (a request with a body), for `handle_request`. */
+  declare _route: unknown;
 
   constructor(init: HTTPServerRequestInit = {}) {
     this.method = init.method ?? "GET";
@@ -245,3 +272,6 @@ function parseCookies(header: string | undefined): Record<string, Morsel> {
   }
   return cookies;
 }
+
+// Most requests have no body and are routed once, in `handle_request`: no slot of their own.
+(HTTPServerRequest.prototype as { _route: unknown })._route = undefined;

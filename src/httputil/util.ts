@@ -211,6 +211,14 @@ export function url_concat(
   return joinUrl({ ...parts, query });
 }
 
+/**
+ * Yields a parsed query's `[name, value]` pairs, one per value, in order: the flat form of what
+ * `parse_qs_bytes` (or `request.arguments`) gives, as `url_concat` and Python's `urlencode` take it.
+ */
+export function* qs_to_qsl<V>(qs: Readonly<Record<string, readonly V[]>>): Generator<[string, V]> {
+  for (const name in qs) for (const value of qs[name]) yield [name, value];
+}
+
 /** The three parts of an HTTP/1.x request line. */
 export interface RequestStartLine {
   method: string;

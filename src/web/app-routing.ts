@@ -8,6 +8,7 @@ import type { HTTPConnection, HTTPServerRequest } from "../httputil/request";
 import { ReversibleRuleRouter, type Rule, type RuleList } from "../routing/rules";
 import { PathMatches, type TargetParams } from "../routing/matchers";
 import { RequestHandler, type RequestHandlerClass } from "./handler";
+import { BodyStream } from "./handler-stream";
 import type { ApplicationLike } from "./settings";
 
 /** What the routers need of their `Application` (declared here: application.ts imports this module). */
@@ -93,7 +94,8 @@ export class _ApplicationRouter extends ReversibleRuleRouter {
 /**
  * Runs one handler for one request (Tornado's `_HandlerDelegate`): `finish()` (the request
  * has arrived whole) calls `execute()`, which makes the handler, calls `initialize` with the
- * kwargs, then `_execute` with the path's raw captures.
+ * kwargs, then `_execute` with the path's raw captures. A `@stream_request_body` handler is
+ * started earlier, at header time, by `execute_streaming()` (see `Application.headers_received`).
  */
 export class _HandlerDelegate implements HTTPMessageDelegate {
   /** The application the handler is made for. */
@@ -141,7 +143,7 @@ export class _HandlerDelegate implements HTTPMessageDelegate {
    * Makes the handler and runs it. Never throws and never rejects: errors become responses and
    * log lines. Returns a promise when the handler went async.
    */
-  execute(): Promise<void> | undefined {
+  execute(stream: BodyStream | null = null): Promise<void> | undefined {
     let handler: RequestHandler;
     try {
       handler = new this.handler_class(this.application, this.request);
@@ -150,6 +152,7 @@ export class _HandlerDelegate implements HTTPMessageDelegate {
       return undefined;
     }
     this.handler = handler;
+    if (stream !== null) stream.attach(handler);
     try {
       handler.initialize(this.handler_kwargs);
     } catch (err) {
@@ -157,5 +160,20 @@ export class _HandlerDelegate implements HTTPMessageDelegate {
       return undefined;
     }
     return handler._execute(this.path_args, this.path_kwargs);
+  }
+
+  /**
+   * Starts a `@stream_request_body` handler before its body is read (Tornado's
+   * `headers_received` for such a handler): makes it and runs `_execute`, which stops after
+   * `prepare()` until the body is in. Returns the stream the server reads the body into; it
+   * lets the server read once `prepare()` has run, or at once when the request ended before it
+   * (an error, a 405).
+   */
+  execute_streaming(): BodyStream {
+    const stream = new BodyStream();
+    const running = this.execute(stream);
+    if (running === undefined) stream.release();
+    else void running.then(() => stream.release());
+    return stream;
   }
 }

@@ -1,6 +1,6 @@
 import * as autoreload from "../autoreload";
-import { HTTPServer, type HTTPServerOptions } from "../httpserver";
-import type { HTTPMessageDelegate } from "../httputil/delegate";
+import { HTTPServer, type HTTPBodyDelegate, type HTTPServerOptions } from "../httpserver";
+import { deliver_request, type HTTPMessageDelegate } from "../httputil/delegate";
 import type { HTTPServerRequest } from "../httputil/request";
 import { access_log, INFO, WARNING, ERROR } from "../log";
 import { AnyMatches, DefaultHostMatches, HostMatches, type Matcher, type TargetParams } from "../routing/matchers";
@@ -8,6 +8,7 @@ import { ReversibleRouter, Rule, URLSpec, type RuleList } from "../routing/rules
 import { _ApplicationRouter, _HandlerDelegate, is_handler_class } from "./app-routing";
 import { type RequestHandler, type RequestHandlerClass } from "./handler";
 import { ErrorHandler } from "./handlers";
+import { streams_request_body } from "./handler-stream";
 import { StaticFileHandler } from "./static";
 import type { ApplicationLike, SettingsFor } from "./settings";
 import { GZipContentEncoding, type OutputTransformClass } from "./transforms";
@@ -195,7 +196,12 @@ export class Application extends ReversibleRouter implements ApplicationLike<Req
    * `HTTPServer.shutdown`; `serverOptions.shutdown_grace_period` bounds it, default 10 s).
    */
   listen(port: number, address?: string, serverOptions: HTTPServerOptions = {}): HTTPServer {
-    const server = new HTTPServer(this, serverOptions);
+    const decompress = this.settings.decompress_request;
+    const options =
+      decompress === undefined || serverOptions.decompress_request !== undefined
+        ? serverOptions
+        : { ...serverOptions, decompress_request: Boolean(decompress) };
+    const server = new HTTPServer(this, options);
     server.listen(port, address);
     return server;
   }
@@ -251,6 +257,34 @@ export class Application extends ReversibleRouter implements ApplicationLike<Req
     path_kwargs?: Record<string, string | null> | null,
   ): HTTPMessageDelegate {
     return new _HandlerDelegate(this, request, target_class, target_kwargs, path_args, path_kwargs);
+  }
+
+  /**
+   * `HTTPServer` calls it once the head of a request with a body is in, before the body is
+   * read, and the request is routed then (`find_handler`, once per request). A handler class
+   * decorated with `@stream_request_body` is made and started now, its `prepare()` running
+   * before the body is read, and the returned delegate takes the body to its `data_received`.
+   * Any other route is kept for `handle_request`, which gets the request once its body is in
+   * whole; undefined is returned then.
+   */
+  headers_received(request: HTTPServerRequest): HTTPBodyDelegate | undefined {
+    const delegate = this.find_handler(request);
+    if (delegate instanceof _HandlerDelegate && streams_request_body(delegate.handler_class)) {
+      return delegate.execute_streaming();
+    }
+    request._route = delegate;
+    return undefined;
+  }
+
+  /**
+   * Serves a request whose body (if any) is in (what `HTTPServer` calls): the route
+   * `headers_received` found, else `find_handler`'s, gets it (see `Router.handle_request`).
+   */
+  handle_request(request: HTTPServerRequest): unknown {
+    const route = request._route as HTTPMessageDelegate | undefined;
+    if (route === undefined) return super.handle_request(request);
+    request._route = undefined;
+    return deliver_request(route, request);
   }
 
   /** Internal: records a named rule of one of this application's routers. @throws Error for a name already taken. */

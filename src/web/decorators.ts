@@ -10,9 +10,13 @@
  * }
  * Other.prototype.get = web.addslash(Other.prototype.get);
  * ```
+ *
+ * `stream_request_body` decorates a handler class the same two ways (`@web.stream_request_body`
+ * above the class, or `web.stream_request_body(Upload)`).
  */
 import { HTTPError } from "./errors";
-import type { RequestHandler } from "./handler";
+import { RequestHandler } from "./handler";
+import { STREAM_FLAG } from "./handler-stream";
 
 /** A verb method (`get`, `post`, ...) as a decorator's wrapper sees it. */
 export type VerbMethod = (this: RequestHandler, ...args: any[]) => unknown;
@@ -112,3 +116,28 @@ export const addslash: VerbDecorator = verbDecorator(function addslash(method) {
     return method.apply(this, args);
   };
 });
+
+/**
+ * Makes handler class `cls` stream its request bodies (Tornado's `@stream_request_body`): for a
+ * request with a body, `prepare()` runs once the head is in, before any of the body is read;
+ * then `data_received(chunk)` is called for each chunk as it arrives (a promise it returns
+ * pauses reading: back-pressure), then the verb method once the whole body is in.
+ * `request.body` stays empty. From `prepare()`, `this.request.connection?.set_max_body_size?.(n)`
+ * and `set_body_timeout?.(seconds)` set this request's limits. A client that leaves before the
+ * body is complete gets `on_connection_close()`, and the verb method does not run. Subclasses
+ * stream too. Works as a standard class decorator and as a plain call; returns `cls`.
+ * @throws TypeError when `cls` is not a RequestHandler subclass, or decorated as something else.
+ */
+export function stream_request_body<C extends abstract new (...args: any[]) => RequestHandler>(
+  cls: C,
+  context?: ClassDecoratorContext,
+): C {
+  if (context !== undefined && (typeof context !== "object" || context === null || context.kind !== "class")) {
+    throw new TypeError("@stream_request_body decorates handler classes");
+  }
+  if (typeof cls !== "function" || !(cls.prototype instanceof RequestHandler)) {
+    throw new TypeError(`stream_request_body expects a RequestHandler subclass, got ${String(cls)}`);
+  }
+  Object.defineProperty(cls, STREAM_FLAG, { value: true, configurable: true, enumerable: false, writable: true });
+  return cls;
+}

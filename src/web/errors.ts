@@ -44,7 +44,8 @@ export class HTTPError extends Error {
   override toString(): string {
     const summary = `HTTP ${this.status_code}: ${this.reason ?? responses[this.status_code] ?? "Unknown"}`;
     if (!this.log_message) return summary;
-    return `${summary} (${percent_format(this.log_message, this.args)})`;
+    const detail = this.args.length === 0 ? this.log_message : percent_format(this.log_message, this.args);
+    return `${summary} (${detail})`;
   }
 }
 
@@ -69,7 +70,8 @@ export class MissingArgumentError extends HTTPError {
   arg_name: string;
 
   constructor(arg_name: string) {
-    super(400, "Missing argument %s", arg_name);
+    // Formatted here, as Tornado does: `log_message` reads `Missing argument NAME`.
+    super(400, `Missing argument ${arg_name}`);
     this.name = "MissingArgumentError";
     this.arg_name = arg_name;
   }

@@ -21,6 +21,7 @@ import type {
   HandlerCore,
   HeaderValue,
   RawXsrfToken,
+  StreamedBody,
   TemplateHelpers,
   UINamespace,
 } from "./handler-state";
@@ -69,7 +70,7 @@ export abstract class RequestHandlerBase implements HandlerCore {
   _transforms: readonly OutputTransform[] = output.NO_TRANSFORMS;
   /** Internal: with transforms, the chunks being sent, each `flush()` after the one before (in order, even through an async transform). */
   _sending: Promise<void> = output.NOTHING_SENDING;
-  // Defaults on the prototype (below the class), not slots: most handlers never write these five.
+  // Defaults on the prototype (below the class), not slots: most handlers never write these six.
   /** Cookies set on this response, by name, formatted as `Set-Cookie` values (Tornado's `_new_cookie`); the 101 of a WebSocket upgrade sends them too. */
   declare _new_cookie: Map<string, string> | null;
   /** Internal: this request's masked XSRF token, and the cookie's token it masks. */
@@ -81,8 +82,12 @@ export abstract class RequestHandlerBase implements HandlerCore {
   declare _ui: UINamespace | null;
   /** Internal: the UI modules this handler rendered with, by name, in their order of first use (Tornado's `_active_modules`). */
   declare _active_modules: Map<string, UIModuleLike> | null;
+  /** When true, `static_url()` gives absolute URLs (with the request's host) unless its `include_host` says otherwise; false by default. Set it on a subclass or in `initialize`. */
+  declare include_host: boolean;
   /** Internal: the locale, once `locale` was read or set. */
   declare _locale: Locale | null;
+  /** Internal: the body being streamed to a `@stream_request_body` handler (handler-stream.ts). */
+  declare _body_stream: StreamedBody | null;
   /** Internal: the user, once `current_user` was read or set (every request loads it, before `prepare`: a field of its own). */
   _current_user: unknown = undefined;
   _current_user_loaded = false;
@@ -359,6 +364,7 @@ export abstract class RequestHandlerBase implements HandlerCore {
   abstract render_embed_css(css_embed: Iterable<Buffer>): Buffer;
   abstract _request_summary(): string;
   abstract _handle_request_exception(error: unknown): void;
+  abstract data_received(chunk: Buffer): unknown;
 }
 
 // The defaults of the fields declared without an initializer above: an instance gets its own
@@ -371,4 +377,6 @@ Object.assign(RequestHandlerBase.prototype, {
   _ui: null,
   _active_modules: null,
   _locale: null,
+  _body_stream: null,
+  include_host: false,
 });

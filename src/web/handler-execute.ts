@@ -10,7 +10,7 @@ import * as util from "../util";
 import { Finish, HTTPError } from "./errors";
 import { completeResponse, endBroken } from "./handler-output";
 import * as inputModule from "./handler-input";
-import type { Chunk, ErrorOptions, HandlerCore } from "./handler-state";
+import { ABANDONED, type Chunk, type ErrorOptions, type HandlerCore } from "./handler-state";
 import { errorPage } from "./response-errors";
 
 // Bound once (see handler-state.ts): read on every request.
@@ -48,6 +48,18 @@ const STEPS: readonly Step[] = [
 ];
 
 /**
+ * The steps for a `@stream_request_body` handler whose request has a body: after `prepare()`,
+ * the body is read (the server starts once `_prepared()` is called) and waited for; the verb
+ * method and `finish()` run once it is complete, never when it was abandoned.
+ */
+const STREAM_STEPS: readonly Step[] = [
+  STEPS[0],
+  (h) => h._body_stream!._prepared(),
+  (h, outcome) => (outcome === ABANDONED || h._finished ? ABANDONED : callVerb(h)),
+  (h, value) => (value === ABANDONED ? undefined : STEPS[2](h, value)),
+];
+
+/**
  * `_execute()`: the synchronous start (method check, body parse, path captures,
  * `get_current_user()`), then the steps. A promise only when a hook went async.
  */
@@ -56,10 +68,12 @@ export function execute(
   rawArgs: Array<string | null>,
   rawKwargs: Record<string, string | null>,
 ): Promise<void> | undefined {
+  const streamed = h._body_stream;
   let user: unknown;
   try {
     if (!h.SUPPORTED_METHODS.includes(h.request.method)) throw new HTTPError(405);
-    parseBody(h);
+    // A streamed body is the handler's to read: there is no `request.body` to parse.
+    if (streamed === null) parseBody(h);
     decodePathCaptures(h, rawArgs, rawKwargs);
     // A user assigned before (in `initialize`, say) stands, as Tornado's lazy `current_user` keeps it.
     user = h._current_user_loaded ? h._current_user : h.get_current_user();
@@ -67,20 +81,20 @@ export function execute(
     handleExecuteError(h, err);
     return watchConnection(h);
   }
-  return watchConnection(h, runSteps(h, 0, user));
+  return watchConnection(h, runSteps(h, streamed === null ? STEPS : STREAM_STEPS, 0, user));
 }
 
 /**
- * Runs `STEPS` from `index`, the first given `value`, each later one what the one before
+ * Runs `steps` (`STEPS` or `STREAM_STEPS`) from `index`, the first given `value`, each later one what the one before
  * returned. It continues synchronously on plain values and awaits only a promise, so a
  * handler whose hooks are all synchronous is answered before `_execute` returns.
  */
-function runSteps(h: HandlerCore, index: number, value: unknown): Promise<void> | undefined {
+function runSteps(h: HandlerCore, steps: readonly Step[], index: number, value: unknown): Promise<void> | undefined {
   try {
     for (let i = index; ; i++) {
-      if (isPromiseLike(value)) return resumeSteps(h, value, i);
-      if (i === STEPS.length) break;
-      value = STEPS[i](h, value);
+      if (isPromiseLike(value)) return resumeSteps(h, steps, value, i);
+      if (i === steps.length) break;
+      value = steps[i](h, value);
     }
   } catch (err) {
     handleExecuteError(h, err);
@@ -89,7 +103,12 @@ function runSteps(h: HandlerCore, index: number, value: unknown): Promise<void> 
 }
 
 /** Waits for a step that went async, then runs the rest; never rejects. */
-async function resumeSteps(h: HandlerCore, pending: PromiseLike<unknown>, next: number): Promise<void> {
+async function resumeSteps(
+  h: HandlerCore,
+  steps: readonly Step[],
+  pending: PromiseLike<unknown>,
+  next: number,
+): Promise<void> {
   let value: unknown;
   try {
     value = await pending;
@@ -97,7 +116,7 @@ async function resumeSteps(h: HandlerCore, pending: PromiseLike<unknown>, next: 
     handleExecuteError(h, err);
     return;
   }
-  await runSteps(h, next, value);
+  await runSteps(h, steps, next, value);
 }
 
 /**
@@ -190,7 +209,11 @@ export function writeErrorPage(h: HandlerCore, status_code: number, kwargs: Erro
 export function logException(h: HandlerCore, error: unknown): void {
   if (error instanceof HTTPError) {
     if (error.log_message) {
-      gen_log.warning("%d %s: " + error.log_message, error.status_code, h._request_summary(), ...error.args);
+      // With no arguments the message is not a format (Python's `%` would not apply either): a
+      // `%` in it, from a client's argument name say, is printed as it is.
+      if (error.args.length === 0)
+        gen_log.warning("%d %s: %s", error.status_code, h._request_summary(), error.log_message);
+      else gen_log.warning("%d %s: " + error.log_message, error.status_code, h._request_summary(), ...error.args);
     }
     return;
   }

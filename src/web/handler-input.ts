@@ -36,7 +36,10 @@ export function decodeArguments(
   const raw = source[name];
   if (raw === undefined) return [];
   return raw.map((value) => {
-    const text = h.decode_argument(value, name).replace(CONTROL_CHARS, " ");
+    const decoded: string | Buffer = h.decode_argument(value, name);
+    // An override may keep the bytes (Tornado allows it): they are returned as they are.
+    if (typeof decoded !== "string") return decoded as unknown as string;
+    const text = decoded.replace(CONTROL_CHARS, " ");
     return strip ? pyStrip(text) : text;
   });
 }

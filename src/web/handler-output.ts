@@ -7,6 +7,7 @@ import { json_encode } from "../escape";
 import * as headersModule from "../httputil/headers";
 import { HTTPOutputError } from "../httputil/errors";
 import type { HTTPConnection } from "../httputil/request";
+import type { ConnectionStream } from "../httputil/stream";
 import { responses } from "../httputil/util";
 import { app_log, exc_info } from "../log";
 import { isPlainObject } from "../util";
@@ -273,4 +274,17 @@ export function redirectTo(h: HandlerCore, url: string, permanent: boolean, stat
   h.set_status(code);
   h.set_header("Location", Buffer.from(url, "utf8").toString("latin1"));
   void h.finish();
+}
+
+/**
+ * `detach()`: the connection gives up its socket as a stream, and the response counts as
+ * finished without being sent (no log line, no `on_finish`, as in Tornado).
+ */
+export function detachConnection(h: HandlerCore): ConnectionStream {
+  const connection = h.request.connection;
+  if (!connection?.detach) throw new Error("This request's connection cannot be detached");
+  if (h._headers_written) throw new Error("Cannot detach() after the headers were sent");
+  const stream = connection.detach();
+  h._state |= flags.FINISHED;
+  return stream;
 }

@@ -55,6 +55,19 @@ export interface RawXsrfToken {
   timestamp: number;
 }
 
+/** What a streamed body's wait resolves to when the body will never be complete: the verb method is not run. */
+export const ABANDONED: unique symbol = Symbol("tornado.body-abandoned");
+
+/** The body on its way to a `@stream_request_body` handler, as `_execute` sees it (handler-stream.ts's `BodyStream`). */
+export interface StreamedBody {
+  /**
+   * Says `prepare()` has run, so the body may be read; resolves once the body is complete
+   * (undefined), or to `ABANDONED` when it never will be (the client left, a limit was hit,
+   * `data_received` failed).
+   */
+  _prepared(): Promise<undefined | typeof ABANDONED>;
+}
+
 /** What the value of a header may be given as. */
 export type HeaderValue = string | number | Date | Buffer;
 
@@ -92,6 +105,8 @@ export interface HandlerCore {
   _active_modules: Map<string, UIModuleLike> | null;
   readonly ui: UINamespace;
   _locale: Locale | null;
+  /** The streamed body, for a `@stream_request_body` handler whose request has one; null otherwise. */
+  _body_stream: StreamedBody | null;
   locale: Locale;
   readonly _finished: boolean;
   readonly _headers_written: boolean;
@@ -101,6 +116,7 @@ export interface HandlerCore {
   get_user_locale(): Locale | null | undefined;
   get_browser_locale(default_?: string): Locale;
   prepare(): unknown;
+  data_received(chunk: Buffer): unknown;
   on_finish(): void;
   on_connection_close(): void;
 

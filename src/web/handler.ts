@@ -8,11 +8,13 @@
  * parts see the handler as a `HandlerCore` (handler-state.ts) and call back its overridable methods.
  */
 import type { Morsel } from "../httputil/request";
+import type { ConnectionStream } from "../httputil/stream";
 import type { Locale } from "../locale";
 import type { BaseLoader } from "../template";
 import type { ApplicationLike, HandlerClassFor, SettingsFor } from "./settings";
 import { xsrf_form_html } from "./xsrf";
 import type { CookieOptions } from "./cookies";
+import * as outputModule from "./handler-output";
 import * as cookiesModule from "./handler-cookies";
 import type { SignedCookieOptions } from "./handler-cookies";
 import * as xsrfModule from "./handler-xsrf";
@@ -23,6 +25,7 @@ import * as uiModule from "./handler-ui";
 import type { UINamespace } from "./handler-state";
 import type { UIMethod, UIModuleClassLike } from "./settings";
 import { RequestHandlerBase } from "./handler-base";
+import * as streamModule from "./handler-stream";
 
 export type { CookieOptions } from "./cookies";
 export type { Chunk, ErrorOptions } from "./handler-state";
@@ -31,12 +34,14 @@ export type { Chunk, ErrorOptions } from "./handler-state";
 export type RequestHandlerClass = HandlerClassFor<RequestHandler>;
 
 // Bound once, as in handler-base.ts (a loader's getter per imported name is a cost per call).
+const output = { ...outputModule };
 const cookies = { ...cookiesModule };
 const xsrf = { ...xsrfModule };
 const render = { ...renderModule };
 const execute = { ...executeModule };
 const locales = { ...localeModule };
 const ui = { ...uiModule };
+const stream = { ...streamModule };
 
 /**
  * Base class for HTTP request handlers: subclass it and define the verb methods
@@ -258,11 +263,12 @@ export class RequestHandler extends RequestHandlerBase {
 
   /**
    * The URL of static file `path` (relative to `static_path`) with `?v=<hash>` for caching;
-   * `include_host` makes it absolute. `include_version: false` leaves the hash out.
+   * `include_host` makes it absolute (default: the handler's `include_host`, false unless set).
+   * `include_version: false` leaves the hash out.
    * @throws Error when the `static_path` setting is not set.
    */
   static_url(path: string, include_host: boolean | null = null, options: { include_version?: boolean } = {}): string {
-    return render.staticUrl(this, path, include_host, options.include_version ?? true);
+    return render.staticUrl(this, path, include_host ?? this.include_host, options.include_version ?? true);
   }
 
   /** The directory templates are loaded from: the `template_path` setting (the working directory when unset). */
@@ -319,6 +325,31 @@ export class RequestHandler extends RequestHandlerBase {
   /** The `<style>` `render()` puts before `</head>` for the modules' `embedded_css`; override to change it. */
   render_embed_css(css_embed: Iterable<Buffer>): Buffer {
     return ui.embedCss(css_embed);
+  }
+
+  // ---- Streamed request bodies (handler-stream.ts) ----
+
+  /**
+   * Takes one chunk of the request body, for a handler decorated with `@stream_request_body`
+   * (Tornado's `data_received`): called after `prepare()` for each chunk as it arrives
+   * (decompressed, with `decompress_request`), in order, before the verb method runs. It may
+   * return a promise: the body is not read further until it settles, which slows the client
+   * down (back-pressure). An exception (or rejection) ends the request with a 500.
+   * @throws Error by default: a streaming handler must override it.
+   */
+  data_received(chunk: Buffer): unknown {
+    return stream.dataReceivedNotImplemented(this, chunk);
+  }
+
+  /**
+   * Takes control of the connection's socket and ends HTTP processing on it: nothing more is
+   * written for this request (no log line, no `on_finish`), and the returned stream is the
+   * handler's to write raw bytes to and to close. On a request that asked to upgrade, the
+   * stream's `socket` can be read too; on a plain request Node's HTTP parser keeps the input.
+   * @throws Error once headers were sent, or when the connection cannot be detached.
+   */
+  detach(): ConnectionStream {
+    return output.detachConnection(this);
   }
 
   // ---- Execution (handler-execute.ts) ----

@@ -25,7 +25,7 @@ export { UIModule, TemplateModule } from "./ui-modules";
 export type { ResourceFiles, TemplateResources, UIModuleClass } from "./ui-modules";
 export type { UINamespace } from "./handler-state";
 export type { StaticContent, StaticFileHandlerOptions } from "./static";
-export { addslash, removeslash, verbDecorator } from "./decorators";
+export { addslash, removeslash, stream_request_body, verbDecorator } from "./decorators";
 export type { VerbDecorator, VerbMethod } from "./decorators";
 export { GZipContentEncoding } from "./transforms";
 export type { OutputTransform, OutputTransformClass } from "./transforms";

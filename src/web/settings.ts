@@ -40,6 +40,12 @@ export interface SettingsFor<H> {
   pubsub_url?: string | null;
   /** A bus object for `app.pubsub` (a `RedisPubSub` of your own, say); takes precedence over `pubsub_url`. */
   pubsub?: PubSub;
+  /**
+   * `Application.listen` starts its server with `decompress_request` (unless its server
+   * options say otherwise): `Content-Encoding: gzip` request bodies are decompressed as they
+   * arrive (see `HTTPServerOptions.decompress_request`).
+   */
+  decompress_request?: boolean;
   [key: string]: unknown;
 }
 

@@ -97,7 +97,7 @@ export function upgrade(
   checkSubprotocol(handler.selected_subprotocol, handler.request.headers.get("Sec-WebSocket-Protocol") ?? "");
   return new Promise((resolve) => {
     // `ws` refuses by closing the socket (after its 400), without calling back.
-    const { node_request, head } = connection.detach(() => resolve(false));
+    const { node_request, head } = connection.hand_over(() => resolve(false));
     const req = node_request as TaggedRequest;
     req[kHandler] = handler;
     server.handleUpgrade(req, connection.socket, head, (socket) => {

@@ -96,6 +96,8 @@ test("05: Geri sends every message back and prints the tutorial's lines", async 
   expect(await connection.read_message()).toBe("Merhaba");
   connection.close();
   await output.waitFor(/Bağlantı kuruldu\n[\s\S]*Merhaba\n[\s\S]*Bağlantı kapandı/);
+  // The log line the chapter says comes with them, for the request that became a WebSocket.
+  await output.waitFor(/\[I \d{6} [\d:]{8} tornado\.access\] 101 GET \/ws\/geri \(127\.0\.0\.1\) [\d.]+ms/);
 });
 
 test("05: a page of 127.0.0.1 opening ws://localhost is refused with a 403 whose log line names both", async () => {
@@ -144,6 +146,31 @@ test("06: the chat page links its stylesheet, and a named message reaches everyo
 test("07: the app under test also runs as a program", async () => {
   const { base } = await run("07-testing");
   expect((await testing.fetch(`${base}/?name=Ada`)).text).toBe("Hello, Ada");
+});
+
+// Chapter 1 says every later chapter's program reads its port as chapter 1's does: `--port`
+// (which wins over `PORT`) through tornado-ts/options, whose parse_command_line() also turns on
+// the log line printed for each request.
+test.each([
+  ["02-routing", "/"],
+  ["03-templates", "/"],
+  ["04-forms", "/login"],
+  ["05-websockets", "/"],
+  ["06-chat", "/"],
+  ["07-testing", "/"],
+])("%s takes --port over PORT and logs each request as chapter 1 shows", async (chapter, path) => {
+  const port = await freePort();
+  let other = await freePort();
+  while (other === port) other = await freePort();
+  const child = startProgram(`docs/code/${chapter}/app.ts`, [`--port=${port}`], { PORT: String(other) });
+  children.push(child);
+  const output = new ProgramOutput(child);
+  expect((await fetchWhenUp(`http://127.0.0.1:${port}${path}`)).code).toBe(200);
+  await output.waitFor(new RegExp(`Listening on http://localhost:${port}/|Chat at http://localhost:${port}/`));
+  await output.waitFor(
+    new RegExp(`\\[I \\d{6} [\\d:]{8} tornado\\.access\\] 200 GET ${path} \\(127\\.0\\.0\\.1\\) [\\d.]+ms`),
+  );
+  await stopProgram(child);
 });
 
 /** True when something accepts connections on `port` of 127.0.0.1. */

@@ -119,6 +119,17 @@ describe("examples/file_upload/file_receiver.ts as a program", () => {
     expect(response.text).toBe('Received "café menu.txt" text/plain 5 bytes\n');
   });
 
+  test("a PUT is streamed (@stream_request_body): a file over the server's 100 MiB max_body_size gets through", async () => {
+    const size = 120 * 1024 * 1024;
+    const response = await testing.fetch(`${base}/big.bin`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/octet-stream" },
+      body: Buffer.alloc(size, 1),
+    });
+    expect(response.code).toBe(200);
+    expect(response.text).toBe(`Received "big.bin" application/octet-stream ${size} bytes\n`);
+  });
+
   test("file_uploader.ts posts the files given on the command line and prints the answer", async () => {
     writeFileSync(join(dir, "a.txt"), "first file\n");
     writeFileSync(join(dir, "b.json"), '{"second": true}');

@@ -1,4 +1,7 @@
 import { web, escape, ioloop } from "tornado-ts";
+import { define, options, parse_command_line } from "tornado-ts/options";
+
+define("port", { default: Number(process.env.PORT ?? 8888), type: "int", help: "run on the given port" });
 
 class HomeHandler extends web.RequestHandler {
   get() {
@@ -26,13 +29,13 @@ class AboutHandler extends web.RequestHandler {
   }
 }
 
-const port = Number(process.env.PORT ?? 8888);
+parse_command_line();
 const app = new web.Application([
   ["/", HomeHandler],
   ["/user/(\\d+)", UserHandler],
   web.url("/posts/(?P<year>\\d{4})/(?P<slug>[a-z0-9-]+)", PostHandler, {}, "post"),
   ["/about/?", AboutHandler],
 ]);
-app.listen(port);
-console.log(`Listening on http://localhost:${port}/`);
+app.listen(options.port);
+console.log(`Listening on http://localhost:${options.port}/`);
 ioloop.IOLoop.current().start();

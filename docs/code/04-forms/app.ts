@@ -1,5 +1,8 @@
 import { join } from "node:path";
 import { web, ioloop } from "tornado-ts";
+import { define, options, parse_command_line } from "tornado-ts/options";
+
+define("port", { default: Number(process.env.PORT ?? 8888), type: "int", help: "run on the given port" });
 
 class BaseHandler extends web.RequestHandler {
   get_current_user() {
@@ -39,7 +42,7 @@ class LogoutHandler extends BaseHandler {
   }
 }
 
-const port = Number(process.env.PORT ?? 8888);
+parse_command_line();
 const app = new web.Application(
   [
     ["/", HomeHandler],
@@ -53,6 +56,6 @@ const app = new web.Application(
     xsrf_cookies: true,
   },
 );
-app.listen(port);
-console.log(`Listening on http://localhost:${port}/`);
+app.listen(options.port);
+console.log(`Listening on http://localhost:${options.port}/`);
 ioloop.IOLoop.current().start();

@@ -1,4 +1,7 @@
 import { web, websocket, ioloop } from "tornado-ts";
+import { define, options, parse_command_line } from "tornado-ts/options";
+
+define("port", { default: Number(process.env.PORT ?? 8888), type: "int", help: "run on the given port" });
 
 class MainHandler extends web.RequestHandler {
   get() {
@@ -21,11 +24,11 @@ class Geri extends websocket.WebSocketHandler {
   }
 }
 
-const port = Number(process.env.PORT ?? 8888);
+parse_command_line();
 const app = new web.Application([
   ["/", MainHandler],
   ["/ws/geri", Geri],
 ]);
-app.listen(port);
-console.log(`Listening on http://localhost:${port}/`);
+app.listen(options.port);
+console.log(`Listening on http://localhost:${options.port}/`);
 ioloop.IOLoop.current().start();

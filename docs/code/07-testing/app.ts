@@ -1,4 +1,7 @@
 import { web, websocket, ioloop } from "tornado-ts";
+import { define, options, parse_command_line } from "tornado-ts/options";
+
+define("port", { default: Number(process.env.PORT ?? 8888), type: "int", help: "run on the given port" });
 
 class MainHandler extends web.RequestHandler {
   get() {
@@ -20,8 +23,8 @@ export function make_app() {
 }
 
 if (require.main === module) {
-  const port = Number(process.env.PORT ?? 8888);
-  make_app().listen(port);
-  console.log(`Listening on http://localhost:${port}/`);
+  parse_command_line();
+  make_app().listen(options.port);
+  console.log(`Listening on http://localhost:${options.port}/`);
   ioloop.IOLoop.current().start();
 }
