@@ -31,6 +31,7 @@ async function drain(client: websocket.WebSocketClientConnection): Promise<void>
 interface Server {
   port: number;
   output: ProgramOutput;
+  child: ChildProcess;
 }
 
 /** Starts `file` with `--port=<free port> --pubsub_url=<the test's Redis>` and waits until `/` answers. */
@@ -40,7 +41,7 @@ async function startServer(file: string): Promise<Server> {
   children.push(child);
   const output = new ProgramOutput(child);
   await fetchWhenUp(`http://127.0.0.1:${port}/`, 30_000);
-  return { port, output };
+  return { port, output, child };
 }
 
 async function join(server: Server, path: string): Promise<websocket.WebSocketClientConnection> {
@@ -118,6 +119,15 @@ test("the tutorial's chat on two ports sharing Redis: one room; Redis stops: eac
   for (const server of [a, b]) {
     expect(server.output.text.match(/Lost the Redis pub\/sub connection/g)).toHaveLength(1);
   }
+
+  // SIGTERM: the server drains, then closes its Redis connections, which would otherwise hold
+  // the process until the 10 s grace period ran out.
+  const started = Date.now();
+  const exited = new Promise((resolve) => a.child.once("exit", (code, signal) => resolve({ code, signal })));
+  a.child.kill("SIGTERM");
+  expect(await exited).toEqual({ code: 0, signal: null });
+  expect(Date.now() - started).toBeLessThan(8000);
+  expect(a.output.text).not.toMatch(/Still running/);
 });
 
 test("examples/websocket-chat on two ports sharing Redis: a message typed on one reaches the other", async () => {

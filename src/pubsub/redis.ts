@@ -9,11 +9,20 @@
  * ms doubling up to 2 s), the outage is logged once (a `gen_log` warning) and its end once; local
  * delivery goes on, and each message that could not be sent is counted in `dropped`.
  */
-import { Redis, type RedisOptions } from "ioredis";
+import type { Redis, RedisOptions } from "ioredis";
 import { gen_log, app_log, exc_info } from "../log";
 import { decode_message, encode_message, new_origin } from "./codec";
 import { check_message, InProcessPubSub } from "./local";
 import type { PubSub, PubSubCallback, PubSubMessage, Unsubscribe } from "./types";
+
+/**
+ * The ioredis module, loaded when the first Redis bus is made: it takes hundreds of
+ * milliseconds and megabytes to load, which an application without `pubsub_url` never pays.
+ */
+function ioredis(): typeof import("ioredis") {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, not at startup (see above)
+  return require("ioredis") as typeof import("ioredis");
+}
 
 /** The first retry waits this long, in milliseconds; each next one twice as long, up to `MAX_RETRY_DELAY_MS`. */
 const FIRST_RETRY_DELAY_MS = 100;
@@ -75,9 +84,10 @@ export class RedisPubSub implements PubSub {
     this.url = url;
     this.#local = new InProcessPubSub((channel, subscribed) => this.#channelChanged(channel, subscribed));
     // A publish waits for the first connection; during an outage it is counted, not queued (see publish).
-    this.#publisher = new Redis(url, { ...connectionOptions("pub"), maxRetriesPerRequest: 1 });
+    const { Redis: Client } = ioredis();
+    this.#publisher = new Client(url, { ...connectionOptions("pub"), maxRetriesPerRequest: 1 });
     // (Un)subscribes wait in the offline queue through an outage, however long.
-    this.#subscriber = new Redis(url, { ...connectionOptions("sub"), maxRetriesPerRequest: null });
+    this.#subscriber = new Client(url, { ...connectionOptions("sub"), maxRetriesPerRequest: null });
     for (const connection of [this.#publisher, this.#subscriber]) {
       connection.on("ready", () => this.#connected());
       connection.on("close", () => this.#disconnected(connection));
