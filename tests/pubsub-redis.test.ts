@@ -201,3 +201,36 @@ test("Redis stops mid-conversation: each server goes on locally, the outage is l
     log.gen_log.setLevel(level);
   }
 }, 40000);
+
+test("applications naming one pubsub_url share one bus; close() ends its connections, and the next use makes a new one", async () => {
+  const first = new web.Application([], { pubsub_url: redis.url });
+  const second = new web.Application([], { pubsub_url: redis.url });
+  const bus = first.pubsub as pubsub.RedisPubSub;
+  expect(second.pubsub).toBe(bus);
+  expect(pubsub.open_pubsub(redis.url)).toBe(bus);
+  const seen: unknown[] = [];
+  bus.subscribe("shared", (message) => seen.push(message));
+  await bus.subscribed();
+  await until(() => bus.connected, "the connections");
+  await bus.close();
+  expect(bus.connected).toBe(false);
+  // Closed: local delivery only, nothing counted.
+  bus.publish("shared", "after close");
+  expect([seen, bus.dropped]).toEqual([["after close"], 0]);
+  const next = pubsub.open_pubsub(redis.url);
+  expect(next).not.toBe(bus);
+  await pubsub.close_all();
+});
+
+test("close() during an outage resolves at once, and the bus stops retrying", async () => {
+  const bus = newBus();
+  await until(() => bus.connected, "the connections");
+  await redis.stop();
+  try {
+    await until(() => bus.outages === 1, "the outage");
+    await bus.close();
+    expect(bus.connected).toBe(false);
+  } finally {
+    await redis.start();
+  }
+});

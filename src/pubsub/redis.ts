@@ -230,15 +230,23 @@ export class RedisPubSub implements PubSub {
   }
 }
 
-/** Closes one connection: QUIT when it is up, else at once (QUIT would wait for a reconnection). */
+/** Closes one connection: QUIT when it is up, else at once (QUIT would wait for a reconnection); resolves once it has ended. */
 async function closeConnection(connection: Redis): Promise<void> {
+  if (connection.status === "end" || connection.status === "wait") return;
+  const ended = new Promise<void>((resolve) => connection.once("end", () => resolve()));
+  let quit = false;
   if (connection.status === "ready") {
     try {
       await connection.quit();
-      return;
+      quit = true;
     } catch {
-      // Fall through: the connection went down meanwhile.
+      // The connection went down meanwhile: disconnect below.
     }
   }
-  connection.disconnect();
+  if (!quit) {
+    connection.disconnect();
+    // Between two attempts there is no socket to close: ioredis only cancels the next attempt, no "end" follows.
+    if (connection.status === "reconnecting") return;
+  }
+  await ended;
 }
