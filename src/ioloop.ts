@@ -12,6 +12,7 @@
 import { ThreadPoolExecutor, type Executor } from "./executor";
 import { app_log, exc_info } from "./log";
 import { install_signal_handlers, remove_signal_handlers } from "./shutdown";
+import { close_all as close_pubsub_buses } from "./pubsub/registry";
 
 /** Something `IOLoop.stop()` stops, such as a listening `HTTPServer`. */
 export interface Stoppable {
@@ -184,8 +185,9 @@ export class IOLoop {
    * completed.`; and stops (once) every server registered with `_register_server`, even when
    * the loop was never started: a listening `HTTPServer` shuts down gracefully (see
    * `HTTPServer.shutdown`; it holds the process until its connections are closed, at most its
-   * `shutdown_grace_period`). Removes the signal listeners `start()` installed. Errors from a
-   * server's `stop()` are logged. Never throws.
+   * `shutdown_grace_period`), then the process's Redis pub/sub buses (those of `pubsub_url`,
+   * `open_pubsub`) are closed, so that their connections do not hold the process. Removes the
+   * signal listeners `start()` installed. Errors from a server's `stop()` are logged. Never throws.
    */
   stop(): void {
     const running = this.#running;
@@ -199,9 +201,12 @@ export class IOLoop {
     this.#runSyncAborts.clear();
     const servers = [...this.#servers];
     this.#servers.clear();
-    if (servers.length === 0) return;
+    if (servers.length === 0) {
+      void close_pubsub_buses();
+      return;
+    }
     const stops = servers.map((server) => this.#runCallback(server.stop.bind(server), []));
-    const done = Promise.all(stops).then(noop);
+    const done = Promise.all(stops).then(close_pubsub_buses).then(noop, noop);
     this.#stopping = {
       servers: [...this.#stopping.servers, ...servers],
       done: Promise.all([this.#stopping.done, done]).then(noop),

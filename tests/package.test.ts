@@ -27,6 +27,7 @@ const NAMESPACES = [
   "locks",
   "queues",
   "process",
+  "pubsub",
 ];
 let consumer: string;
 
@@ -54,10 +55,12 @@ test("require() from plain CommonJS gives every namespace and the subpaths", () 
      const { RuleRouter, Router } = require("tornado-ts/routing");
      const { ObjectDict } = require("tornado-ts/util");
      const tprocess = require("tornado-ts/process");
-     console.log(JSON.stringify({ names, same: Application === tornado.web.Application, ioloop: typeof require("tornado-ts/ioloop").IOLoop, locale: get === tornado.locale.get, routing: new Application() instanceof Router && RuleRouter === tornado.routing.RuleRouter, util: ObjectDict === tornado.util.ObjectDict, async: require("tornado-ts/gen").TimeoutError === tornado.ioloop.TimeoutError && require("tornado-ts/locks").Lock === tornado.locks.Lock && typeof require("tornado-ts/queues").Queue + typeof require("tornado-ts/concurrent").Future, process: tprocess.task_id === tornado.process.task_id && tprocess.task_id() === null }));`,
+     const { open_pubsub } = require("tornado-ts/pubsub");
+     console.log(JSON.stringify({ names, pubsub: open_pubsub() === tornado.pubsub.default_pubsub(), same: Application === tornado.web.Application, ioloop: typeof require("tornado-ts/ioloop").IOLoop, locale: get === tornado.locale.get, routing: new Application() instanceof Router && RuleRouter === tornado.routing.RuleRouter, util: ObjectDict === tornado.util.ObjectDict, async: require("tornado-ts/gen").TimeoutError === tornado.ioloop.TimeoutError && require("tornado-ts/locks").Lock === tornado.locks.Lock && typeof require("tornado-ts/queues").Queue + typeof require("tornado-ts/concurrent").Future, process: tprocess.task_id === tornado.process.task_id && tprocess.task_id() === null }));`,
   );
   expect(JSON.parse(run("node", ["main.cjs"], consumer))).toEqual({
     names: NAMESPACES,
+    pubsub: true,
     same: true,
     ioloop: "function",
     locale: true,

@@ -11,14 +11,24 @@
  *
  * Run it with `npx tsx examples/websocket-chat/chat.ts` (`--port=9000` for another port, `--address=127.0.0.1` to listen on loopback only).
  * As in Tornado's demo, there is no authentication: anyone who can reach the port can talk.
+ *
+ * Messages go through the application's pub/sub bus (`app.pubsub`, channel `chat`): in-process by
+ * default, through Redis with `--pubsub_url=redis://127.0.0.1:6379/0`, so that two servers on two
+ * ports (or machines) sharing that Redis are one room:
+ *
+ *     npx tsx examples/websocket-chat/chat.ts --port=8001 --pubsub_url=redis://127.0.0.1:6379/0
+ *     npx tsx examples/websocket-chat/chat.ts --port=8002 --pubsub_url=redis://127.0.0.1:6379/0
+ *
+ * Each server keeps its own history, of the messages it saw while it ran.
  */
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { web, websocket, escape, log, ioloop } from "tornado-ts";
+import { web, websocket, escape, log, ioloop, type pubsub } from "tornado-ts";
 import { define, options, parse_command_line } from "tornado-ts/options";
 
 define("port", { default: 8888, help: "run on the given port", type: "int" });
 define("address", { default: "", help: "listen on this address (all interfaces when empty)" });
+define("pubsub_url", { default: "", help: "share the room through this Redis, e.g. redis://127.0.0.1:6379/0" });
 
 /** One chat message, as kept in the history and sent to every client. */
 export type ChatMessage = {
@@ -82,7 +92,7 @@ export class ChatSocketHandler extends websocket.WebSocketHandler {
     }
   }
 
-  /** Takes `{"body": "..."}` from a client, turns it into a `ChatMessage`, remembers it and broadcasts it. */
+  /** Takes `{"body": "..."}` from a client, turns it into a `ChatMessage` and publishes it to the room. */
   on_message(message: string | Buffer) {
     log.app_log.info("got message %r", message.toString());
     let parsed: unknown;
@@ -99,27 +109,40 @@ export class ChatSocketHandler extends websocket.WebSocketHandler {
     }
     const chat: ChatMessage = { id: randomUUID(), body, html: "" };
     chat.html = this.render_string("message.html", { message: chat }).toString("utf8");
-    ChatSocketHandler.update_cache(chat);
-    ChatSocketHandler.send_updates(chat);
+    this.application.pubsub.publish("chat", chat);
   }
 }
 
-/** The chat application: the page and its socket. */
+/** The buses whose `chat` channel feeds the room: one subscription per bus, however many applications share it. */
+const roomsJoined = new WeakSet<pubsub.PubSub>();
+
+/** Each message published on `bus`'s `chat` channel, from this server or another, goes into the history and to everyone here. */
+function joinRoom(bus: pubsub.PubSub): void {
+  if (roomsJoined.has(bus)) return;
+  roomsJoined.add(bus);
+  bus.subscribe("chat", (chat: ChatMessage) => {
+    ChatSocketHandler.update_cache(chat);
+    ChatSocketHandler.send_updates(chat);
+  });
+}
+
+/** The chat application: the page and its socket; `pubsub_url` joins servers into one room through Redis. */
 export class Application extends web.Application {
-  constructor() {
+  constructor(pubsub_url: string | null = null) {
     super(
       [
         ["/", MainHandler],
         ["/chatsocket", ChatSocketHandler],
       ],
-      { template_path: join(__dirname, "templates"), static_path: join(__dirname, "static") },
+      { template_path: join(__dirname, "templates"), static_path: join(__dirname, "static"), pubsub_url },
     );
+    joinRoom(this.pubsub);
   }
 }
 
 function main(): void {
   parse_command_line();
-  new Application().listen(options.port, options.address || undefined);
+  new Application(options.pubsub_url || null).listen(options.port, options.address || undefined);
   console.log(`Chat room at http://localhost:${options.port}/`);
   ioloop.IOLoop.current().start();
 }

@@ -14,6 +14,8 @@ import type { ApplicationLike, SettingsFor } from "./settings";
 import { GZipContentEncoding, type OutputTransformClass } from "./transforms";
 import { builtinUIModules, loadUIMethods, loadUIModules, type UIModuleClass } from "./ui-modules";
 import type { UIMethod } from "./settings";
+import { open_pubsub } from "../pubsub/registry";
+import type { PubSub } from "../pubsub/types";
 
 /**
  * A route as a list: `[pattern or matcher, target]`, `[pattern or matcher, target, initKwargs]`
@@ -108,6 +110,7 @@ export class Application extends ReversibleRouter implements ApplicationLike<Req
   readonly ui_modules: Record<string, UIModuleClass> = builtinUIModules();
   /** The UI methods of the `ui_methods` setting, by name. */
   readonly ui_methods: Record<string, UIMethod> = {};
+  #pubsub: PubSub | null = null;
 
   /**
    * @param handlers the routes, tried in order (first match wins).
@@ -155,6 +158,17 @@ export class Application extends ReversibleRouter implements ApplicationLike<Req
     const handlerClass =
       (this.settings.static_handler_class as typeof StaticFileHandler | undefined) ?? StaticFileHandler;
     return handlerClass.make_static_url(this.settings, path, include_version);
+  }
+
+  /**
+   * The application's publish/subscribe bus (a tornado-ts addition), made on first use: the
+   * `pubsub` setting when given, else the process's bus for `pubsub_url` (one per URL, shared by
+   * every application of the process that names it: one Redis subscriber connection per
+   * process), else the process's in-process bus.
+   * @throws Error on first use when `pubsub_url` is not a redis:// or rediss:// URL.
+   */
+  get pubsub(): PubSub {
+    return (this.#pubsub ??= this.settings.pubsub ?? open_pubsub(this.settings.pubsub_url));
   }
 
   /** Adds a transform applied to every response (see `OutputTransform`). */

@@ -13,6 +13,7 @@
  */
 import type { HTTPServerRequest } from "../httputil/request";
 import type { OutputTransformClass } from "./transforms";
+import type { PubSub } from "../pubsub/types";
 
 /** Application settings, for handlers of type `H`. Unknown keys are kept and readable, as in Tornado. */
 export interface SettingsFor<H> {
@@ -32,6 +33,13 @@ export interface SettingsFor<H> {
   ui_modules?: unknown;
   /** UI methods for templates and `this.ui`, each called with the handler first: an object of functions, a module namespace, or a list of them. */
   ui_methods?: unknown;
+  /**
+   * Where `app.pubsub` publishes: a `redis://host:port/db` URL (`rediss://` for TLS) for a bus
+   * through Redis, shared by every process using that Redis; absent for the in-process bus.
+   */
+  pubsub_url?: string | null;
+  /** A bus object for `app.pubsub` (a `RedisPubSub` of your own, say); takes precedence over `pubsub_url`. */
+  pubsub?: PubSub;
   /**
    * `Application.listen` starts its server with `decompress_request` (unless its server
    * options say otherwise): `Content-Encoding: gzip` request bodies are decompressed as they
@@ -82,6 +90,8 @@ export interface ApplicationLike<H> {
   readonly ui_modules: Readonly<Record<string, UIModuleClassLike>>;
   /** The UI methods of the `ui_methods` setting, by name. */
   readonly ui_methods: Readonly<Record<string, UIMethod>>;
+  /** The application's publish/subscribe bus (see `Application.pubsub`). */
+  readonly pubsub: PubSub;
   /** `static_url` for handlers: the static handler class's URL for `path`, with `?v=<hash>` unless `include_version` is false. */
   _make_static_url(path: string, include_version: boolean): string;
 }

@@ -16,6 +16,8 @@ import { hasToken, headerList, netloc } from "./handshake";
 import { Drain, mayWrite } from "./outbound";
 import { kHandler, serverFor, upgrade } from "./upgrade";
 import { isPromiseLike } from "../util";
+import type { PubSubCallback, Unsubscribe } from "../pubsub/types";
+import { releaseAll, subscribeFor } from "./subscriptions";
 
 const SUPPORTED_VERSIONS = new Set(["7", "8", "13"]);
 const NO_STATUS = 1005;
@@ -219,6 +221,17 @@ export class WebSocketHandler extends RequestHandler {
     if (limit !== null && socket.bufferedAmount > limit) this.#overflow(limit);
     if (mayWrite(socket, this.#stream())) return RESOLVED;
     return (this.#waiting ??= new Drain()).promise;
+  }
+
+  /**
+   * Calls `callback` with each message published on `channel` of `this.application.pubsub`
+   * while this connection is open; the
+   * subscription ends when the connection closes, or sooner with the function returned. A
+   * `WebSocketClosedError` from `write_message` in `callback` is ignored. Call it from `open()`
+   * on; after the close it subscribes nothing.
+   */
+  subscribe(channel: string, callback: PubSubCallback): Unsubscribe {
+    return subscribeFor(this, this.application.pubsub, channel, callback);
   }
 
   /** Answers a ping with its pong (before `on_ping` runs, as Tornado does), under the same write-buffer limit as messages. */
@@ -532,6 +545,7 @@ export class WebSocketHandler extends RequestHandler {
   /** The connection is closed: record the peer's code and reason and call `on_close` once. */
   _closed(code: number, reason: Buffer): void {
     (this.request.connection as UpgradeConnection).released();
+    releaseAll(this);
     this.close_code = code === NO_STATUS || code === ABNORMAL_CLOSURE ? null : code;
     this.close_reason = reason.length > 0 ? reason.toString("utf8") : null;
     this.#queue = null;

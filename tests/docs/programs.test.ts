@@ -130,17 +130,17 @@ test("06: the chat page links its stylesheet, and a named message reaches everyo
   const next = async (connection: websocket.WebSocketClientConnection) =>
     JSON.parse(String(await connection.read_message()));
   const ada = await websocket.websocket_connect(`${url}?name=Ada`);
-  expect(await next(ada)).toEqual({ notice: "Ada joined: 1 here now." });
+  expect(await next(ada)).toEqual({ notice: "Ada joined." });
   const guest = await websocket.websocket_connect(url);
-  expect(await next(ada)).toEqual({ notice: "Guest joined: 2 here now." });
-  expect(await next(guest)).toEqual({ notice: "Guest joined: 2 here now." });
+  expect(await next(ada)).toEqual({ notice: "Guest joined." });
+  expect(await next(guest)).toEqual({ notice: "Guest joined." });
   await guest.write_message("Merhaba");
   expect([await next(ada), await next(guest)]).toEqual([
     { name: "Guest", text: "Merhaba" },
     { name: "Guest", text: "Merhaba" },
   ]);
   guest.close();
-  expect(await next(ada)).toEqual({ notice: "Guest left: 1 here now." });
+  expect(await next(ada)).toEqual({ notice: "Guest left." });
   ada.close();
 });
 

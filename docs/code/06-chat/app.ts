@@ -3,6 +3,7 @@ import { web, websocket, ioloop } from "tornado-ts";
 import { define, options, parse_command_line } from "tornado-ts/options";
 
 define("port", { default: Number(process.env.PORT ?? 8888), type: "int", help: "run on the given port" });
+define("pubsub_url", { default: "", help: "share the room through this Redis, e.g. redis://127.0.0.1:6379/0" });
 
 class ChatPage extends web.RequestHandler {
   get() {
@@ -13,32 +14,24 @@ class ChatPage extends web.RequestHandler {
 type Message = { name: string; text: string } | { notice: string };
 
 class ChatSocket extends websocket.WebSocketHandler {
-  static clients = new Set<ChatSocket>();
   name = "";
-
-  static broadcast(message: Message) {
-    for (const client of ChatSocket.clients) {
-      try {
-        client.write_message(message);
-      } catch (error) {
-        if (!(error instanceof websocket.WebSocketClosedError)) throw error;
-      }
-    }
-  }
 
   open() {
     this.name = this.get_argument("name", "").trim().slice(0, 30) || "Guest";
-    ChatSocket.clients.add(this);
-    ChatSocket.broadcast({ notice: `${this.name} joined: ${ChatSocket.clients.size} here now.` });
+    this.subscribe("room", (message: Message) => this.write_message(message));
+    this.say({ notice: `${this.name} joined.` });
   }
 
   on_message(message: string | Buffer) {
-    ChatSocket.broadcast({ name: this.name, text: message.toString() });
+    this.say({ name: this.name, text: message.toString() });
   }
 
   on_close() {
-    ChatSocket.clients.delete(this);
-    ChatSocket.broadcast({ notice: `${this.name} left: ${ChatSocket.clients.size} here now.` });
+    this.say({ notice: `${this.name} left.` });
+  }
+
+  say(message: Message) {
+    this.application.pubsub.publish("room", message);
   }
 }
 
@@ -51,6 +44,7 @@ const app = new web.Application(
   {
     template_path: join(__dirname, "templates"),
     static_path: join(__dirname, "static"),
+    pubsub_url: options.pubsub_url || null,
   },
 );
 app.listen(options.port);
