@@ -208,7 +208,7 @@ describe("examples/chat/chatdemo.ts as a program", () => {
     expect(page.text).not.toContain("<i>history</i>");
   });
 
-  test("POSTs without the XSRF token are refused with 403", async () => {
+  test("POSTs without a token matching the _xsrf cookie are refused with 403", async () => {
     const alice = await client();
     expect((await alice.post("/a/message/new", { body: "x" }, false).answer).code).toBe(403);
     expect((await alice.post("/a/message/updates", {}, false).answer).code).toBe(403);
