@@ -4,6 +4,7 @@
 // once there are messages past `cursor` (the id of the last one received), and the next poll
 // starts at once. On an error the page waits, twice as long each time, before polling again.
 // Every POST carries the XSRF token from the _xsrf cookie.
+/* global document, window, console, fetch, URLSearchParams -- a browser script */
 "use strict";
 
 function getCookie(name) {
