@@ -15,7 +15,8 @@ function fresh() {
   });
   const loop = {
     stop: jest.fn(),
-    // Longer than the test: the exit timer (unref'd) never fires here.
+    // The exit timer is one of jest's fake timers (see beforeEach), cleared after each test: a
+    // real one would fire in whatever test file this worker runs 600 s later, and end it.
     _shutdown_grace_period: () => 600,
     _stopped: () => Promise.resolve(),
     _close_all_connections: jest.fn(),
@@ -31,9 +32,12 @@ function deliver(signal: NodeJS.Signals): void {
 
 let before: { SIGINT: Set<unknown>; SIGTERM: Set<unknown> };
 beforeEach(() => {
+  jest.useFakeTimers({ doNotFake: ["nextTick", "setImmediate", "queueMicrotask"] });
   before = { SIGINT: new Set(process.listeners("SIGINT")), SIGTERM: new Set(process.listeners("SIGTERM")) };
 });
 afterEach(() => {
+  jest.clearAllTimers();
+  jest.useRealTimers();
   jest.restoreAllMocks();
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     for (const listener of process.listeners(signal)) {
@@ -47,6 +51,7 @@ test("forwarded first, then the terminal's copy: one graceful shutdown; a real s
   shutdown.install_signal_handlers(loop);
   shutdown.forwarded_signal("SIGINT", false);
   expect(loop.stop).toHaveBeenCalledTimes(1);
+  expect(jest.getTimerCount()).toBe(1); // the exit-after-grace timer, on the fake clock
   deliver("SIGINT"); // the same Ctrl-C, reaching the worker itself
   expect(exit).not.toHaveBeenCalled();
   deliver("SIGINT"); // a second Ctrl-C
