@@ -22,5 +22,6 @@ export * as concurrent from "./concurrent";
 export * as gen from "./gen";
 export * as locks from "./locks";
 export * as queues from "./queues";
+export * as httpclient from "./httpclient";
 export * as util from "./tornado-util";
 export { version, version_info } from "./version";

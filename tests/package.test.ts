@@ -26,6 +26,7 @@ const NAMESPACES = [
   "gen",
   "locks",
   "queues",
+  "httpclient",
 ];
 let consumer: string;
 
@@ -52,7 +53,7 @@ test("require() from plain CommonJS gives every namespace and the subpaths", () 
      const { get } = require("tornado-ts/locale");
      const { RuleRouter, Router } = require("tornado-ts/routing");
      const { ObjectDict } = require("tornado-ts/util");
-     console.log(JSON.stringify({ names, same: Application === tornado.web.Application, ioloop: typeof require("tornado-ts/ioloop").IOLoop, locale: get === tornado.locale.get, routing: new Application() instanceof Router && RuleRouter === tornado.routing.RuleRouter, util: ObjectDict === tornado.util.ObjectDict, async: require("tornado-ts/gen").TimeoutError === tornado.ioloop.TimeoutError && require("tornado-ts/locks").Lock === tornado.locks.Lock && typeof require("tornado-ts/queues").Queue + typeof require("tornado-ts/concurrent").Future }));`,
+     console.log(JSON.stringify({ names, same: Application === tornado.web.Application, ioloop: typeof require("tornado-ts/ioloop").IOLoop, locale: get === tornado.locale.get, routing: new Application() instanceof Router && RuleRouter === tornado.routing.RuleRouter, util: ObjectDict === tornado.util.ObjectDict, async: require("tornado-ts/gen").TimeoutError === tornado.ioloop.TimeoutError && require("tornado-ts/locks").Lock === tornado.locks.Lock && typeof require("tornado-ts/queues").Queue + typeof require("tornado-ts/concurrent").Future, httpclient: require("tornado-ts/httpclient").HTTPError === tornado.httpclient.HTTPClientError }));`,
   );
   expect(JSON.parse(run("node", ["main.cjs"], consumer))).toEqual({
     names: NAMESPACES,
@@ -62,6 +63,7 @@ test("require() from plain CommonJS gives every namespace and the subpaths", () 
     util: true,
     routing: true,
     async: "functionfunction",
+    httpclient: true,
   });
 });
 
@@ -97,6 +99,7 @@ import { get as get_locale, type Locale } from "tornado-ts/locale";
 import { ObjectDict } from "tornado-ts/util";
 import { HostMatches, PathMatches, Rule, RuleRouter, type Router } from "tornado-ts/routing";
 import { Future } from "tornado-ts/concurrent";
+import { AsyncHTTPClient, type HTTPResponse } from "tornado-ts/httpclient";
 import { sleep, TimeoutError } from "tornado-ts/gen";
 import { Condition, type Releaser } from "tornado-ts/locks";
 import { PriorityQueue } from "tornado-ts/queues";
@@ -123,6 +126,7 @@ const router: Router = new RuleRouter([new Rule(new HostMatches("example\\\\.com
 const waited: Future<boolean> = new Condition().wait();
 const queue = new PriorityQueue<[number, string]>();
 const held: Releaser | null = null;
+export const fetcher = (url: string): Promise<HTTPResponse> => new AsyncHTTPClient().fetch(url);
 export const async_parts = [waited, queue, held, sleep, TimeoutError === ioloop.TimeoutError];
 export const parts = [router, settings.debug, parser, user_locale.translate("Sign out"), server, loop, web.HTTPError, Echo, websocket_connect, tornado.websocket.WebSocketClosedError];
 `;
