@@ -138,8 +138,9 @@ function translate(err: unknown, timedOut: boolean): unknown {
   if (code === "UND_ERR_CONNECT_TIMEOUT") return new HTTPTimeoutError("Timeout while connecting", { cause: err });
   if (code === "UND_ERR_SOCKET" || code === "ECONNRESET")
     return new HTTPStreamClosedError("Stream closed", { cause: err });
-  if (err instanceof Error && code !== undefined && /^E[A-Z]+$/.test(code)) {
-    return new HTTPClientError(599, err.message, null, { cause: err });
+  // A system error (ECONNREFUSED, EHOSTUNREACH...); not `instanceof Error`, which fails across realms.
+  if (code !== undefined && /^E[A-Z]+$/.test(code)) {
+    return new HTTPClientError(599, String((err as { message?: unknown }).message), null, { cause: err });
   }
   return err;
 }
