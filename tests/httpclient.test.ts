@@ -14,6 +14,7 @@ import {
   HTTPRequest,
   HTTPResponse,
   HTTPTimeoutError,
+  HTTPStreamClosedError,
 } from "../src/httpclient";
 import { serve } from "./support/serve";
 
@@ -364,6 +365,7 @@ describe("AsyncHTTPClient", () => {
     const firstArrived = new Promise<void>((resolve) => (Hold.arrived = resolve));
     const first = made.fetch(server.get_url("/hold/first"));
     const second = made.fetch(server.get_url("/hold/second"));
+    second.catch(() => {}); // awaited below; a failed expectation must not leave it unhandled
     await firstArrived;
     // A request from another client makes a full round trip while the first is held: had the
     // second been sent, it would have arrived by now.
@@ -393,6 +395,17 @@ describe("AsyncHTTPClient", () => {
     next.close();
     const loop = ioloop.IOLoop.current();
     expect(loop).toBe(ioloop.IOLoop.current());
+  });
+
+  test("close() with a request in flight rejects it with HTTPStreamClosedError (599)", async () => {
+    const server = await serve(routes);
+    const made = client();
+    const arrived = new Promise<void>((resolve) => (Hold.arrived = resolve));
+    const held = made.fetch(server.get_url("/hold/closing"));
+    await arrived;
+    made.close();
+    await expect(held).rejects.toBeInstanceOf(HTTPStreamClosedError);
+    await expect(held).rejects.toMatchObject({ code: 599 });
   });
 
   test("a malformed URL throws", () => {

@@ -25,7 +25,7 @@ export class DispatcherCache {
   async close(): Promise<void> {
     const pools = [...this.#pools.values()];
     this.#pools.clear();
-    await Promise.all(pools.map((pool) => pool.destroy()));
+    await Promise.allSettled(pools.map((pool) => pool.destroy()));
   }
 }
 

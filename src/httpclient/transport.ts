@@ -21,6 +21,9 @@ class CallbackFailure {
   constructor(readonly error: unknown) {}
 }
 
+/** undici's and Node's codes for a connection that closed (or was closed by `close()`) mid-request. */
+const STREAM_CLOSED = new Set(["UND_ERR_SOCKET", "UND_ERR_DESTROYED", "UND_ERR_CLOSED", "ECONNRESET", "EPIPE"]);
+
 const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
 
 /** True when `code` answers with a redirect `request` will follow. */
@@ -136,8 +139,7 @@ function translate(err: unknown, timedOut: boolean): unknown {
   if (timedOut) return new HTTPTimeoutError("Timeout during request", { cause: err });
   const code = (err as { code?: string } | null)?.code;
   if (code === "UND_ERR_CONNECT_TIMEOUT") return new HTTPTimeoutError("Timeout while connecting", { cause: err });
-  if (code === "UND_ERR_SOCKET" || code === "ECONNRESET")
-    return new HTTPStreamClosedError("Stream closed", { cause: err });
+  if (code !== undefined && STREAM_CLOSED.has(code)) return new HTTPStreamClosedError("Stream closed", { cause: err });
   // A system error (ECONNREFUSED, EHOSTUNREACH...); not `instanceof Error`, which fails across realms.
   if (code !== undefined && /^E[A-Z]+$/.test(code)) {
     return new HTTPClientError(599, String((err as { message?: unknown }).message), null, { cause: err });
