@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { IOLoop } from "../ioloop";
-import { HTTPClientError, HTTPTimeoutError } from "./errors";
+import { HTTPClientError, HTTPTimeoutError } from "./response";
 import { DispatcherCache } from "./dispatchers";
 import { checkBody, HTTPRequest, resolveRequest, type HTTPRequestOptions, type ResolvedRequest } from "./request";
 import { HTTPResponse } from "./response";

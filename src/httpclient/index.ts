@@ -5,4 +5,4 @@
 export { AsyncHTTPClient, type AsyncHTTPClientOptions, type FetchOptions } from "./client";
 export { HTTPRequest, type HTTPRequestOptions, type BodyWriter } from "./request";
 export { HTTPResponse, type HTTPResponseInit } from "./response";
-export { HTTPClientError, HTTPError, HTTPTimeoutError, HTTPStreamClosedError } from "./errors";
+export { HTTPClientError, HTTPError, HTTPTimeoutError, HTTPStreamClosedError } from "./response";

@@ -4,7 +4,7 @@ import { request as undiciRequest, type Dispatcher } from "undici";
 import { HTTPHeaders } from "../httputil/headers";
 import { version } from "../version";
 import { producedBody } from "./body-producer";
-import { HTTPClientError, HTTPStreamClosedError, HTTPTimeoutError } from "./errors";
+import { HTTPClientError, HTTPStreamClosedError, HTTPTimeoutError } from "./response";
 import type { ResolvedRequest } from "./request";
 
 /** One response, before redirects are considered. */
