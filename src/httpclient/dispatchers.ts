@@ -62,6 +62,8 @@ function makeDispatcher(request: ResolvedRequest): Dispatcher {
       token,
       requestTls: tls,
       proxyTls: { timeout: tls.timeout },
+      // http targets go to the proxy in absolute form (as curl, which Tornado proxies through); https ones tunnel.
+      proxyTunnel: false,
     });
   }
   return new Agent({ connect: tls });

@@ -140,8 +140,9 @@ function translate(err: unknown, timedOut: boolean): unknown {
   const code = (err as { code?: string } | null)?.code;
   if (code === "UND_ERR_CONNECT_TIMEOUT") return new HTTPTimeoutError("Timeout while connecting", { cause: err });
   if (code !== undefined && STREAM_CLOSED.has(code)) return new HTTPStreamClosedError("Stream closed", { cause: err });
-  // A system error (ECONNREFUSED, EHOSTUNREACH...); not `instanceof Error`, which fails across realms.
-  if (code !== undefined && /^E[A-Z]+$/.test(code)) {
+  // A system error (ECONNREFUSED, EHOSTUNREACH...) or a TLS one (a certificate that fails the
+  // checks); told by its code: `instanceof Error` fails across realms.
+  if (code !== undefined && (/^E[A-Z]+$/.test(code) || /CERT|SSL|TLS/.test(code))) {
     return new HTTPClientError(599, String((err as { message?: unknown }).message), null, { cause: err });
   }
   return err;
