@@ -41,6 +41,8 @@ test("a 100 MB body streams to streaming_callback while the client's RSS stays f
       bytes: number;
       rss_before: number;
       rss_max: number;
+      js_before: number;
+      js_max: number;
     };
     expect(result).toMatchObject({ code: 200, body: 0, bytes: TOTAL });
     const rssGrowth = (result.rss_max - result.rss_before) / MIB;

@@ -287,6 +287,13 @@ describe("headers, auth and gzip", () => {
     ).rejects.toThrow("unsupported auth_mode digest");
   });
 
+  test("credentials in the URL are sent as basic auth when auth_username is unset", async () => {
+    const server = await serve(routes);
+    const url = server.get_url("/headers").replace("http://", "http://ali%40home:s%3Acret@");
+    const seen = JSON.parse((await client().fetch(url)).body.toString());
+    expect(seen.Authorization).toBe(`Basic ${Buffer.from("ali@home:s:cret").toString("base64")}`);
+  });
+
   test("gzip is asked for and decompressed; Content-Encoding moves to X-Consumed-Content-Encoding", async () => {
     const server = await serve(routes, { compress_response: true });
     const response = await client().fetch(server.get_url("/gzip"));

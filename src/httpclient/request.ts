@@ -76,6 +76,7 @@ export const REQUEST_DEFAULTS = Object.freeze({
 
 /** An HTTP request for `AsyncHTTPClient.fetch`, as Tornado's `HTTPRequest`. Fields left unset take the client's `defaults`, then Tornado's. */
 export class HTTPRequest implements HTTPRequestOptions {
+  /** The URL to fetch (with credentials in it, `http://user:pass@host/`, used for basic auth when `auth_username` is unset). */
   url: string;
   method: string;
   headers: HTTPHeaders;

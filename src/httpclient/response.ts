@@ -30,6 +30,7 @@ export class HTTPResponse {
   readonly code: number;
   /** The server's reason phrase, or the standard one for `code`. */
   readonly reason: string;
+  /** The response's headers (a gzip body's `Content-Encoding` moved to `X-Consumed-Content-Encoding` once decompressed). */
   readonly headers: HTTPHeaders;
   /** The body bytes (Tornado's `buffer`, here the same Buffer as `body`). */
   readonly buffer: Buffer;
