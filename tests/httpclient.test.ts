@@ -390,6 +390,22 @@ describe("AsyncHTTPClient", () => {
     expect(Hold.events).toEqual(["start first", "end first", "start second", "end second"]);
   });
 
+  test("a request that waits in the queue past its timeout fails with 'Timeout in request queue'", async () => {
+    const server = await serve(routes);
+    const made = client({ max_clients: 1 });
+    const arrived = new Promise<void>((resolve) => (Hold.arrived = resolve));
+    const first = made.fetch(server.get_url("/hold/first"));
+    await arrived;
+    Hold.arrived = null;
+    const err = (await made
+      .fetch(server.get_url("/hello"), { request_timeout: 0.1 })
+      .catch((e: unknown) => e)) as HTTPClientError;
+    expect(err).toBeInstanceOf(HTTPTimeoutError);
+    expect(err.message).toBe("HTTP 599: Timeout in request queue");
+    releases.splice(0).forEach((release) => release());
+    expect((await first).body.toString()).toBe("first");
+  });
+
   test("new AsyncHTTPClient() is one client per IOLoop; force_instance makes another; close() forgets it", async () => {
     const shared = new AsyncHTTPClient();
     expect(new AsyncHTTPClient()).toBe(shared);
