@@ -23,6 +23,7 @@ export * as gen from "./gen";
 export * as locks from "./locks";
 export * as queues from "./queues";
 export * as pubsub from "./pubsub";
+export * as httpclient from "./httpclient";
 export * as util from "./tornado-util";
 // Shadows Node's global `process` only where it is imported by this name (see src/process.ts).
 export * as process from "./process";

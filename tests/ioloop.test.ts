@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { threadId } from "node:worker_threads";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";

@@ -28,6 +28,7 @@ const NAMESPACES = [
   "queues",
   "process",
   "pubsub",
+  "httpclient",
 ];
 let consumer: string;
 
@@ -56,7 +57,7 @@ test("require() from plain CommonJS gives every namespace and the subpaths", () 
      const { ObjectDict } = require("tornado-ts/util");
      const tprocess = require("tornado-ts/process");
      const { open_pubsub } = require("tornado-ts/pubsub");
-     console.log(JSON.stringify({ names, pubsub: open_pubsub() === tornado.pubsub.default_pubsub(), same: Application === tornado.web.Application, ioloop: typeof require("tornado-ts/ioloop").IOLoop, locale: get === tornado.locale.get, routing: new Application() instanceof Router && RuleRouter === tornado.routing.RuleRouter, util: ObjectDict === tornado.util.ObjectDict, async: require("tornado-ts/gen").TimeoutError === tornado.ioloop.TimeoutError && require("tornado-ts/locks").Lock === tornado.locks.Lock && typeof require("tornado-ts/queues").Queue + typeof require("tornado-ts/concurrent").Future, process: tprocess.task_id === tornado.process.task_id && tprocess.task_id() === null }));`,
+     console.log(JSON.stringify({ names, pubsub: open_pubsub() === tornado.pubsub.default_pubsub(), same: Application === tornado.web.Application, ioloop: typeof require("tornado-ts/ioloop").IOLoop, locale: get === tornado.locale.get, routing: new Application() instanceof Router && RuleRouter === tornado.routing.RuleRouter, util: ObjectDict === tornado.util.ObjectDict, async: require("tornado-ts/gen").TimeoutError === tornado.ioloop.TimeoutError && require("tornado-ts/locks").Lock === tornado.locks.Lock && typeof require("tornado-ts/queues").Queue + typeof require("tornado-ts/concurrent").Future, process: tprocess.task_id === tornado.process.task_id && tprocess.task_id() === null, httpclient: require("tornado-ts/httpclient").HTTPError === tornado.httpclient.HTTPClientError }));`,
   );
   expect(JSON.parse(run("node", ["main.cjs"], consumer))).toEqual({
     names: NAMESPACES,
@@ -68,6 +69,7 @@ test("require() from plain CommonJS gives every namespace and the subpaths", () 
     routing: true,
     async: "functionfunction",
     process: true,
+    httpclient: true,
   });
 });
 
@@ -103,6 +105,7 @@ import { get as get_locale, type Locale } from "tornado-ts/locale";
 import { ObjectDict } from "tornado-ts/util";
 import { HostMatches, PathMatches, Rule, RuleRouter, type Router } from "tornado-ts/routing";
 import { Future } from "tornado-ts/concurrent";
+import { AsyncHTTPClient, type HTTPResponse } from "tornado-ts/httpclient";
 import { sleep, TimeoutError } from "tornado-ts/gen";
 import { Condition, type Releaser } from "tornado-ts/locks";
 import { PriorityQueue } from "tornado-ts/queues";
@@ -131,6 +134,7 @@ const router: Router = new RuleRouter([new Rule(new HostMatches("example\\\\.com
 const waited: Future<boolean> = new Condition().wait();
 const queue = new PriorityQueue<[number, string]>();
 const held: Releaser | null = null;
+export const fetcher = (url: string): Promise<HTTPResponse> => new AsyncHTTPClient().fetch(url);
 export const async_parts = [waited, queue, held, sleep, TimeoutError === ioloop.TimeoutError];
 export const parts = [task, router, settings.debug, parser, user_locale.translate("Sign out"), server, loop, web.HTTPError, Echo, websocket_connect, tornado.websocket.WebSocketClosedError];
 `;

@@ -11,6 +11,7 @@ import { ExpectLog } from "../src/testing";
 import { WebSocketClientConnection, websocket_connect } from "../src/websocket/client";
 import type { WebSocketClientMessage, WebSocketConnectOptions } from "../src/websocket/client";
 import { WebSocketClosedError, WebSocketError, WebSocketHandshakeError } from "../src/websocket/errors";
+import { HTTPClientError } from "../src/httpclient";
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
 
@@ -478,14 +479,16 @@ describe("failures", () => {
     expect(err.message).toBe(`WebSocket connection to ${url} failed: connect ECONNREFUSED 127.0.0.1:${port}`);
   });
 
-  test("a 404 answer rejects with WebSocketHandshakeError(404, 'HTTP 404: Not Found')", async () => {
+  test("a 404 answer rejects with an HTTPClientError (WebSocketHandshakeError) 404, 'HTTP 404: Not Found'", async () => {
     const { url } = await startHttpServer((_req, res) => {
       res.statusCode = 404;
       res.end("nothing here");
     });
     const err = await rejectionOf(websocket_connect(url));
     expect(err).toBeInstanceOf(WebSocketHandshakeError);
-    expect((err as WebSocketHandshakeError).code).toBe(404);
+    expect(err).toBeInstanceOf(HTTPClientError);
+    expect((err as HTTPClientError).code).toBe(404);
+    expect((err as HTTPClientError).reason).toBe("Not Found");
     expect(err.message).toBe("HTTP 404: Not Found");
   });
 

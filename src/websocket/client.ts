@@ -61,7 +61,7 @@ type ClientOptions = WebSocket.ClientOptions & { closeTimeout?: number };
  * Read messages either with `read_message()` in a loop until it gives null,
  * or by passing `on_message_callback`. Redirects are not followed.
  * @returns the open connection.
- * @throws (as a rejection) `WebSocketHandshakeError` when the server answers
+ * @throws (as a rejection) `WebSocketHandshakeError` (an `httpclient.HTTPClientError`) when the server answers
  * with something other than 101 (`code` is its status; a 2xx says "Non-websocket
  * response"), `WebSocketError` when the connection fails or `connect_timeout`
  * passes, SyntaxError for an invalid URL.

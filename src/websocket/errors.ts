@@ -1,3 +1,5 @@
+import { HTTPClientError } from "../httpclient/response";
+
 /** Base class of WebSocket errors, as Tornado's `WebSocketError`. */
 export class WebSocketError extends Error {
   constructor(message: string) {
@@ -14,14 +16,16 @@ export class WebSocketClosedError extends WebSocketError {
   }
 }
 
-/** A client handshake answered with something other than 101: carries the HTTP status `code`. */
-export class WebSocketHandshakeError extends WebSocketError {
-  constructor(
-    /** The HTTP status the server answered the handshake with. */
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
+/**
+ * A client handshake answered with something other than 101: an `HTTPClientError` carrying the
+ * HTTP status `code`, as Tornado's `websocket_connect` raises, so `catch (e) { if (e instanceof
+ * httpclient.HTTPClientError) ... }` works as in Tornado.
+ */
+export class WebSocketHandshakeError extends HTTPClientError {
+  /** `code` is the HTTP status the server answered with; `message` the whole text (`HTTP 404: Not Found`). */
+  constructor(code: number, message: string) {
+    super(code, message.replace(/^HTTP \d+: /, ""));
+    this.message = message;
     this.name = "WebSocketHandshakeError";
   }
 }

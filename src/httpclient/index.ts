@@ -1,0 +1,8 @@
+/**
+ * Tornado's `tornado.httpclient`: `AsyncHTTPClient`, `HTTPRequest`, `HTTPResponse` and
+ * `HTTPClientError`, built on undici (the client behind Node's own `fetch`).
+ */
+export { AsyncHTTPClient, type AsyncHTTPClientOptions, type FetchOptions } from "./client";
+export { HTTPRequest, type HTTPRequestOptions, type BodyWriter } from "./request";
+export { HTTPResponse, type HTTPResponseInit } from "./response";
+export { HTTPClientError, HTTPError, HTTPTimeoutError, HTTPStreamClosedError } from "./response";

@@ -1,0 +1,149 @@
+import { createGunzip } from "node:zlib";
+import type { Readable } from "node:stream";
+import { request as undiciRequest, type Dispatcher } from "undici";
+import { HTTPHeaders } from "../httputil/headers";
+import { version } from "../version";
+import { producedBody } from "./body-producer";
+import { HTTPClientError, HTTPStreamClosedError, HTTPTimeoutError } from "./response";
+import type { ResolvedRequest } from "./request";
+
+/** One response, before redirects are considered. */
+export interface Hop {
+  code: number;
+  reason: string;
+  headers: HTTPHeaders;
+  /** The body, or an empty Buffer when it was streamed to `streaming_callback` or skipped for a redirect. */
+  buffer: Buffer;
+}
+
+/** Marks an error thrown by the caller's own callback, to be rethrown as it is. */
+class CallbackFailure {
+  constructor(readonly error: unknown) {}
+}
+
+/** undici's and Node's codes for a connection that closed (or was closed by `close()`) mid-request. */
+const STREAM_CLOSED = new Set(["UND_ERR_SOCKET", "UND_ERR_DESTROYED", "UND_ERR_CLOSED", "ECONNRESET", "EPIPE"]);
+
+const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
+
+/** True when `code` answers with a redirect `request` will follow. */
+export function followsRedirect(request: ResolvedRequest, code: number, headers: HTTPHeaders): boolean {
+  return request.follow_redirects && request.max_redirects > 0 && REDIRECT_CODES.has(code) && headers.has("Location");
+}
+
+/**
+ * Sends `request` once through `dispatcher` and reads the answer (Tornado's `_HTTPConnection`).
+ * Rejects with `HTTPTimeoutError` (599) past `connect_timeout` or `request_timeout`, with an
+ * `HTTPClientError(599)` or `HTTPStreamClosedError` when the connection fails, and with what a
+ * `streaming_callback` or `header_callback` throws, unchanged.
+ */
+export async function sendOnce(request: ResolvedRequest, dispatcher: Dispatcher): Promise<Hop> {
+  const url = new URL(request.url);
+  const headers = requestHeaders(request, url);
+  url.username = url.password = "";
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), request.request_timeout * 1000);
+  try {
+    const res = await undiciRequest(url, {
+      dispatcher,
+      method: request.method,
+      headers: headers._flat(),
+      // undici takes an async iterable body (Dispatcher.md, `body`); its types list only Readable.
+      body: request.body_producer ? (producedBody(request.body_producer) as unknown as Readable) : request.body,
+      signal: abort.signal,
+    });
+    return await readResponse(request, res);
+  } catch (err) {
+    throw translate(err, abort.signal.aborted);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function requestHeaders(request: ResolvedRequest, url: URL): HTTPHeaders {
+  const headers = request.headers.copy();
+  if (request.decompress_response) headers.set("Accept-Encoding", "gzip");
+  if (request.user_agent) headers.set("User-Agent", request.user_agent);
+  else if (!headers.has("User-Agent")) headers.set("User-Agent", `Tornado/${version}`);
+  const username = request.auth_username ?? (url.username ? decodeURIComponent(url.username) : null);
+  if (username !== null) {
+    if (request.auth_mode != null && request.auth_mode !== "basic") {
+      throw new Error(`unsupported auth_mode ${request.auth_mode}`);
+    }
+    const password = request.auth_username !== null ? (request.auth_password ?? "") : decodeURIComponent(url.password);
+    headers.set("Authorization", `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`);
+  }
+  return headers;
+}
+
+async function readResponse(request: ResolvedRequest, res: Dispatcher.ResponseData): Promise<Hop> {
+  const headers = responseHeaders(res.headers);
+  const code = res.statusCode;
+  const reason = res.statusText;
+  if (followsRedirect(request, code, headers)) {
+    await res.body.dump();
+    return { code, reason, headers, buffer: Buffer.alloc(0) };
+  }
+  callHeaderCallback(request, code, reason, headers);
+  const source = decoded(request, res.body, headers);
+  const chunks: Buffer[] = [];
+  for await (const chunk of source as AsyncIterable<Buffer>) {
+    if (request.streaming_callback) await callStreamingCallback(request, chunk);
+    else chunks.push(chunk);
+  }
+  return { code, reason, headers, buffer: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) };
+}
+
+function responseHeaders(raw: Dispatcher.ResponseData["headers"]): HTTPHeaders {
+  const headers = new HTTPHeaders();
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    for (const item of Array.isArray(value) ? value : [value]) headers.add(name, item);
+  }
+  return headers;
+}
+
+/** The body, gunzipped when asked for and gzip came; Content-Encoding then moves to X-Consumed-Content-Encoding, as Tornado. */
+function decoded(request: ResolvedRequest, body: Readable, headers: HTTPHeaders): Readable {
+  if (!request.decompress_response || headers.get("Content-Encoding")?.toLowerCase() !== "gzip") return body;
+  headers.add("X-Consumed-Content-Encoding", headers.get("Content-Encoding")!);
+  headers.delete("Content-Encoding");
+  const gunzip = createGunzip();
+  body.on("error", (err) => gunzip.destroy(err));
+  return body.pipe(gunzip);
+}
+
+function callHeaderCallback(request: ResolvedRequest, code: number, reason: string, headers: HTTPHeaders): void {
+  const callback = request.header_callback;
+  if (!callback) return;
+  try {
+    callback(`HTTP/1.1 ${code} ${reason}\r\n`);
+    for (const [name, value] of headers) callback(`${name}: ${value}\r\n`);
+    callback("\r\n");
+  } catch (err) {
+    throw new CallbackFailure(err);
+  }
+}
+
+async function callStreamingCallback(request: ResolvedRequest, chunk: Buffer): Promise<void> {
+  try {
+    await request.streaming_callback!(chunk);
+  } catch (err) {
+    throw new CallbackFailure(err);
+  }
+}
+
+function translate(err: unknown, timedOut: boolean): unknown {
+  if (err instanceof CallbackFailure) return err.error;
+  if (err instanceof HTTPClientError) return err;
+  if (timedOut) return new HTTPTimeoutError("Timeout during request", { cause: err });
+  const code = (err as { code?: string } | null)?.code;
+  if (code === "UND_ERR_CONNECT_TIMEOUT") return new HTTPTimeoutError("Timeout while connecting", { cause: err });
+  if (code !== undefined && STREAM_CLOSED.has(code)) return new HTTPStreamClosedError("Stream closed", { cause: err });
+  // A system error (ECONNREFUSED, EHOSTUNREACH...) or a TLS one (a certificate that fails the
+  // checks); told by its code: `instanceof Error` fails across realms.
+  if (code !== undefined && (/^E[A-Z]+$/.test(code) || /CERT|SSL|TLS/.test(code))) {
+    return new HTTPClientError(599, String((err as { message?: unknown }).message), null, { cause: err });
+  }
+  return err;
+}

@@ -1,0 +1,17 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "../support/process";
+import { codeBlocks, isTypeScript, runSample } from "../support/samples";
+
+// The httpclient reference page's sample runs and prints what its comments say, in both languages.
+
+jest.setTimeout(60_000);
+
+test.each(["en", "tr"])("docs/%s/httpclient.md: the sample prints what its comments promise", (language) => {
+  const sample = codeBlocks(readFileSync(join(ROOT, "docs", language, "httpclient.md"), "utf8")).find(
+    isTypeScript,
+  )!.code;
+  const promised = [...sample.matchAll(/console\.log\(.*\); \/\/ (.*)$/gm)].map((m) => m[1]);
+  expect(promised).toHaveLength(6);
+  expect(runSample("httpclient-page", language, sample)).toEqual(promised);
+});
