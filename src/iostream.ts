@@ -374,7 +374,7 @@ export class SSLIOStream extends IOStream {
       socket.getProtocol() !== null
         ? Promise.resolve(this)
         : new Promise((resolve, reject) => {
-            socket.once(socket.isServer ? "secure" : "secureConnect", () => resolve(this));
+            socket.once("secure", () => resolve(this));
             socket.once("close", () => reject(new StreamClosedError(this.error)));
           });
     this.#handshake.catch(() => undefined);
