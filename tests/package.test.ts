@@ -26,6 +26,10 @@ const NAMESPACES = [
   "gen",
   "locks",
   "queues",
+  "iostream",
+  "tcpserver",
+  "tcpclient",
+  "netutil",
 ];
 let consumer: string;
 
