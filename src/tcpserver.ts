@@ -109,23 +109,15 @@ export class TCPServer {
   }
 
   /**
-   * Stops accepting new connections; those already accepted go on. Resolves once every
-   * listening socket is closed. Never throws.
+   * Stops accepting new connections at once (the listening sockets close); connections already
+   * accepted go on. Never throws.
    */
-  async stop(): Promise<void> {
-    const sockets = this.#sockets;
-    this.#sockets = [];
-    await Promise.all(
-      sockets.map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            server.off("connection", onConnection);
-            owners.delete(server);
-            if (!server.listening) resolve();
-            else server.close(() => resolve());
-          }),
-      ),
-    );
+  stop(): void {
+    for (const server of this.#sockets.splice(0)) {
+      server.off("connection", onConnection);
+      owners.delete(server);
+      if (server.listening) server.close();
+    }
   }
 
   /**
