@@ -35,7 +35,7 @@ function listenOn(port: number, host: string | undefined, options: BindOptions):
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     const listenOptions = { port, host, backlog: options.backlog ?? DEFAULT_BACKLOG, reusePort: options.reuse_port };
-    if (options.family === 6 && host !== undefined) Object.assign(listenOptions, { ipv6Only: true });
+    if (host !== undefined && isIP(host) === 6) Object.assign(listenOptions, { ipv6Only: true });
     server.listen(listenOptions, () => {
       server.off("error", reject);
       resolve(server);
@@ -43,9 +43,18 @@ function listenOn(port: number, host: string | undefined, options: BindOptions):
   });
 }
 
+const NO_IPV6 = new Set(["EAFNOSUPPORT", "EADDRNOTAVAIL", "EPROTONOSUPPORT"]);
+
+/** The wildcard addresses of `family`: IPv4's and IPv6's for 0, each socket one family only. */
+function wildcards(family: AddressFamily): Array<{ address: string }> {
+  if (family === 4) return [{ address: "0.0.0.0" }];
+  if (family === 6) return [{ address: "::" }];
+  return [{ address: "0.0.0.0" }, { address: "::" }];
+}
+
 /**
- * Opens listening sockets on `port` at every address `address` resolves to (all interfaces
- * when `address` is null or empty). With port 0, the first socket picks a free port and the
+ * Opens listening sockets on `port` at every address `address` resolves to (all interfaces,
+ * one IPv4 and one IPv6-only socket, when `address` is null or empty, as Tornado). With port 0, the first socket picks a free port and the
  * others take the same one.
  * @throws Error (rejects) when a port cannot be bound (`EADDRINUSE`, `EACCES`), or
  *   `reuse_port` is asked for on a Node without it.
@@ -58,12 +67,18 @@ export async function bind_sockets(
   if (options.reuse_port && !supportsReusePort()) {
     throw new Error("reuse_port needs SO_REUSEPORT, which Node supports from 22.12 on");
   }
-  if (!address) return [await listenOn(port, options.family === 4 ? "0.0.0.0" : undefined, options)];
-  const found = await lookup(address, { all: true, family: options.family ?? 0 });
+  const found = address
+    ? await lookup(address, { all: true, family: options.family ?? 0 })
+    : wildcards(options.family ?? 0);
   const servers: Server[] = [];
   try {
     for (const { address: ip } of found) {
-      const server = await listenOn(port, ip, options);
+      const server = await listenOn(port, ip, options).catch((err: NodeJS.ErrnoException) => {
+        // A machine without IPv6 still serves IPv4 on the wildcard address, as Tornado does.
+        if (!address && ip === "::" && servers.length > 0 && NO_IPV6.has(err.code ?? "")) return null;
+        throw err;
+      });
+      if (server === null) continue;
       servers.push(server);
       if (port === 0) port = (server.address() as { port: number }).port;
     }

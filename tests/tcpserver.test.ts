@@ -225,3 +225,26 @@ describe("netutil", () => {
     await new Promise((resolve) => taken.close(resolve));
   });
 });
+
+test("bind_sockets with no address listens on IPv4 and IPv6 apart, so peers have plain IPv4 addresses", async () => {
+  const sockets = await netutil.bind_sockets(0);
+  const hosts = sockets.map((s) => (s.address() as { address: string }).address);
+  expect(hosts[0]).toBe("0.0.0.0");
+  if (hosts.length > 1) expect(hosts[1]).toBe("::");
+  const seen: string[] = [];
+  class Recording extends tcpserver.TCPServer {
+    handle_stream(stream: iostream.IOStream, address: tcpserver.PeerAddress): Promise<void> {
+      seen.push(address[0]);
+      return echoLines(stream);
+    }
+  }
+  const recording = new Recording();
+  servers.push(recording);
+  recording.add_sockets(sockets);
+  const port = (sockets[0].address() as { port: number }).port;
+  const stream = await new tcpclient.TCPClient().connect("127.0.0.1", port);
+  await stream.write("x\n");
+  await stream.read_until("\n");
+  expect(seen).toEqual(["127.0.0.1"]);
+  stream.close();
+});
