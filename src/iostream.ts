@@ -214,10 +214,9 @@ export class IOStream {
     if (this.#waiter === null && this.read_buffer_size >= this.max_buffer_size) this.socket.pause();
   }
 
-  /** Internal: the peer finished sending. */
+  /** Internal: the peer finished sending; as in Tornado, the end of input closes the stream. */
   _ended(): void {
-    this.#eof = true;
-    if (this.#waiter !== null) this.#tryFinishRead();
+    this._socketClosed();
   }
 
   /** Internal: the socket closed; fails the pending read and runs the close callback once. */

@@ -64,6 +64,7 @@ test("pending reads fail with StreamClosedError when the peer closes; read_until
   const closed = new Promise<void>((resolve) => pair.stream.set_close_callback(resolve));
   pair.peer.end("no newline");
   await expect(pending).rejects.toBeInstanceOf(iostream.StreamClosedError);
+  expect(pair.stream.closed()).toBe(true); // the end of input closes the stream, as in Tornado
   expect((await pair.stream.read_until_close()).toString()).toBe("no newline");
   await closed;
   expect(pair.stream.closed()).toBe(true);
