@@ -69,6 +69,7 @@ async function connectFirst(host: string, port: number, options: ConnectOptions,
 
 /** Opens TCP connections; see the module comment. */
 export class TCPClient {
+  /** Looks host names up for `connect`. */
   readonly resolver: Resolver;
 
   /** @param resolver how host names are looked up (default: a new `Resolver`). */

@@ -38,7 +38,9 @@ const owners = new WeakMap<Server, TCPServer>();
 
 /** A non-blocking TCP server; see the module comment. */
 export class TCPServer {
+  /** The `node:tls` options connections are served with; `null` for plain TCP. */
   readonly ssl_options: TlsOptions | null;
+  /** Each connection stream's `max_buffer_size` (`undefined`: the stream's default, 100 MiB). */
   readonly max_buffer_size: number | undefined;
   #context: SecureContext | null;
   #sockets: Server[] = [];
