@@ -24,6 +24,10 @@ export * as locks from "./locks";
 export * as queues from "./queues";
 export * as pubsub from "./pubsub";
 export * as httpclient from "./httpclient";
+export * as iostream from "./iostream";
+export * as tcpserver from "./tcpserver";
+export * as tcpclient from "./tcpclient";
+export * as netutil from "./netutil";
 export * as util from "./tornado-util";
 // Shadows Node's global `process` only where it is imported by this name (see src/process.ts).
 export * as process from "./process";

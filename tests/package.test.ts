@@ -29,6 +29,10 @@ const NAMESPACES = [
   "process",
   "pubsub",
   "httpclient",
+  "iostream",
+  "tcpserver",
+  "tcpclient",
+  "netutil",
 ];
 let consumer: string;
 

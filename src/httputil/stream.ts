@@ -5,18 +5,9 @@
  * One stream per socket, made on first use: a connection that never asks for it costs nothing.
  */
 import type { Duplex } from "node:stream";
+import { StreamClosedError } from "../iostream-errors";
 
-/** Raised by a write to a stream whose socket has closed (Tornado's `iostream.StreamClosedError`). */
-export class StreamClosedError extends Error {
-  /** What closed the socket, when an error did. */
-  readonly real_error: Error | null;
-
-  constructor(real_error: Error | null = null) {
-    super(real_error ? `Stream is closed: ${real_error.message}` : "Stream is closed");
-    this.name = "StreamClosedError";
-    this.real_error = real_error;
-  }
-}
+export { StreamClosedError };
 
 type SocketWithNoDelay = Duplex & { setNoDelay?: (noDelay?: boolean) => unknown };
 
