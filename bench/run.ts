@@ -10,6 +10,7 @@
  * Contestants are interleaved round by round; each figure is the median over rounds with min
  * and max, and a ratio to raw node:http / raw ws from the same run. Writes the table to stdout,
  * JSON to bench/results/<timestamp>.json, docs/performance.md and docs/performance.svg.
+ * The fan-out and workers scenarios (issue 16) live in bench/fanout.ts.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createServer, type AddressInfo } from "node:net";
