@@ -10,6 +10,7 @@
  * Contestants are interleaved round by round; each figure is the median over rounds with min
  * and max, and a ratio to raw node:http / raw ws from the same run. Writes the table to stdout,
  * JSON to bench/results/<timestamp>.json, docs/performance.md and docs/performance.svg.
+ * The fan-out and workers scenarios (issue 16) live in bench/fanout.ts.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createServer, type AddressInfo } from "node:net";
@@ -18,6 +19,7 @@ import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, rmSync
 import { randomBytes } from "node:crypto";
 import { tmpdir, cpus } from "node:os";
 import { join, resolve } from "node:path";
+import { FANOUT_CONTESTANTS, measureFanout, measureWorkersHello } from "./fanout";
 
 const ROOT = resolve(__dirname, "..");
 const QUICK = process.argv.includes("--quick");
@@ -38,6 +40,8 @@ const ECHO_CONNS = 100;
 const BCAST_CLIENTS = 1000;
 const BCAST_COUNT = 20;
 const MEM_CONNS = 5000;
+const FANOUT_ROUNDS = QUICK ? 50 : 200; // timed broadcasts per fan-out run (bench/fanout.ts), after FANOUT_WARM
+const FANOUT_WARM = 20;
 const SERVER_CPU = "0";
 const CLIENT_CPU = "1";
 const TICKS = 100; // clock ticks per second for /proc/<pid>/stat (getconf CLK_TCK)
@@ -535,7 +539,8 @@ async function main(): Promise<void> {
 
   // Long-lived servers for the load scenarios (start-up and memory use fresh ones).
   const servers = new Map<string, Server>();
-  for (const c of [...contestants, ...routeContestants]) {
+  const ownServers = ONLY?.every((s) => s === "fanout" || s === "workers") ? [] : [...contestants, ...routeContestants];
+  for (const c of ownServers) {
     const ready =
       c.name.startsWith("tornado-ts ") && c.name.includes("route") ? `/route${c.name.split(" ")[1]}` : "/hello";
     const readyPath = ready.startsWith("/route") ? `/route${Number(ready.slice(6)) - 1}/1` : ready;
@@ -579,6 +584,28 @@ async function main(): Promise<void> {
       await stopServer(s);
       add("start-up", c.name, { value: s.startupMs, clientCpu: NaN, serverCpu: NaN });
     }
+    for (const c of wanted("fanout") ? FANOUT_CONTESTANTS : []) {
+      const f = await measureFanout(c, FANOUT_ROUNDS, FANOUT_WARM);
+      add("fanout p50", c, { value: f.p50, clientCpu: f.clientCpu, serverCpu: f.serverCpu });
+      add("fanout p99", c, { value: f.p99, clientCpu: NaN, serverCpu: NaN });
+      add("fanout deliveries", c, {
+        value: f.deliveriesPerS,
+        clientCpu: NaN,
+        serverCpu: NaN,
+        cpuUs: f.cpuUsPerDelivery,
+      });
+    }
+    for (const n of wanted("workers") ? [1, 2] : []) {
+      const w = await measureWorkersHello(n, CONNS, DURATION_S);
+      const s = {
+        value: w.rps,
+        clientCpu: w.wrkCpu,
+        serverCpu: w.serverCpu,
+        cpuUs: w.cpuUsPerRequest,
+        errors: w.errors,
+      };
+      add("hello, workers", `tornado-ts ${n} worker${n > 1 ? "s" : ""}`, s);
+    }
   }
   for (const s of servers.values()) await stopServer(s);
   rmSync(staticDir, { recursive: true, force: true });
@@ -597,6 +624,10 @@ async function main(): Promise<void> {
     "broadcast 1000": { unit: "ms", higher: false, baseline: raw.name },
     "ws idle memory": { unit: "B/conn", higher: false, baseline: raw.name },
     "start-up": { unit: "ms", higher: false, baseline: raw.name },
+    "fanout p50": { unit: "ms", higher: false, baseline: FANOUT_CONTESTANTS[0] },
+    "fanout p99": { unit: "ms", higher: false, baseline: FANOUT_CONTESTANTS[0] },
+    "fanout deliveries": { unit: "deliveries/s", higher: true, baseline: FANOUT_CONTESTANTS[0] },
+    "hello, workers": { unit: "req/s", higher: true, baseline: "tornado-ts 1 worker" },
   };
   const rows: Row[] = [];
   for (const [k, ss] of samples) {
@@ -650,6 +681,8 @@ async function main(): Promise<void> {
     broadcastClients: BCAST_CLIENTS,
     broadcastCount: BCAST_COUNT,
     memoryConns: MEM_CONNS,
+    fanoutRounds: FANOUT_ROUNDS,
+    fanoutWarm: FANOUT_WARM,
     echoClient,
     templateSamples: TEMPLATE_SAMPLES,
     templateSampleMs: TEMPLATE_SAMPLE_MS,
@@ -929,7 +962,7 @@ npm run bench                            # installs bench/package.json's peers, 
 npx tsx bench/run.ts --quick --only hello,template   # a working run of some scenarios; leaves docs/ alone
 \`\`\`
 
-Scenarios for \`--only\`: hello, json, user/<id>, routing, form, static, template, echo, broadcast, memory, start-up.
+Scenarios for \`--only\`: hello, json, user/<id>, routing, form, static, template, echo, broadcast, memory, start-up, fanout, workers.
 
 ## Machine
 
@@ -961,6 +994,8 @@ from \`process.cpuUsage()\`${settings.echoClient === "c" ? " or, in C, `getrusag
       : "The client is the Node one, `bench/clients/wsload.ts` (`bench/clients/wsload.c` could not be built here): against raw ws it uses most of its core, so this figure is partly bounded by the generator."
   }
 - broadcast 1000: ${settings.broadcastClients} connections of the light raw-socket Node client \`bench/clients/wsload.ts\`; one of them sends a message which the server sends to all; time until all have it (median of ${settings.broadcastCount} per round).
+- fanout p50 / p99 / deliveries (\`bench/fanout.ts\`): 1,000 \`ws\` clients and one sender in one client process; the sender sends a timestamped message, each client records receive minus send time, and the next message goes once all 1,000 have it (${settings.fanoutRounds} timed messages after ${settings.fanoutWarm} untimed); against a raw \`ws\` loop, tornado-ts in one process (\`WebSocketHandler.subscribe\` on the in-process bus) and tornado-ts on 2 workers through a throwaway redis-server, every server-side process (Redis too) on core 0. Server CPU per delivery counts all of them.
+- hello, workers: \`GET /hello\` on tornado-ts with \`HTTPServer.start(1)\` and \`start(2)\`, nothing pinned: on 2 cores wrk shares the cores with the workers, so compare CPU per request as well as throughput.
 - ws idle memory: a fresh server, RSS from \`/stats\` (after a forced GC) before and after ${settings.memoryConns} idle connections, per connection.
 - start-up: spawn (\`node --import tsx\`, or python3) to the first 200 from \`GET /hello\`. Node servers run from TypeScript through tsx.
 - Fastify and Express have no WebSocket of their own and are left out of the WebSocket scenarios.

@@ -62,7 +62,8 @@ ensure_deb_package /usr/bin/chromium chromium
 # The conformance suite (tests/conformance) runs Python Tornado beside tornado-ts.
 ensure_deb_package /usr/bin/python3 python3
 ensure_deb_file /usr/lib/python3/dist-packages/tornado/__init__.py python3-tornado
-# The pub/sub tests (tests/pubsub*.test.ts) start their own Redis on a free loopback port.
+# The pub/sub tests (tests/pubsub*.test.ts) and the bench's fanout scenario (bench/fanout.ts) start
+# their own Redis on a free loopback port.
 ensure_deb_package /usr/bin/redis-server redis-server
 
 # `npm run bench` (bench/run.ts) also needs the load generator, core pinning and a C compiler for
