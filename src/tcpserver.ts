@@ -12,12 +12,14 @@
  * new EchoServer().listen(8888);
  * ```
  */
+import cluster from "node:cluster";
 import type { Server, Socket } from "node:net";
 import { createSecureContext, TLSSocket, type SecureContext, type TlsOptions } from "node:tls";
 import { IOStream, SSLIOStream } from "./iostream";
 import { StreamClosedError } from "./iostream-errors";
 import { app_log, exc_info } from "./log";
 import { bind_sockets, type BindOptions } from "./netutil";
+import { fork_processes } from "./process";
 
 /** Options of a `TCPServer`. */
 export interface TCPServerOptions {
@@ -95,19 +97,29 @@ export class TCPServer {
   }
 
   /**
-   * Starts serving the sockets opened by `bind()`. Only `num_processes` 1 (this process) is
-   * supported here; forking workers comes with `tornado.process`.
-   * @throws Error when `num_processes` is not 1, or (rejects) when a `bind()` failed.
+   * Starts serving the sockets opened by `bind()`. With `num_processes` 1 (the default) this
+   * process serves them. With another number (0 or null: one per CPU) it forks workers on
+   * `node:cluster` (`process.fork_processes`, restarting a dead one up to `max_restarts`
+   * times): the primary closes its sockets and serves nothing (resolving to false), and each
+   * worker, running the program again, binds the same addresses through cluster, which shares
+   * one listening handle among them, and serves (resolving to true).
+   * @throws Error (rejects) when called twice, or when a `bind()` failed.
    */
-  async start(num_processes: number | null = 1): Promise<void> {
-    if (num_processes !== 1) {
-      throw new Error("TCPServer.start(num_processes != 1) needs tornado.process, not ported here yet: start(1)");
-    }
+  async start(num_processes: number | null = 1, max_restarts?: number | null): Promise<boolean> {
     if (this.#started) throw new Error("TCPServer.start() called twice");
     this.#started = true;
     const pending = this.#pending;
     this.#pending = [];
-    for (const sockets of await Promise.all(pending)) this.add_sockets(sockets);
+    const sockets = (await Promise.all(pending)).flat();
+    if (num_processes !== 1 && !cluster.isWorker) {
+      // The workers bind again through cluster; the primary's sockets only checked the addresses.
+      await Promise.all(sockets.map((server) => new Promise((resolve) => server.close(resolve))));
+      fork_processes(num_processes, max_restarts);
+      return false;
+    }
+    if (num_processes !== 1) fork_processes(num_processes, max_restarts);
+    this.add_sockets(sockets);
+    return true;
   }
 
   /**
