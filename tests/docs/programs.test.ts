@@ -206,9 +206,9 @@ test("08: the loop of four servers, as the chapter gives it, stops whole on Ctrl
   expect(open).toEqual([false, false, false, false]);
 }, 60_000);
 
-test("08: bind + start(0) serves from one worker per core, and SIGTERM ends them all with status 0", async () => {
+test("08: bind + start(0) serves from one worker per core, worker 0 alone runs the periodic job, and SIGTERM ends them all with status 0", async () => {
   const port = await freePort();
-  const child = startProgram("docs/code/08-deploying/processes.ts", [], { PORT: String(port) });
+  const child = startProgram("docs/code/08-deploying/processes.ts", [`--port=${port}`, "--tidy_every=0.05"]);
   children.push(child);
   const output = new ProgramOutput(child);
   const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
@@ -217,6 +217,8 @@ test("08: bind + start(0) serves from one worker per core, and SIGTERM ends them
   await output.waitFor(new RegExp(`(${line.source}[^]*){${cores}}`, "m"), 40_000);
   expect(output.text.match(line)).toHaveLength(cores);
   expect((await testing.fetch(`http://127.0.0.1:${port}/`)).text).toMatch(/^Hello from worker \d, process \d+$/);
+  await output.waitFor(/(^Worker \d+ tidies up$[^]*){3}/m, 20_000);
+  expect(new Set(output.text.match(/^Worker \d+ tidies up$/gm))).toEqual(new Set(["Worker 0 tidies up"]));
   child.kill("SIGTERM");
   expect(await exited).toBe(0);
 }, 60_000);
