@@ -13,13 +13,13 @@
  * The fan-out and workers scenarios (issue 16) live in bench/fanout.ts.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer, type AddressInfo } from "node:net";
 import { get as httpGet, request as httpRequest } from "node:http";
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir, cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { FANOUT_CONTESTANTS, measureFanout, measureWorkersHello } from "./fanout";
+import { freePort } from "./ports";
 
 const ROOT = resolve(__dirname, "..");
 const QUICK = process.argv.includes("--quick");
@@ -67,17 +67,6 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => res(port));
-    });
-  });
-}
 
 function httpGetText(port: number, path: string, timeoutMs = 2000): Promise<{ status: number; body: string }> {
   return new Promise((res, rej) => {
