@@ -28,6 +28,7 @@ export * as iostream from "./iostream";
 export * as tcpserver from "./tcpserver";
 export * as tcpclient from "./tcpclient";
 export * as netutil from "./netutil";
+export * as auth from "./auth";
 export * as util from "./tornado-util";
 // Shadows Node's global `process` only where it is imported by this name (see src/process.ts).
 export * as process from "./process";

@@ -33,6 +33,7 @@ const NAMESPACES = [
   "tcpserver",
   "tcpclient",
   "netutil",
+  "auth",
 ];
 let consumer: string;
 

@@ -1,0 +1,9 @@
+/**
+ * Tornado's `tornado.auth`: logging in with third-party providers (OAuth 2, OAuth 1.0a, OpenID).
+ *
+ * Each mixin is a function that takes a handler class and returns a subclass with the
+ * provider's methods: `class Login extends auth.GoogleOAuth2Mixin(web.RequestHandler)`.
+ * @module
+ */
+export { AuthError } from "./errors";
+export type { HandlerClass } from "./mixin";
