@@ -15,6 +15,7 @@
 import cluster from "node:cluster";
 import type { Server, Socket } from "node:net";
 import { createSecureContext, TLSSocket, type SecureContext, type TlsOptions } from "node:tls";
+import { IOLoop, type Stoppable } from "./ioloop";
 import { IOStream, SSLIOStream } from "./iostream";
 import { StreamClosedError } from "./iostream-errors";
 import { app_log, exc_info } from "./log";
@@ -27,7 +28,12 @@ export interface TCPServerOptions {
   ssl_options?: TlsOptions | null;
   /** The `max_buffer_size` of each connection's stream (default 100 MiB). */
   max_buffer_size?: number;
+  /** Seconds `shutdown()` leaves open connections to finish before closing them (default 10). */
+  shutdown_grace_period?: number;
 }
+
+/** Default of `TCPServerOptions.shutdown_grace_period`, in seconds (as `HTTPServer`'s). */
+const DEFAULT_SHUTDOWN_GRACE_PERIOD = 10;
 
 /** The peer of a connection, as Tornado's `(host, port)` tuple. */
 export type PeerAddress = [host: string, port: number];
@@ -37,6 +43,15 @@ function onConnection(this: Server, socket: Socket): void {
 }
 
 const owners = new WeakMap<Server, TCPServer>();
+
+/** The server and stream of each accepted socket still open, so that a shutdown can wait for them. */
+const connections = new WeakMap<Socket, { server: TCPServer; stream: IOStream }>();
+
+function onConnectionClose(this: Socket): void {
+  const entry = connections.get(this);
+  connections.delete(this);
+  entry?.server._forget(entry.stream);
+}
 
 /** A non-blocking TCP server; see the module comment. */
 export class TCPServer {
@@ -48,11 +63,26 @@ export class TCPServer {
   #sockets: Server[] = [];
   #pending: Array<Promise<Server[]>> = [];
   #started = false;
+  /** Streams of the connections accepted and not yet closed. */
+  #streams = new Set<IOStream>();
+  /** Resolves the running `shutdown()` once `#streams` is empty. */
+  #drained: (() => void) | null = null;
+  #shutdown: Promise<void> | null = null;
+  /** What `IOLoop.stop()` (and so SIGTERM/SIGINT) calls while sockets are served. */
+  #registration: Stoppable;
+  /** Seconds `shutdown()` waits by default before closing what is left (the `shutdown_grace_period` option). */
+  readonly shutdown_grace_period: number;
 
   /** @throws Error when `ssl_options` lacks a certificate (`cert`, or `pfx`). */
   constructor(options: TCPServerOptions = {}) {
     this.ssl_options = options.ssl_options ?? null;
     this.max_buffer_size = options.max_buffer_size;
+    this.shutdown_grace_period = options.shutdown_grace_period ?? DEFAULT_SHUTDOWN_GRACE_PERIOD;
+    this.#registration = {
+      stop: () => this.shutdown(),
+      close_all_connections: () => this.close_all_connections(),
+      shutdown_grace_period: this.shutdown_grace_period,
+    };
     if (this.ssl_options !== null && !this.ssl_options.cert && !this.ssl_options.pfx) {
       throw new Error('missing key "cert" in ssl_options');
     }
@@ -70,8 +100,13 @@ export class TCPServer {
     return sockets;
   }
 
-  /** Accepts connections on listening sockets made by `bind_sockets` (or any `net.Server`). Never throws. */
+  /**
+   * Accepts connections on listening sockets made by `bind_sockets` (or any `net.Server`). The
+   * server is registered with `IOLoop.current()`, whose `stop()` (or SIGTERM/SIGINT once it
+   * runs) shuts it down gracefully (see `shutdown`). Never throws.
+   */
   add_sockets(sockets: Iterable<Server>): void {
+    IOLoop.current()._register_server(this.#registration);
     for (const server of sockets) {
       owners.set(server, this);
       server.on("connection", onConnection);
@@ -127,10 +162,52 @@ export class TCPServer {
    * accepted go on. Never throws.
    */
   stop(): void {
+    IOLoop.current()._unregister_server(this.#registration);
     for (const server of this.#sockets.splice(0)) {
       server.off("connection", onConnection);
       owners.delete(server);
       if (server.listening) server.close();
+    }
+  }
+
+  /**
+   * Stops accepting (`stop()`) and waits for the connections already accepted to close. Once
+   * `grace_period` seconds (default: the `shutdown_grace_period` option, 10) have passed, those
+   * still open are closed, with a log line saying how many. Resolves once every connection is
+   * closed; calling it again returns the same promise. `IOLoop.stop()` calls it for a server
+   * that serves sockets. A tornado-ts addition: Tornado's `TCPServer` only has `stop()`.
+   * Never rejects.
+   */
+  shutdown(grace_period: number = this.shutdown_grace_period): Promise<void> {
+    return (this.#shutdown ??= this.#drain(grace_period));
+  }
+
+  async #drain(grace_period: number): Promise<void> {
+    this.stop();
+    if (this.#streams.size === 0) return;
+    const drained = new Promise<void>((resolve) => (this.#drained = resolve));
+    const cut = setTimeout(() => {
+      app_log.warning(
+        `TCPServer shutdown: closing ${this.#streams.size} connection(s) still open after ${grace_period} s`,
+      );
+      this.close_all_connections();
+    }, grace_period * 1000);
+    cut.unref(); // the open connections hold the process, not this timer
+    await drained;
+    clearTimeout(cut);
+  }
+
+  /** Closes every connection accepted and still open, at once. Never throws. */
+  close_all_connections(): void {
+    for (const stream of [...this.#streams]) stream.close();
+  }
+
+  /** Internal: a connection's socket closed; ends a shutdown waiting for the last one. */
+  _forget(stream: IOStream): void {
+    this.#streams.delete(stream);
+    if (this.#streams.size === 0 && this.#drained !== null) {
+      this.#drained();
+      this.#drained = null;
     }
   }
 
@@ -156,6 +233,9 @@ export class TCPServer {
     } else {
       stream = new IOStream(socket, options);
     }
+    this.#streams.add(stream);
+    connections.set(socket, { server: this, stream });
+    socket.once("close", onConnectionClose);
     let result: Promise<void> | void;
     try {
       result = this.handle_stream(stream, address);

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
-import { gen, iostream, log, netutil, tcpclient, tcpserver, testing } from "../src";
+import { gen, ioloop, iostream, log, netutil, tcpclient, tcpserver, testing } from "../src";
 
 const fixtures = join(__dirname, "fixtures");
 const cert = readFileSync(join(fixtures, "test.crt"));
@@ -150,6 +150,50 @@ test("add_sockets serves sockets from bind_sockets; stop() closes them", async (
   expect(sockets[0].listening).toBe(false);
   await expect(new tcpclient.TCPClient().connect("127.0.0.1", port)).rejects.toThrow(/ECONNREFUSED/);
   stream.close();
+});
+
+describe("shutdown", () => {
+  async function connectionRefused(port: number): Promise<string> {
+    try {
+      (await new tcpclient.TCPClient().connect("127.0.0.1", port)).close();
+      return "connected";
+    } catch (err) {
+      return String((err as { code?: string }).code ?? err);
+    }
+  }
+
+  test("IOLoop.stop() stops a TCPServer accepting and waits for the connections it has", async () => {
+    const loop = ioloop.IOLoop.current();
+    const server = new EchoServer();
+    servers.push(server);
+    const port = await listenOnLoopback(server);
+    const stream = await new tcpclient.TCPClient().connect("127.0.0.1", port);
+    await stream.write("before\n");
+    expect((await stream.read_until("\n")).toString()).toBe("before\n");
+    let stopped = false;
+    loop.stop();
+    const done = loop._stopped().then(() => (stopped = true));
+    expect(await connectionRefused(port)).toBe("ECONNREFUSED");
+    await stream.write("after\n");
+    expect((await stream.read_until("\n")).toString()).toBe("after\n");
+    expect(stopped).toBe(false);
+    stream.close();
+    await done;
+  });
+
+  test("a connection still open after shutdown_grace_period is closed, with a log line", async () => {
+    const server = new EchoServer({ shutdown_grace_period: 0.05 });
+    servers.push(server);
+    const port = await listenOnLoopback(server);
+    const stream = await new tcpclient.TCPClient().connect("127.0.0.1", port);
+    await stream.write("held\n");
+    await stream.read_until("\n");
+    const watch = new testing.ExpectLog(log.app_log, /closing 1 connection\(s\) still open after 0.05 s/);
+    await server.shutdown();
+    watch.finish();
+    await expect(stream.read_until_close()).resolves.toHaveLength(0);
+    expect(stream.closed()).toBe(true);
+  });
 });
 
 describe("TCPClient.connect", () => {
