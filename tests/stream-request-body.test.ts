@@ -317,6 +317,38 @@ describe("stream_request_body", () => {
     expect(verbRan).toBe(false);
   });
 
+  test("a body refused while streaming (413): on_connection_close is called, as Tornado's delegate close does", async () => {
+    let closedSeen = () => {};
+    const closed = new Promise<void>((resolve) => (closedSeen = resolve));
+    let verbRan = false;
+    let closes = 0;
+    class Limited extends web.RequestHandler {
+      prepare() {
+        this.request.connection?.set_max_body_size?.(10);
+      }
+      data_received() {}
+      on_connection_close() {
+        closes++;
+        closedSeen();
+      }
+      post() {
+        verbRan = true;
+      }
+    }
+    web.stream_request_body(Limited);
+    const server = await serve([["/", Limited]]);
+    const socket = await openSocket(server.port);
+    const answer = testing.ExpectLog.around(log.gen_log, /413 POST \/ .*\(10 bytes\)/, () =>
+      readUntil(socket, (text) => text.includes("</html>")),
+    );
+    socket.write("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n");
+    expect(await answer).toMatch(/^HTTP\/1.1 413 /);
+    await closed;
+    expect(verbRan).toBe(false);
+    await waitForClose(socket);
+    expect(closes).toBe(1);
+  });
+
   test("a client that leaves mid-body: on_connection_close is called, the verb never runs", async () => {
     let verbRan = false;
     let chunkSeen = () => {};

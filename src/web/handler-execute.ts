@@ -55,7 +55,14 @@ const STEPS: readonly Step[] = [
 const STREAM_STEPS: readonly Step[] = [
   STEPS[0],
   (h) => h._body_stream!._prepared(),
-  (h, outcome) => (outcome === ABANDONED || h._finished ? ABANDONED : callVerb(h)),
+  (h, outcome) => {
+    if (h._finished) return ABANDONED;
+    if (outcome !== ABANDONED) return callVerb(h);
+    // The body will not come (the client left, or a limit refused it and the server answered):
+    // as Tornado's connection closing its delegate, the handler hears of it.
+    connectionClosed(h);
+    return ABANDONED;
+  },
   (h, value) => (value === ABANDONED ? undefined : STEPS[2](h, value)),
 ];
 
@@ -156,7 +163,13 @@ function abandon(h: HandlerCore): void {
   }
 }
 
+/** Handlers told of their connection closing, so that a streamed body's end and the socket's close make one call. */
+const closeNotified = new WeakSet<HandlerCore>();
+
+/** Calls `on_connection_close` once per handler; what it throws is logged. */
 function connectionClosed(h: HandlerCore): void {
+  if (closeNotified.has(h)) return;
+  closeNotified.add(h);
   try {
     h.on_connection_close();
   } catch (err) {
