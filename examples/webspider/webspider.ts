@@ -3,7 +3,7 @@
  * page linked from it that lies beneath it, each once, with `--concurrency` workers taking URLs
  * from a `queues.Queue`. Prints `fetching URL` and `fetched URL` for each page, `Exception: ...`
  * for each that fails (a 404, a refused connection), and a summary once the queue is drained
- * (`q.join()`, given up after `--timeout` seconds).
+ * (`q.join()`; after `--timeout` seconds it gives up, prints `TimeoutError: ...` and exits with 1).
  *
  *   npx tsx examples/webspider/webspider.ts [--base_url=https://www.tornadoweb.org/en/stable/] [--concurrency=10] [--timeout=300]
  */
@@ -126,7 +126,9 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
+    // As the demo's `asyncio.run`, an error (the join's TimeoutError) ends the crawl: the
+    // fetches still in flight are dropped with the process.
+    console.error(`${err instanceof Error ? err.name : "Error"}: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
   });
 }

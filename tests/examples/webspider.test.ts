@@ -18,6 +18,10 @@ const PAGES: Record<string, string> = {
   "sub/c.html": `<a href="../">home</a> <a href="../a.html">A</a>`,
 };
 
+/** Holds /stuck/ until the tests end. */
+let releaseStuck: () => void = () => undefined;
+const neverAnswered = new Promise<void>((resolve) => (releaseStuck = resolve));
+
 /** The site; records every path requested, in order. */
 function makeSite(requested: string[]): web.Application {
   class Page extends web.RequestHandler {
@@ -34,7 +38,14 @@ function makeSite(requested: string[]): web.Application {
       this.write("<a href='/site/'>in</a>");
     }
   }
+  class Stuck extends web.RequestHandler {
+    async get() {
+      requested.push(this.request.uri!);
+      await neverAnswered;
+    }
+  }
   return new web.Application([
+    ["/stuck/", Stuck],
     ["/site/(.*)", Page],
     ["/outside.html", Outside],
   ]);
@@ -74,6 +85,7 @@ describe("examples/webspider/webspider.ts as a program", () => {
   });
 
   afterAll(async () => {
+    releaseStuck();
     await server.close();
   });
 
@@ -92,6 +104,19 @@ describe("examples/webspider/webspider.ts as a program", () => {
       expect([...requested].sort()).toEqual(
         ["/site/", "/site/a.html", "/site/b.html", "/site/missing.html", "/site/sub/c.html?x=1&y=2"].sort(),
       );
+    },
+    WAIT_MS + 5000,
+  );
+
+  test(
+    "gives up once --timeout passes with a page still unanswered, and exits with 1",
+    async () => {
+      const base = server.get_url("/stuck/");
+      const { code, output } = await crawl([`--base_url=${base}`, "--timeout=1"]);
+      expect(output).toContain(`fetching ${base}\n`);
+      expect(output).toContain("TimeoutError: Timeout");
+      expect(output).not.toContain("Done in");
+      expect(code).toBe(1);
     },
     WAIT_MS + 5000,
   );
