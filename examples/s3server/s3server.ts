@@ -120,12 +120,14 @@ function render_parts(value: XMLValue, parts: string[]): void {
   }
 }
 
-/** Resolves to the file's stats, or null when there is nothing at `path`. */
+/** Resolves to the file's stats, or null when there is nothing at `path`; rejects with other errors. */
 async function stat_or_null(path: string) {
   try {
     return await stat(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    // ENOTDIR: a part of the path is a file (key `a/b` when `a` is an object).
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return null;
     throw err;
   }
 }
@@ -216,6 +218,17 @@ export class BucketHandler extends BaseRequestHandler {
   }
 }
 
+/** Makes the directories above `path`; HTTPError 403 when one of them is a file (key `a/b` when `a` is an object). */
+async function make_parents(path: string): Promise<void> {
+  try {
+    await mkdir(dirname(path), { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOTDIR" || code === "EEXIST") throw new web.HTTPError(403, "A part of %s is an object", path);
+    throw err;
+  }
+}
+
 /** The integer query argument `name`, `fallback` when absent; HTTPError 400 when it is not one. */
 function integer_argument(handler: web.RequestHandler, name: string, fallback: number): number {
   const text = handler.get_argument(name, String(fallback))!;
@@ -244,13 +257,13 @@ export class ObjectHandler extends BaseRequestHandler {
     return this.#etag ?? super.compute_etag();
   }
 
-  /** Stores the request body as the object; 404 without the bucket, 403 where a directory is. */
+  /** Stores the request body as the object; 404 without the bucket, 403 where a directory is or where a part of the key is an object. */
   async put(bucket: string, object_name: string) {
     const bucket_dir = this.bucket_path(bucket);
     if (!(await stat_or_null(bucket_dir))?.isDirectory()) throw new web.HTTPError(404);
     const path = this.object_path(bucket, object_name);
     if ((await stat_or_null(path))?.isDirectory()) throw new web.HTTPError(403);
-    await mkdir(dirname(path), { recursive: true });
+    await make_parents(path);
     await writeFile(path, this.request.body);
     this.set_header("ETag", `"${md5(this.request.body)}"`);
     await this.finish();

@@ -100,6 +100,13 @@ describe.each([0, 2])("examples/s3server/s3server.ts as a program, --bucket_dept
     const again = await s3("GET", "/photos/2010%2Fbird.jpg", { headers: { "If-None-Match": `"${md5("tweet")}"` } });
     expect(again.code).toBe(304);
     expect((await s3("GET", "/photos/2010%2Fnone.jpg")).code).toBe(404);
+    if (depth === 0) {
+      // Keys are files side by side: one cannot be the directory of another, either way round
+      // (with hashed directories they lie apart).
+      expect((await s3("PUT", "/photos/2009%2Fcat.jpg%2Fwhiskers", { body: "x" })).code).toBe(403);
+      expect((await s3("GET", "/photos/2009%2Fcat.jpg%2Fwhiskers")).code).toBe(404);
+      expect((await s3("PUT", "/photos/2009", { body: "x" })).code).toBe(403);
+    }
   });
 
   test("a bucket lists its objects in order, with prefix, marker, max-keys and terse", async () => {
