@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { auth, httpclient, httputil, web } from "../src";
+import { auth, httputil, web } from "../src";
+import type { httpclient } from "../src";
 import { PYTHON } from "./conformance/runner";
 
 // Byte for byte against Tornado 6.2: tests/fixtures/auth/oauth1_reference.py runs Python's
