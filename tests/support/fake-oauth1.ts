@@ -82,7 +82,9 @@ export abstract class FakeProvider {
   protected async parameters(req: IncomingMessage): Promise<{ path: string; pairs: Array<[string, string]> }> {
     const target = new URL(req.url!, "http://placeholder");
     const pairs = [...target.searchParams];
-    if (req.method === "POST") pairs.push(...new URLSearchParams(await readBody(req)));
+    const body = await readBody(req);
+    // Only a form's body holds parameters (what a server with Tornado's body parsing sees).
+    if (req.headers["content-type"] === "application/x-www-form-urlencoded") pairs.push(...new URLSearchParams(body));
     return { path: target.pathname, pairs };
   }
 }
