@@ -89,6 +89,16 @@ function handlerFor(mixin: typeof auth.OpenIdMixin | typeof auth.TwitterMixin, c
   return { handler: new Handler(app, request) as any, client, captured };
 }
 
+/** As the reference script's `unordered`: endpoint, sorted pairs, `openid.ax.required` sorted. */
+function unordered(url: string): [string, Pairs] {
+  const [endpoint, query] = url.split("?");
+  const pairs = [...new URLSearchParams(query)].map(([name, value]): [string, string] =>
+    name === "openid.ax.required" ? [name, value.split(",").sort().join(",")] : [name, value],
+  );
+  pairs.sort((a, b) => (a[0] === b[0] ? (a[1] < b[1] ? -1 : 1) : a[0] < b[0] ? -1 : 1));
+  return [endpoint, pairs];
+}
+
 async function run(c: Case): Promise<unknown> {
   switch (c.kind) {
     case "sign": {
@@ -128,6 +138,11 @@ async function run(c: Case): Promise<unknown> {
       const { handler, captured } = handlerFor(auth.OpenIdMixin, c);
       handler.authenticate_redirect(c.callback_uri, c.ax_attrs);
       return captured.redirect;
+    }
+    case "openid_redirect_unordered": {
+      const { handler, captured } = handlerFor(auth.OpenIdMixin, c);
+      handler.authenticate_redirect(c.callback_uri);
+      return unordered(captured.redirect as string);
     }
     case "openid_verify": {
       const { handler, client } = handlerFor(auth.OpenIdMixin, c, c.answer);
