@@ -10,8 +10,9 @@ import { PYTHON } from "./conformance/runner";
 // tornado.auth on every case of oauth1_cases.json (nonce and timestamp fixed by replacing
 // uuid.uuid4 and time.time); here tornado-ts runs the same cases (nonce and timestamp fixed by
 // overriding _oauth_nonce and _oauth_timestamp) and each answer must be identical: signatures,
-// signed request-token / access-token / API URLs, callback URLs joined as Python's urljoin, POST bodies, cookies, redirects, OpenID
-// redirect URLs and check_authentication bodies, users and error messages.
+// signed request-token / access-token / API URLs, POST bodies, cookies, redirects, OpenID
+// redirect URLs and check_authentication bodies, users, error messages, and urljoin (Python's,
+// which the callback and return_to URLs go through).
 
 jest.setTimeout(30_000);
 
