@@ -26,6 +26,7 @@ function fakeTwitter() {
     static override _OAUTH_REQUEST_TOKEN_URL = twitter.url("/oauth/request_token");
     static override _OAUTH_ACCESS_TOKEN_URL = twitter.url("/oauth/access_token");
     static override _OAUTH_AUTHORIZE_URL = twitter.url("/oauth/authorize");
+    static override _OAUTH_AUTHENTICATE_URL = twitter.url("/oauth/authenticate");
     static override _TWITTER_BASE_URL = twitter.url("/1.1");
   };
 }
@@ -129,6 +130,28 @@ test("Twitter login: redirect with the request-token cookie, callback, access to
     ["/1.1/account/verify_credentials.json", "ok"],
   ]);
   expect(twitter.received[2].params.oauth_verifier).toBe(callback.searchParams.get("oauth_verifier"));
+});
+
+test("authenticate_redirect: to the authenticate page, the callback given with the request token only", async () => {
+  class SignIn extends fakeTwitter() {
+    async get() {
+      if (this.get_argument("oauth_token", null)) this.write(await this.get_authenticated_user());
+      else await this.authenticate_redirect("/signin");
+    }
+  }
+  const app = await serve([["/signin", SignIn]], SETTINGS);
+  const first = await app.fetch("/signin", { follow_redirects: false });
+  const authenticate = new URL(first.headers.get("Location")!);
+  expect(authenticate.origin + authenticate.pathname).toBe(twitter.url("/oauth/authenticate"));
+  expect([...authenticate.searchParams.keys()]).toEqual(["oauth_token"]);
+  expect(twitter.received[0].params.oauth_callback).toBe(app.get_url("/signin"));
+  const cookie = setCookie(first, "_oauth_request_token")!;
+  const back = new URL(
+    (await testing.fetch(authenticate.toString(), { follow_redirects: false })).headers.get("Location")!,
+  );
+  const done = await app.fetch(back.pathname + back.search, { headers: { Cookie: `_oauth_request_token=${cookie}` } });
+  expect(done.json()).toMatchObject({ username: "ayse_dev", access_token: { screen_name: "ayse_dev" } });
+  expect(twitter.received.map((r) => r.verdict)).toEqual(["ok", "ok", "ok", "ok"]);
 });
 
 test("twitter_request POSTs signed form arguments and the provider accepts the signature", async () => {

@@ -3,7 +3,7 @@
  * signature check written apart from src/auth, so that a bug there cannot hide itself):
  *
  * - an OAuth 1.0a provider with Twitter's endpoints (`/oauth/request_token`, `/oauth/authorize`,
- *   `/oauth/access_token`, `/1.1/account/verify_credentials.json`, `POST
+ *   `/oauth/authenticate`, `/oauth/access_token`, `/1.1/account/verify_credentials.json`, `POST
  *   /1.1/statuses/update.json`) that recomputes the HMAC-SHA1 signature of every request and
  *   answers 401 when it does not match;
  * - an OpenID 2.0 endpoint: `GET /openid` logs the user in and sends them back to
@@ -102,7 +102,7 @@ export class FakeOAuthProvider extends FakeProvider {
     const params = Object.fromEntries(pairs);
     const record: Received = { method: req.method!, path, params, verdict: "ok" };
     this.received.push(record);
-    if (path === "/oauth/authorize") return this.authorize(res, params);
+    if (path === "/oauth/authorize" || path === "/oauth/authenticate") return this.authorize(res, params);
     const tokenSecret = params.oauth_token === undefined ? "" : this.secrets.get(params.oauth_token);
     if (tokenSecret === undefined || params.oauth_consumer_key !== CONSUMER.key) {
       record.verdict = "unknown token";
