@@ -48,6 +48,14 @@ function twitterApp(): web.Route[] {
       );
     }
   }
+  class Me extends Provider {
+    async get() {
+      const access_token = { key: this.get_argument("key"), secret: this.get_argument("secret") };
+      this.write(
+        await this.twitter_request("/account/verify_credentials", { access_token, include_entities: "true ~" }),
+      );
+    }
+  }
   class Sign extends Provider {
     get() {
       const access_token = { key: this.get_argument("key"), secret: this.get_argument("secret") };
@@ -58,6 +66,7 @@ function twitterApp(): web.Route[] {
     ["/twitter/login", Login],
     ["/tweet", Tweet],
     ["/sign", Sign],
+    ["/me", Me],
   ];
 }
 
@@ -164,6 +173,19 @@ test("twitter_request POSTs signed form arguments and the provider accepts the s
   expect(twitter.received).toHaveLength(1);
   expect(twitter.received[0]).toMatchObject({ method: "POST", path: "/1.1/statuses/update.json", verdict: "ok" });
   expect(twitter.received[0].params.oauth_token).toBe("user token");
+});
+
+test("twitter_request GETs with signed query arguments", async () => {
+  twitter.secrets.set("user token", "user secret");
+  const app = await serve(twitterApp(), SETTINGS);
+  const response = await app.fetch("/me?key=user+token&secret=user+secret");
+  expect(response.json()).toEqual({ id: 42, screen_name: "ayse_dev", name: "Ayşe Yılmaz" });
+  expect(twitter.received[0]).toMatchObject({
+    method: "GET",
+    path: "/1.1/account/verify_credentials.json",
+    verdict: "ok",
+  });
+  expect(twitter.received[0].params.include_entities).toBe("true ~");
 });
 
 test("the provider rejects a tampered signature, or a signed parameter changed, with 401", async () => {
