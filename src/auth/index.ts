@@ -7,3 +7,16 @@
  */
 export { AuthError } from "./errors";
 export type { HandlerClass } from "./mixin";
+export {
+  OAuthMixin,
+  _oauth_signature,
+  _oauth10a_signature,
+  _oauth_escape,
+  _oauth_parse_response,
+  type ConsumerToken,
+  type OAuthToken,
+  type ParamValue,
+  type Params,
+} from "./oauth1";
+export { TwitterMixin, type TwitterRequestOptions } from "./twitter";
+export { OpenIdMixin } from "./openid";

@@ -62,6 +62,10 @@ export async function sendOnce(request: ResolvedRequest, dispatcher: Dispatcher)
 
 function requestHeaders(request: ResolvedRequest, url: URL): HTTPHeaders {
   const headers = request.headers.copy();
+  // As Tornado's simple_httpclient: a POST without a Content-Type is a form.
+  if (request.method === "POST" && !headers.has("Content-Type")) {
+    headers.set("Content-Type", "application/x-www-form-urlencoded");
+  }
   if (request.decompress_response) headers.set("Accept-Encoding", "gzip");
   if (request.user_agent) headers.set("User-Agent", request.user_agent);
   else if (!headers.has("User-Agent")) headers.set("User-Agent", `Tornado/${version}`);
