@@ -66,7 +66,8 @@ export interface OAuth2Endpoints {
  * both escaped as `quote_plus` does (space as `+`, `/` and `:` percent-encoded), in the given order.
  */
 export function urlencode(args: Iterable<readonly [string, AuthArgValue]> | Record<string, AuthArgValue>): string {
-  const pairs = Symbol.iterator in args ? [...(args as Iterable<readonly [string, AuthArgValue]>)] : Object.entries(args);
+  const pairs =
+    Symbol.iterator in args ? [...(args as Iterable<readonly [string, AuthArgValue]>)] : Object.entries(args);
   return pairs.map(([name, value]) => `${url_escape(name)}=${url_escape(pythonStr(value))}`).join("&");
 }
 
