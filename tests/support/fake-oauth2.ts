@@ -9,6 +9,7 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { testing } from "../../src";
 
 /** One request the fake received. */
 export interface RecordedRequest {
@@ -30,6 +31,17 @@ export const FAKE_FACEBOOK_TOKEN = "EAAfake+facebook token";
 /** The user the fakes describe. */
 export const FAKE_GOOGLE_USER = { id: "1234", email: "ada@example.com", name: "Ada Lovelace", picture: "" };
 export const FAKE_FACEBOOK_USER = { id: "5678", name: "Grace Hopper", first_name: "Grace", last_name: "Hopper" };
+
+/** What the fake Graph API lists as the user's posts. */
+export const FAKE_FACEBOOK_FEED = [
+  {
+    id: "5678_1",
+    from: { id: "5678", name: "Grace Hopper" },
+    message: "Compilers <3 & bugs",
+    created_time: "2024-03-01T12:30:00+0000",
+    actions: [{ name: "Comment", link: "https://www.facebook.com/5678/posts/1" }],
+  },
+];
 
 /** The running fake providers. */
 export class FakeProviders {
@@ -87,11 +99,15 @@ export class FakeProviders {
     const query = url.searchParams;
     switch (`${request.method} ${url.pathname}`) {
       case "GET /google/auth":
+      case "GET /google/o/oauth2/v2/auth": // the real provider's paths, for the demos
       case "GET /facebook/dialog/oauth":
+      case "GET /graph/dialog/oauth":
         return approve(query, res);
       case "POST /google/token":
+      case "POST /google/oauth2/v4/token":
         return this.token(new URLSearchParams(request.body), FAKE_GOOGLE_TOKEN, res);
       case "GET /google/userinfo":
+      case "GET /google/oauth2/v1/userinfo":
         return authorized(query, FAKE_GOOGLE_TOKEN, FAKE_GOOGLE_USER, res);
       case "GET /graph/oauth/access_token":
         return this.token(query, FAKE_FACEBOOK_TOKEN, res);
@@ -99,6 +115,8 @@ export class FakeProviders {
         return authorized(query, FAKE_FACEBOOK_TOKEN, FAKE_FACEBOOK_USER, res);
       case "POST /graph/me/feed":
         return authorized(query, FAKE_FACEBOOK_TOKEN, { id: "5678_1" }, res);
+      case "GET /graph/me/feed":
+        return authorized(query, FAKE_FACEBOOK_TOKEN, { data: FAKE_FACEBOOK_FEED }, res);
       default:
         return json(res, 404, { error: "not_found" });
     }
@@ -138,6 +156,42 @@ function authorized(query: URLSearchParams, token: string, body: object, res: Se
 function json(res: ServerResponse, status: number, body: object): void {
   res.writeHead(status, { "Content-Type": "application/json" });
   res.end(JSON.stringify(body));
+}
+
+/**
+ * A browser, reduced to what a login needs: follows redirects from host to host (the demo, the
+ * fake provider, back) and keeps each host's cookies. Every request it made is in `visited`.
+ */
+export class CookieBrowser {
+  readonly cookies = new Map<string, Map<string, string>>();
+  readonly visited: string[] = [];
+
+  /** GETs `url`, following up to 10 redirects unless `follow` is false; resolves to the last response. */
+  async get(url: string, follow = true): Promise<testing.HTTPResponse> {
+    for (let hops = 0; hops < 10; hops++) {
+      this.visited.push(url);
+      const target = new URL(url);
+      const jar = this.cookies.get(target.host) ?? new Map<string, string>();
+      this.cookies.set(target.host, jar);
+      const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join("; ");
+      const response = await testing.fetch(url, { follow_redirects: false, headers: cookie ? { Cookie: cookie } : {} });
+      for (const line of response.headers.get_list("Set-Cookie")) keepCookie(jar, line);
+      const location = response.headers.get("Location");
+      if (!follow || location === undefined || response.code < 300 || response.code >= 400) return response;
+      url = new URL(location, url).toString();
+    }
+    throw new Error(`too many redirects, last ${url}`);
+  }
+}
+
+/** Keeps (or, when it expired, forgets) one `Set-Cookie` line's cookie. */
+function keepCookie(jar: Map<string, string>, line: string): void {
+  const [pair, ...attributes] = line.split(";");
+  const eq = pair.indexOf("=");
+  const name = pair.slice(0, eq).trim();
+  const expires = attributes.map((a) => a.trim()).find((a) => a.toLowerCase().startsWith("expires="));
+  if (expires !== undefined && Date.parse(expires.slice("expires=".length)) < Date.now()) jar.delete(name);
+  else jar.set(name, pair.slice(eq + 1).trim());
 }
 
 if (require.main === module) {
