@@ -254,6 +254,13 @@ describe("Facebook", () => {
     expect(fake.requestsTo("/graph/me")).toHaveLength(0);
   });
 
+  test('a token answer without expires_in gives session_expires "None", as Python\'s str(None)', async () => {
+    fake.tokenMode = "noexpiry";
+    const user = (await get(ours.get_url(""), "/facebook/login?" + CODE_QUERY)).json();
+    expect(user.access_token).toBe(FAKE_FACEBOOK_TOKEN);
+    expect(user.session_expires).toBe("None");
+  });
+
   test("facebook_request POSTs post_args form-encoded, the query arguments after the token", async () => {
     const token = encodeURIComponent(FAKE_FACEBOOK_TOKEN);
     const response = await get(ours.get_url(""), "/facebook/post?token=" + token);
@@ -269,7 +276,8 @@ describe("OAuth2Mixin", () => {
   test("_oauth_request_token_url and authorize_redirect keep the URL's own query; extra_params replace in place", async () => {
     const response = await get(ours.get_url(""), "/plain/login");
     expect(response.headers.get("Location")).toBe(
-      fake.base + "/plain/authorize?existing=1&blank=&response_type=token&client_id=plain+id",
+      fake.base +
+        "/plain/authorize?existing=1&blank=&response_type=token&client_id=plain+id&include_granted_scopes=True&max_age=0",
     );
     expect(response.headers.get("X-Token-Url")).toBe(
       fake.base +

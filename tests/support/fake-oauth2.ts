@@ -21,7 +21,7 @@ export interface RecordedRequest {
 }
 
 /** How the token endpoints answer. */
-export type TokenMode = "ok" | "status400" | "badjson" | "notoken";
+export type TokenMode = "ok" | "status400" | "badjson" | "notoken" | "noexpiry";
 
 /** The code the fake authorize pages hand out, and the only one the token endpoints accept. */
 export const FAKE_CODE = "4/P7q+7W91 a&b";
@@ -133,6 +133,7 @@ export class FakeProviders {
       return;
     }
     if (this.tokenMode === "notoken") return json(res, 200, { token_type: "Bearer" });
+    if (this.tokenMode === "noexpiry") return json(res, 200, { access_token: token });
     json(res, 200, { access_token: token, expires_in: 3599, token_type: "Bearer" });
   }
 }
