@@ -20,3 +20,19 @@ export {
 } from "./oauth1";
 export { TwitterMixin, type TwitterRequestOptions } from "./twitter";
 export { OpenIdMixin } from "./openid";
+export {
+  OAuth2Mixin,
+  urlencode,
+  type AuthArgValue,
+  type AuthorizeRedirectArgs,
+  type OAuth2Endpoints,
+  type OAuth2RequestArgs,
+  type RequestTokenUrlArgs,
+} from "./oauth2";
+export { GoogleOAuth2Mixin, type GoogleAuthenticatedUserArgs, type GoogleOAuthSettings } from "./google";
+export {
+  FacebookGraphMixin,
+  FACEBOOK_DEFAULT_FIELDS,
+  appsecret_proof,
+  type FacebookAuthenticatedUserArgs,
+} from "./facebook";
