@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { auth, httputil, web } from "../src";
 import type { httpclient } from "../src";
-import { urljoin } from "../src/auth/oauth1-urls";
+import { urljoin } from "../src/auth/urls";
 import { PYTHON } from "./conformance/runner";
 
 // Byte for byte against Tornado 6.2: tests/fixtures/auth/oauth1_reference.py runs Python's

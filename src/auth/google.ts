@@ -6,7 +6,8 @@
  * `{ google_oauth: { key: CLIENT_ID, secret: CLIENT_SECRET } }`.
  * @module
  */
-import { endpointOf, fetchProviderJson, OAuth2Mixin, urlencode } from "./oauth2";
+import { endpointOf, fetchProviderJson, OAuth2Mixin } from "./oauth2";
+import { urlencode } from "./urls";
 import type { HandlerClass } from "./mixin";
 
 /** Google's credentials as the `google_oauth` setting holds them. */

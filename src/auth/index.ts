@@ -18,11 +18,11 @@ export {
   type ParamValue,
   type Params,
 } from "./oauth1";
+export { urlencode } from "./urls";
 export { TwitterMixin, type TwitterRequestOptions } from "./twitter";
 export { OpenIdMixin } from "./openid";
 export {
   OAuth2Mixin,
-  urlencode,
   type AuthArgValue,
   type AuthorizeRedirectArgs,
   type OAuth2Endpoints,

@@ -14,9 +14,9 @@ import { parse_qs_bytes, to_unicode, url_escape, utf8 } from "../escape";
 import { AsyncHTTPClient, type HTTPResponse } from "../httpclient";
 import { AuthError } from "./errors";
 import type { HandlerClass } from "./mixin";
-import { normalized_signing_url, params_map, py_str, urlencode, urljoin, type Params } from "./oauth1-urls";
+import { normalized_signing_url, params_map, py_str, urlencode, urljoin, type Params } from "./urls";
 
-export type { ParamValue, Params } from "./oauth1-urls";
+export type { ParamValue, Params } from "./urls";
 
 /** The application's OAuth credentials with the provider (Tornado's `dict(key=..., secret=...)`). */
 export interface ConsumerToken {

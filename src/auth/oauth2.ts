@@ -8,15 +8,16 @@
  * `_OAUTH_ACCESS_TOKEN_URL` (which is also how a test points a handler at a fake provider).
  * @module
  */
-import { json_decode, url_escape } from "../escape";
+import { json_decode } from "../escape";
 import { AsyncHTTPClient, HTTPClientError, type HTTPResponse } from "../httpclient";
 import type { FetchOptions } from "../httpclient";
 import { url_concat } from "../httputil/util";
 import { AuthError } from "./errors";
+import { py_str, urlencode, type ParamValue } from "./urls";
 import type { HandlerClass } from "./mixin";
 
-/** A query or form argument's value: strings as they are, numbers and booleans as text. */
-export type AuthArgValue = string | number | boolean;
+/** A query or form argument's value: strings as they are, numbers and booleans as Python's `str()` gives them. */
+export type AuthArgValue = ParamValue;
 
 /** The arguments of `authorize_redirect` (Tornado's keyword arguments). */
 export interface AuthorizeRedirectArgs {
@@ -59,22 +60,6 @@ export interface OAuth2Endpoints {
   _OAUTH_AUTHORIZE_URL?: string;
   /** The provider's token endpoint. */
   _OAUTH_ACCESS_TOKEN_URL?: string;
-}
-
-/**
- * Python's `urllib.parse.urlencode` for string-keyed arguments: `name=value` pairs joined by `&`,
- * both escaped as `quote_plus` does (space as `+`, `/` and `:` percent-encoded), in the given order.
- */
-export function urlencode(args: Iterable<readonly [string, AuthArgValue]> | Record<string, AuthArgValue>): string {
-  const pairs =
-    Symbol.iterator in args ? [...(args as Iterable<readonly [string, AuthArgValue]>)] : Object.entries(args);
-  return pairs.map(([name, value]) => `${url_escape(name)}=${url_escape(pythonStr(value))}`).join("&");
-}
-
-/** Python's `str()` of a scalar argument, as `urlencode` applies it. */
-function pythonStr(value: AuthArgValue): string {
-  if (typeof value === "boolean") return value ? "True" : "False";
-  return String(value);
 }
 
 /** The URL without its query (which may hold a client secret) and fragment, for error messages. */
@@ -193,5 +178,5 @@ export function OAuth2Mixin<TBase extends HandlerClass>(Base: TBase) {
 
 /** A `[name, value]` pair with the value as Python's `str()` gives it, for `url_concat`. */
 function stringPair([name, value]: readonly [string, AuthArgValue]): [string, string] {
-  return [name, pythonStr(value)];
+  return [name, py_str(value)];
 }

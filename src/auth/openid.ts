@@ -7,7 +7,7 @@ import { AsyncHTTPClient, type HTTPResponse } from "../httpclient";
 import type { RequestHandler } from "../web/handler";
 import { AuthError } from "./errors";
 import type { HandlerClass } from "./mixin";
-import { urlencode, urljoin } from "./oauth1-urls";
+import { urlencode, urljoin } from "./urls";
 
 const AX_NS = "http://openid.net/srv/ax/1.0";
 

@@ -6,7 +6,7 @@
 import { json_decode } from "../escape";
 import type { HandlerClass } from "./mixin";
 import { OAuthMixin, type ConsumerToken, type OAuthToken } from "./oauth1";
-import { params_map, urlencode, type ParamValue, type Params } from "./oauth1-urls";
+import { params_map, urlencode, type ParamValue, type Params } from "./urls";
 
 /** `twitter_request`'s options: the access token, the POST body arguments, and query arguments. */
 export interface TwitterRequestOptions {

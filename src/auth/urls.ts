@@ -1,5 +1,5 @@
 /**
- * The pieces of Python's `urllib.parse` the OAuth 1 and OpenID mixins rely on, with Python's
+ * The pieces of Python's `urllib.parse` the auth mixins rely on, with Python's
  * semantics (not WHATWG `URL`'s, which lowercases hosts, drops default ports and re-escapes):
  * `urlencode` over ordered pairs, `urljoin`, and the `urlparse` split used to normalize a URL
  * for signing.
@@ -30,11 +30,14 @@ export function params_map(params: Params): Map<string, ParamValue> {
 /**
  * Python's `urllib.parse.urlencode(params)`: `name=value` pairs joined by `&`, each side
  * escaped as `quote_plus` (space as `+`, only letters, digits and `_.-~` kept), strings as
- * UTF-8 first, Buffers byte for byte.
+ * UTF-8 first, Buffers byte for byte. The pairs come from a record, a Map or any iterable of
+ * `[name, value]` pairs (Python's list of tuples), in their order.
  */
-export function urlencode(params: Params | ReadonlyMap<string, ParamValue | Buffer>): string {
+export function urlencode(
+  params: Params | ReadonlyMap<string, ParamValue | Buffer> | Iterable<readonly [string, ParamValue | Buffer]>,
+): string {
   const pairs: Iterable<readonly [string, ParamValue | Buffer]> =
-    params instanceof Map ? params : Object.entries(params);
+    Symbol.iterator in params ? (params as Iterable<readonly [string, ParamValue | Buffer]>) : Object.entries(params);
   const out: string[] = [];
   for (const [name, value] of pairs) {
     out.push(`${url_escape(name)}=${url_escape(Buffer.isBuffer(value) ? value : py_str(value))}`);
