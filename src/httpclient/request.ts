@@ -18,7 +18,12 @@ export interface HTTPRequestOptions {
   auth_username?: string | null;
   /** Password for HTTP authentication. */
   auth_password?: string | null;
-  /** "basic" (the default) is the one supported, as Tornado's simple client. */
+  /**
+   * "basic" (the default) or "digest" (RFC 7616, MD5, MD5-sess, SHA-256 and SHA-256-sess, qop
+   * "auth"): the request goes first without credentials and is sent again, once, answering the
+   * 401's Digest challenge. A `body_producer`'s body goes only with that second request (the
+   * first has Content-Length: 0, as curl's), so it runs once; a Buffer or string body goes with both.
+   */
   auth_mode?: string | null;
   /** Seconds to establish the connection (TCP and TLS); 20 by default. */
   connect_timeout?: number | null;

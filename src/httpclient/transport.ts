@@ -4,6 +4,7 @@ import { request as undiciRequest, type Dispatcher } from "undici";
 import { HTTPHeaders } from "../httputil/headers";
 import { version } from "../version";
 import { producedBody } from "./body-producer";
+import { digestAuthorization, digestChallenge, type DigestChallenge } from "./digest";
 import { HTTPClientError, HTTPStreamClosedError, HTTPTimeoutError } from "./response";
 import type { ResolvedRequest } from "./request";
 
@@ -32,32 +33,86 @@ export function followsRedirect(request: ResolvedRequest, code: number, headers:
 }
 
 /**
- * Sends `request` once through `dispatcher` and reads the answer (Tornado's `_HTTPConnection`).
- * Rejects with `HTTPTimeoutError` (599) past `connect_timeout` or `request_timeout`, with an
- * `HTTPClientError(599)` or `HTTPStreamClosedError` when the connection fails, and with what a
- * `streaming_callback` or `header_callback` throws, unchanged.
+ * Sends `request` once through `dispatcher` and reads the answer (Tornado's `_HTTPConnection`);
+ * with `auth_mode: "digest"`, a 401 offering a Digest challenge is answered once more with its
+ * `Authorization` (a second 401 is the answer). Rejects with `HTTPTimeoutError` (599) past
+ * `connect_timeout` or `request_timeout`, with an `HTTPClientError(599)` or
+ * `HTTPStreamClosedError` when the connection fails, and with what a `streaming_callback` or
+ * `header_callback` throws, unchanged.
  */
 export async function sendOnce(request: ResolvedRequest, dispatcher: Dispatcher): Promise<Hop> {
   const url = new URL(request.url);
   const headers = requestHeaders(request, url);
+  const digest = request.auth_mode === "digest" ? credentials(request, url) : null;
   url.username = url.password = "";
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), request.request_timeout * 1000);
   try {
-    const res = await undiciRequest(url, {
-      dispatcher,
-      method: request.method,
-      headers: headers._flat(),
-      // undici takes an async iterable body (Dispatcher.md, `body`); its types list only Readable.
-      body: request.body_producer ? (producedBody(request.body_producer) as unknown as Readable) : request.body,
-      signal: abort.signal,
-    });
-    return await readResponse(request, res);
+    const send: Attempt = { request, dispatcher, url, signal: abort.signal, headers, challengeable: false };
+    if (digest === null) return (await attempt(send)) as Hop;
+    const first = await attempt({ ...send, headers: firstDigestHeaders(request, headers), challengeable: true });
+    if (!("nonce" in first)) return first;
+    const target = url.pathname + url.search;
+    headers.set("Authorization", digestAuthorization(first, { ...digest, method: request.method, uri: target }));
+    return (await attempt(send)) as Hop;
   } catch (err) {
     throw translate(err, abort.signal.aborted);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** One request on the wire; `challengeable` when a Digest challenge is to be answered by sending it again. */
+interface Attempt {
+  request: ResolvedRequest;
+  dispatcher: Dispatcher;
+  url: URL;
+  signal: AbortSignal;
+  headers: HTTPHeaders;
+  challengeable: boolean;
+}
+
+/**
+ * Sends one attempt and reads its answer; a `challengeable` attempt answered with a 401 that
+ * offers a usable Digest challenge resolves with that challenge instead (its body skipped, no
+ * callback called).
+ */
+async function attempt(send: Attempt): Promise<Hop | DigestChallenge> {
+  const { request } = send;
+  // A body_producer runs once: a first digest attempt goes without it, as curl's (Content-Length: 0).
+  const producer = send.challengeable ? null : request.body_producer;
+  const res = await undiciRequest(send.url, {
+    dispatcher: send.dispatcher,
+    method: request.method,
+    headers: send.headers._flat(),
+    // undici takes an async iterable body (Dispatcher.md, `body`); its types list only Readable.
+    body: producer ? (producedBody(producer) as unknown as Readable) : request.body_producer ? "" : request.body,
+    signal: send.signal,
+  });
+  if (send.challengeable && res.statusCode === 401) {
+    const challenge = digestChallenge(responseHeaders(res.headers));
+    if (challenge !== null) {
+      await res.body.dump();
+      return challenge;
+    }
+  }
+  return readResponse(request, res);
+}
+
+/** The user name and password for authentication: `auth_username`'s, else the URL's; null when neither. */
+function credentials(request: ResolvedRequest, url: URL): { username: string; password: string } | null {
+  if (request.auth_username !== null) return { username: request.auth_username, password: request.auth_password ?? "" };
+  if (!url.username) return null;
+  return { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+}
+
+/** The headers of a first digest attempt: a body_producer's body is not sent yet. */
+function firstDigestHeaders(request: ResolvedRequest, headers: HTTPHeaders): HTTPHeaders {
+  if (!request.body_producer) return headers;
+  const first = headers.copy();
+  first.delete("Transfer-Encoding");
+  first.set("Content-Length", "0");
+  return first;
 }
 
 function requestHeaders(request: ResolvedRequest, url: URL): HTTPHeaders {
@@ -69,13 +124,13 @@ function requestHeaders(request: ResolvedRequest, url: URL): HTTPHeaders {
   if (request.decompress_response) headers.set("Accept-Encoding", "gzip");
   if (request.user_agent) headers.set("User-Agent", request.user_agent);
   else if (!headers.has("User-Agent")) headers.set("User-Agent", `Tornado/${version}`);
-  const username = request.auth_username ?? (url.username ? decodeURIComponent(url.username) : null);
-  if (username !== null) {
+  const login = credentials(request, url);
+  if (login !== null) {
+    if (request.auth_mode === "digest") return headers;
     if (request.auth_mode != null && request.auth_mode !== "basic") {
       throw new Error(`unsupported auth_mode ${request.auth_mode}`);
     }
-    const password = request.auth_username !== null ? (request.auth_password ?? "") : decodeURIComponent(url.password);
-    headers.set("Authorization", `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`);
+    headers.set("Authorization", `Basic ${Buffer.from(`${login.username}:${login.password}`).toString("base64")}`);
   }
   return headers;
 }
