@@ -35,7 +35,7 @@ export interface DigestInput {
   cnonce?: string;
 }
 
-const HASHES: Readonly<Record<string, string>> = { "MD5": "md5", "SHA-256": "sha256" };
+const HASHES: Readonly<Record<string, string>> = { MD5: "md5", "SHA-256": "sha256" };
 
 const SEPARATORS = ' \t,="';
 
