@@ -69,7 +69,7 @@ function makeDispatcher(request: ResolvedRequest): Dispatcher {
   return new Agent({ connect: tls });
 }
 
-function tlsOptions(request: ResolvedRequest): {
+export function tlsOptions(request: ResolvedRequest): {
   timeout: number;
   rejectUnauthorized: boolean;
   ca?: Buffer;

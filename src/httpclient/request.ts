@@ -25,6 +25,12 @@ export interface HTTPRequestOptions {
    * first has Content-Length: 0, as curl's), so it runs once; a Buffer or string body goes with both.
    */
   auth_mode?: string | null;
+  /**
+   * Sends `Expect: 100-continue` and the body only after the server's `100 Continue`; a final
+   * answer first (a 413, a 401) is the response, the body unsent. Such requests go over a
+   * connection of their own (node:http/https; undici refuses the header). False by default.
+   */
+  expect_100_continue?: boolean | null;
   /** Seconds to establish the connection (TCP and TLS); 20 by default. */
   connect_timeout?: number | null;
   /** Seconds for the whole request, from its start to the last byte of the body; 20 by default. */
@@ -90,6 +96,7 @@ export class HTTPRequest implements HTTPRequestOptions {
   auth_username: string | null;
   auth_password: string | null;
   auth_mode: string | null;
+  expect_100_continue: boolean;
   connect_timeout: number | null;
   request_timeout: number | null;
   follow_redirects: boolean | null;
@@ -125,6 +132,7 @@ export class HTTPRequest implements HTTPRequestOptions {
     this.auth_username = options.auth_username ?? null;
     this.auth_password = options.auth_password ?? null;
     this.auth_mode = options.auth_mode ?? null;
+    this.expect_100_continue = options.expect_100_continue ?? false;
     this.connect_timeout = options.connect_timeout ?? null;
     this.request_timeout = options.request_timeout ?? null;
     this.follow_redirects = options.follow_redirects ?? null;

@@ -4,6 +4,7 @@ import { request as undiciRequest, type Dispatcher } from "undici";
 import { HTTPHeaders } from "../httputil/headers";
 import { version } from "../version";
 import { producedBody } from "./body-producer";
+import { sendExpectingContinue, type RawResponse } from "./continue";
 import { digestAuthorization, digestChallenge, type DigestChallenge } from "./digest";
 import { HTTPClientError, HTTPStreamClosedError, HTTPTimeoutError } from "./response";
 import type { ResolvedRequest } from "./request";
@@ -79,24 +80,45 @@ interface Attempt {
  */
 async function attempt(send: Attempt): Promise<Hop | DigestChallenge> {
   const { request } = send;
-  // A body_producer runs once: a first digest attempt goes without it, as curl's (Content-Length: 0).
-  const producer = send.challengeable ? null : request.body_producer;
-  const res = await undiciRequest(send.url, {
-    dispatcher: send.dispatcher,
-    method: request.method,
-    headers: send.headers._flat(),
-    // undici takes an async iterable body (Dispatcher.md, `body`); its types list only Readable.
-    body: producer ? (producedBody(producer) as unknown as Readable) : request.body_producer ? "" : request.body,
-    signal: send.signal,
-  });
-  if (send.challengeable && res.statusCode === 401) {
-    const challenge = digestChallenge(responseHeaders(res.headers));
+  const res = await (request.expect_100_continue ? sendExpectingContinue : sendWithUndici(send.dispatcher))(
+    request,
+    send.url,
+    send.headers,
+    // A body_producer runs once: a first digest attempt goes without it, as curl's (Content-Length: 0).
+    request.body_producer ? (send.challengeable ? Buffer.alloc(0) : request.body_producer) : request.body,
+    send.signal,
+  );
+  if (send.challengeable && res.code === 401) {
+    const challenge = digestChallenge(res.headers);
     if (challenge !== null) {
-      await res.body.dump();
+      await res.discard();
       return challenge;
     }
   }
   return readResponse(request, res);
+}
+
+/** Sends one request through `send.dispatcher` (an undici pool). */
+function sendWithUndici(
+  dispatcher: Dispatcher,
+): (...args: Parameters<typeof sendExpectingContinue>) => Promise<RawResponse> {
+  return async (request, url, headers, body, signal) => {
+    const res = await undiciRequest(url, {
+      dispatcher,
+      method: request.method,
+      headers: headers._flat(),
+      // undici takes an async iterable body (Dispatcher.md, `body`); its types list only Readable.
+      body: typeof body === "function" ? (producedBody(body) as unknown as Readable) : body,
+      signal,
+    });
+    return {
+      code: res.statusCode,
+      reason: res.statusText,
+      headers: responseHeaders(res.headers),
+      body: res.body,
+      discard: () => res.body.dump().then(() => undefined),
+    };
+  };
 }
 
 /** The user name and password for authentication: `auth_username`'s, else the URL's; null when neither. */
@@ -135,12 +157,10 @@ function requestHeaders(request: ResolvedRequest, url: URL): HTTPHeaders {
   return headers;
 }
 
-async function readResponse(request: ResolvedRequest, res: Dispatcher.ResponseData): Promise<Hop> {
-  const headers = responseHeaders(res.headers);
-  const code = res.statusCode;
-  const reason = res.statusText;
+async function readResponse(request: ResolvedRequest, res: RawResponse): Promise<Hop> {
+  const { code, reason, headers } = res;
   if (followsRedirect(request, code, headers)) {
-    await res.body.dump();
+    await res.discard();
     return { code, reason, headers, buffer: Buffer.alloc(0) };
   }
   callHeaderCallback(request, code, reason, headers);
@@ -163,7 +183,7 @@ function responseHeaders(raw: Dispatcher.ResponseData["headers"]): HTTPHeaders {
 }
 
 /** The body, gunzipped when asked for and gzip came; Content-Encoding then moves to X-Consumed-Content-Encoding, as Tornado. */
-function decoded(request: ResolvedRequest, body: Readable, headers: HTTPHeaders): Readable {
+function decoded(request: ResolvedRequest, body: RawResponse["body"], headers: HTTPHeaders): RawResponse["body"] {
   if (!request.decompress_response || headers.get("Content-Encoding")?.toLowerCase() !== "gzip") return body;
   headers.add("X-Consumed-Content-Encoding", headers.get("Content-Encoding")!);
   headers.delete("Content-Encoding");
