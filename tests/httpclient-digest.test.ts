@@ -137,6 +137,18 @@ describe("auth_mode digest", () => {
     expect(seen.map((request) => request.body)).toEqual(["a=1&b=2", "a=1&b=2"]);
   });
 
+  test("works with expect_100_continue", async () => {
+    const server = await serve(routes);
+    const response = await client().fetch(server.get_url("/md5/continue"), {
+      ...login,
+      method: "POST",
+      body: "sent after 100",
+      expect_100_continue: true,
+    });
+    expect(JSON.parse(response.body.toString())).toEqual({ ok: true, body: "sent after 100" });
+    expect(seen.map((request) => request.body)).toEqual(["sent after 100", "sent after 100"]);
+  });
+
   test("MD5-sess hashes the cnonce into HA1", async () => {
     const server = await serve(routes);
     const response = await client().fetch(server.get_url("/md5sess/x"), login);

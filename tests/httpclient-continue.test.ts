@@ -1,0 +1,184 @@
+/**
+ * `expect_100_continue` over real sockets against our HTTPServer (which answers `Expect` itself)
+ * and a raw TCP server: the body goes after `100 Continue` and arrives intact, a refusal from
+ * `prepare()` or `max_body_size` is the answer with no body byte sent, a body_producer, the
+ * header_callback, and a request_timeout while waiting for the server.
+ */
+import { once } from "node:events";
+import { connect, createServer, type AddressInfo, type Socket } from "node:net";
+import { web } from "../src";
+import { AsyncHTTPClient, HTTPClientError, HTTPTimeoutError } from "../src/httpclient";
+import { serve } from "./support/serve";
+
+const clients: AsyncHTTPClient[] = [];
+function client(): AsyncHTTPClient {
+  const made = new AsyncHTTPClient({ force_instance: true });
+  clients.push(made);
+  return made;
+}
+afterEach(() => clients.splice(0).forEach((made) => made.close()));
+
+class Echo extends web.RequestHandler {
+  post() {
+    this.write({
+      expect: this.request.headers.get("Expect") ?? null,
+      length: this.request.body.length,
+      body: this.request.body.toString(),
+    });
+  }
+}
+
+/** Streams its body, counting the bytes; refuses (413 from `prepare()`) when `?refuse=1`. */
+class Counting extends web.RequestHandler {
+  static received = 0;
+
+  prepare() {
+    if (this.get_query_argument("refuse", "0") === "1") {
+      this.set_status(413);
+      this.finish("refused");
+    }
+  }
+
+  data_received(chunk: Buffer) {
+    Counting.received += chunk.length;
+  }
+
+  put() {
+    this.write(`got ${Counting.received}`);
+  }
+}
+web.stream_request_body(Counting);
+beforeEach(() => (Counting.received = 0));
+
+/** A TCP relay to `port` that counts the bytes the client sends after its request's headers. */
+async function countingRelay(port: number): Promise<{ port: number; bodyBytes: () => number; close: () => void }> {
+  let sent = Buffer.alloc(0);
+  const sockets: Socket[] = [];
+  const relay = createServer((client: Socket) => {
+    const upstream = connect(port, "127.0.0.1");
+    sockets.push(client, upstream);
+    client.on("data", (chunk: Buffer) => (sent = Buffer.concat([sent, chunk])));
+    client.pipe(upstream).pipe(client);
+    client.on("error", () => upstream.destroy());
+    upstream.on("error", () => client.destroy());
+  });
+  relay.listen(0, "127.0.0.1");
+  await once(relay, "listening");
+  return {
+    port: (relay.address() as AddressInfo).port,
+    bodyBytes: () => sent.length - (sent.indexOf("\r\n\r\n") + 4),
+    close: () => {
+      sockets.forEach((socket) => socket.destroy());
+      relay.close();
+    },
+  };
+}
+
+const routes: web.Route[] = [
+  ["/echo", Echo],
+  ["/count", Counting],
+];
+
+describe("expect_100_continue", () => {
+  test("a POST sends Expect: 100-continue, then its body, received intact", async () => {
+    const server = await serve(routes);
+    const body = "x".repeat(100_000) + "é";
+    const response = await client().fetch(server.get_url("/echo"), { method: "POST", body, expect_100_continue: true });
+    expect(response.code).toBe(200);
+    expect(JSON.parse(response.body.toString())).toEqual({
+      expect: "100-continue",
+      length: Buffer.byteLength(body),
+      body,
+    });
+  });
+
+  test("a refusal from prepare() is the answer and no body byte is sent", async () => {
+    const server = await serve(routes);
+    const relay = await countingRelay(Number(new URL(server.get_url("/")).port));
+    try {
+      const error = await client()
+        .fetch(`http://127.0.0.1:${relay.port}/count?refuse=1`, {
+          method: "PUT",
+          body: "y".repeat(50_000),
+          expect_100_continue: true,
+        })
+        .catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(HTTPClientError);
+      expect((error as HTTPClientError).code).toBe(413);
+      expect((error as HTTPClientError).response!.body.toString()).toBe("refused");
+      expect(relay.bodyBytes()).toBe(0);
+      expect(Counting.received).toBe(0);
+    } finally {
+      relay.close();
+    }
+  });
+
+  test("a body over the server's max_body_size gets its 413 before any byte is sent", async () => {
+    const server = await serve(routes, {}, { max_body_size: 1000 });
+    const relay = await countingRelay(Number(new URL(server.get_url("/")).port));
+    try {
+      const response = await client().fetch(`http://127.0.0.1:${relay.port}/count`, {
+        method: "PUT",
+        body: "z".repeat(50_000),
+        expect_100_continue: true,
+        raise_error: false,
+      });
+      expect(response.code).toBe(413);
+      expect(relay.bodyBytes()).toBe(0);
+    } finally {
+      relay.close();
+    }
+  });
+
+  test("a body_producer writes after the 100 Continue", async () => {
+    const server = await serve(routes);
+    const response = await client().fetch(server.get_url("/count"), {
+      method: "PUT",
+      expect_100_continue: true,
+      body_producer: async (write) => {
+        for (let i = 0; i < 10; i++) await write("0123456789");
+      },
+    });
+    expect(response.body.toString()).toBe("got 100");
+  });
+
+  test("request_timeout fires as a 599 while the server says nothing, no body byte sent", async () => {
+    const received: Buffer[] = [];
+    const raw = createServer((socket: Socket) => socket.on("data", (chunk: Buffer) => received.push(chunk)));
+    raw.listen(0, "127.0.0.1");
+    await once(raw, "listening");
+    try {
+      const { port } = raw.address() as AddressInfo;
+      const error = await client()
+        .fetch(`http://127.0.0.1:${port}/`, {
+          method: "POST",
+          body: "never sent",
+          expect_100_continue: true,
+          request_timeout: 0.3,
+        })
+        .catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(HTTPTimeoutError);
+      expect((error as HTTPTimeoutError).code).toBe(599);
+      const sent = Buffer.concat(received).toString();
+      expect(sent.toLowerCase()).toContain("expect: 100-continue\r\n");
+      expect(sent.endsWith("\r\n\r\n")).toBe(true);
+      expect(sent).not.toContain("never sent");
+    } finally {
+      raw.close();
+    }
+  });
+
+  test("header_callback sees the final answer's lines, not the 100 Continue", async () => {
+    const server = await serve(routes);
+    const lines: string[] = [];
+    const response = await client().fetch(server.get_url("/echo"), {
+      method: "POST",
+      body: "hello",
+      expect_100_continue: true,
+      header_callback: (line) => lines.push(line),
+    });
+    expect(JSON.parse(response.body.toString())).toMatchObject({ body: "hello" });
+    expect(lines[0]).toBe("HTTP/1.1 200 OK\r\n");
+    expect(lines.at(-1)).toBe("\r\n");
+  });
+});
