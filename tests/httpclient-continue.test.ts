@@ -5,6 +5,9 @@
  * header_callback, and a request_timeout while waiting for the server.
  */
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { web } from "../src";
 import { AsyncHTTPClient, HTTPClientError, HTTPTimeoutError } from "../src/httpclient";
@@ -74,8 +77,16 @@ async function countingRelay(port: number): Promise<{ port: number; bodyBytes: (
   };
 }
 
+class Gzipped extends web.RequestHandler {
+  post() {
+    this.set_header("Content-Encoding", "gzip");
+    this.write(gzipSync(this.request.body));
+  }
+}
+
 const routes: web.Route[] = [
   ["/echo", Echo],
+  ["/gzip", Gzipped],
   ["/count", Counting],
 ];
 
@@ -180,5 +191,60 @@ describe("expect_100_continue", () => {
     expect(JSON.parse(response.body.toString())).toMatchObject({ body: "hello" });
     expect(lines[0]).toBe("HTTP/1.1 200 OK\r\n");
     expect(lines.at(-1)).toBe("\r\n");
+  });
+
+  test("decompress_response and streaming_callback work as on the undici path", async () => {
+    const server = await serve(routes);
+    const chunks: Buffer[] = [];
+    const response = await client().fetch(server.get_url("/gzip"), {
+      method: "POST",
+      body: "zipped body",
+      expect_100_continue: true,
+      streaming_callback: (chunk) => void chunks.push(chunk),
+    });
+    expect(Buffer.concat(chunks).toString()).toBe("zipped body");
+    expect(response.body.length).toBe(0);
+    expect(response.headers.get("X-Consumed-Content-Encoding")).toBe("gzip");
+  });
+
+  test("a proxy_host is refused with a clear error", async () => {
+    await expect(
+      client().fetch("http://127.0.0.1:1/", {
+        method: "POST",
+        body: "b",
+        expect_100_continue: true,
+        proxy_host: "127.0.0.1",
+        proxy_port: 1,
+      }),
+    ).rejects.toThrow("expect_100_continue is not supported with proxy_host");
+  });
+});
+
+describe("expect_100_continue over TLS", () => {
+  const fixtures = join(__dirname, "fixtures");
+  const ssl_options = { key: readFileSync(join(fixtures, "test.key")), cert: readFileSync(join(fixtures, "test.crt")) };
+
+  test("ca_certs verifies the server", async () => {
+    const server = await serve(routes, {}, { ssl_options });
+    const response = await client().fetch(server.get_url("/echo"), {
+      method: "POST",
+      body: "over tls",
+      expect_100_continue: true,
+      ca_certs: join(fixtures, "test.crt"),
+    });
+    expect(JSON.parse(response.body.toString())).toMatchObject({ expect: "100-continue", body: "over tls" });
+  });
+
+  test("an unknown self-signed certificate fails with 599; validate_cert: false accepts it", async () => {
+    const server = await serve(routes, {}, { ssl_options });
+    const options = { method: "POST", body: "b", expect_100_continue: true };
+    const error = await client()
+      .fetch(server.get_url("/echo"), options)
+      .catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(HTTPClientError);
+    expect((error as HTTPClientError).code).toBe(599);
+    expect((error as HTTPClientError).message).toMatch(/self.signed/i);
+    const response = await client().fetch(server.get_url("/echo"), { ...options, validate_cert: false });
+    expect(response.code).toBe(200);
   });
 });

@@ -32,6 +32,7 @@ export type OutgoingBody = Buffer | null | ((write: BodyWriter) => Promise<void>
  * own, writing `body` after the server's `100 Continue`. Resolves with the final answer; rejects
  * with `HTTPTimeoutError` when the connection takes over `connect_timeout`, with the error the
  * socket or TLS gives, with what a body producer throws, and with an AbortError on `signal`.
+ * Throws Error when `request` goes through a proxy (`proxy_host`), which this path does not do.
  */
 export function sendExpectingContinue(
   request: ResolvedRequest,
@@ -40,6 +41,7 @@ export function sendExpectingContinue(
   body: OutgoingBody,
   signal: AbortSignal,
 ): Promise<RawResponse> {
+  if (request.proxy_host) throw new Error("expect_100_continue is not supported with proxy_host");
   const outgoing = outgoingHeaders(headers, body);
   const { timeout: _idle, ...tls } = tlsOptions(request);
   const send = url.protocol === "https:" ? httpsRequest : httpRequest;
