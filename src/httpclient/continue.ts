@@ -27,32 +27,39 @@ export interface RawResponse {
 /** What to send: a Buffer, nothing, or a producer's chunks. */
 export type OutgoingBody = Buffer | null | ((write: BodyWriter) => Promise<void>);
 
+/** One request on the wire: the URL without credentials, the headers to send, and the body. */
+export interface Outgoing {
+  request: ResolvedRequest;
+  url: URL;
+  headers: HTTPHeaders;
+  body: OutgoingBody;
+  /** Aborts the request (`request_timeout`). */
+  signal: AbortSignal;
+}
+
 /**
- * Sends `request` to `url` with `headers` and `Expect: 100-continue` over a connection of its
+ * Sends `outgoing` with `Expect: 100-continue` over a connection of its
  * own, writing `body` after the server's `100 Continue`. Resolves with the final answer; rejects
  * with `HTTPTimeoutError` when the connection takes over `connect_timeout`, with the error the
  * socket or TLS gives, with what a body producer throws, and with an AbortError on `signal`.
  * Throws Error when `request` goes through a proxy (`proxy_host`), which this path does not do.
  */
-export function sendExpectingContinue(
-  request: ResolvedRequest,
-  url: URL,
-  headers: HTTPHeaders,
-  body: OutgoingBody,
-  signal: AbortSignal,
-): Promise<RawResponse> {
+export function sendExpectingContinue(outgoing: Outgoing): Promise<RawResponse> {
+  const { request, url, body } = outgoing;
   if (request.proxy_host) throw new Error("expect_100_continue is not supported with proxy_host");
-  const outgoing = outgoingHeaders(headers, body);
+  const headers = outgoingHeaders(outgoing.headers, body);
   const { timeout: _idle, ...tls } = tlsOptions(request);
   const send = url.protocol === "https:" ? httpsRequest : httpRequest;
-  const req = send(url, { method: request.method, headers: outgoing, agent: false, signal, ...tls });
+  const req = send(url, { method: request.method, headers, agent: false, signal: outgoing.signal, ...tls });
   limitConnect(req, url.protocol === "https:", request.connect_timeout);
   return new Promise<RawResponse>((resolve, reject) => {
     req.on("error", reject);
     req.once("continue", () => writeBody(req, body));
     req.once("response", (res: IncomingMessage) => {
       // The connection is ours alone, and the body may be unsent: it closes with the answer.
-      res.once("end", () => req.destroy());
+      const close = (): void => void req.destroy();
+      res.once("end", close);
+      res.once("close", close);
       resolve(rawResponse(res));
     });
     req.flushHeaders();

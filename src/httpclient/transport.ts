@@ -4,7 +4,7 @@ import { request as undiciRequest, type Dispatcher } from "undici";
 import { HTTPHeaders } from "../httputil/headers";
 import { version } from "../version";
 import { producedBody } from "./body-producer";
-import { sendExpectingContinue, type RawResponse } from "./continue";
+import { sendExpectingContinue, type Outgoing, type RawResponse } from "./continue";
 import { digestAuthorization, digestChallenge, type DigestChallenge } from "./digest";
 import { HTTPClientError, HTTPStreamClosedError, HTTPTimeoutError } from "./response";
 import type { ResolvedRequest } from "./request";
@@ -80,14 +80,17 @@ interface Attempt {
  */
 async function attempt(send: Attempt): Promise<Hop | DigestChallenge> {
   const { request } = send;
-  const res = await (request.expect_100_continue ? sendExpectingContinue : sendWithUndici(send.dispatcher))(
+  const outgoing: Outgoing = {
     request,
-    send.url,
-    send.headers,
+    url: send.url,
+    headers: send.headers,
     // A body_producer runs once: a first digest attempt goes without it, as curl's (Content-Length: 0).
-    request.body_producer ? (send.challengeable ? Buffer.alloc(0) : request.body_producer) : request.body,
-    send.signal,
-  );
+    body: request.body_producer ? (send.challengeable ? Buffer.alloc(0) : request.body_producer) : request.body,
+    signal: send.signal,
+  };
+  const res = request.expect_100_continue
+    ? await sendExpectingContinue(outgoing)
+    : await sendWithUndici(outgoing, send.dispatcher);
   if (send.challengeable && res.code === 401) {
     const challenge = digestChallenge(res.headers);
     if (challenge !== null) {
@@ -98,26 +101,23 @@ async function attempt(send: Attempt): Promise<Hop | DigestChallenge> {
   return readResponse(request, res);
 }
 
-/** Sends one request through `send.dispatcher` (an undici pool). */
-function sendWithUndici(
-  dispatcher: Dispatcher,
-): (...args: Parameters<typeof sendExpectingContinue>) => Promise<RawResponse> {
-  return async (request, url, headers, body, signal) => {
-    const res = await undiciRequest(url, {
-      dispatcher,
-      method: request.method,
-      headers: headers._flat(),
-      // undici takes an async iterable body (Dispatcher.md, `body`); its types list only Readable.
-      body: typeof body === "function" ? (producedBody(body) as unknown as Readable) : body,
-      signal,
-    });
-    return {
-      code: res.statusCode,
-      reason: res.statusText,
-      headers: responseHeaders(res.headers),
-      body: res.body,
-      discard: () => res.body.dump().then(() => undefined),
-    };
+/** Sends `outgoing` through `dispatcher` (an undici pool); resolves once its status and headers came. */
+async function sendWithUndici(outgoing: Outgoing, dispatcher: Dispatcher): Promise<RawResponse> {
+  const { request, body } = outgoing;
+  const res = await undiciRequest(outgoing.url, {
+    dispatcher,
+    method: request.method,
+    headers: outgoing.headers._flat(),
+    // undici takes an async iterable body (Dispatcher.md, `body`); its types list only Readable.
+    body: typeof body === "function" ? (producedBody(body) as unknown as Readable) : body,
+    signal: outgoing.signal,
+  });
+  return {
+    code: res.statusCode,
+    reason: res.statusText,
+    headers: responseHeaders(res.headers),
+    body: res.body,
+    discard: () => res.body.dump().then(() => undefined),
   };
 }
 
