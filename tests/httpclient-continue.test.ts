@@ -247,4 +247,44 @@ describe("expect_100_continue over TLS", () => {
     const response = await client().fetch(server.get_url("/echo"), { ...options, validate_cert: false });
     expect(response.code).toBe(200);
   });
+
+  test("connect_timeout covers the TLS handshake: a server that never answers it gives a 599", async () => {
+    const silent = createServer(() => undefined);
+    silent.listen(0, "127.0.0.1");
+    await once(silent, "listening");
+    const sockets: Socket[] = [];
+    silent.on("connection", (socket: Socket) => sockets.push(socket));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const error = await client()
+        .fetch(`https://127.0.0.1:${port}/`, {
+          method: "POST",
+          body: "b",
+          expect_100_continue: true,
+          connect_timeout: 0.2,
+          request_timeout: 10,
+        })
+        .catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(HTTPTimeoutError);
+      expect((error as HTTPTimeoutError).message).toBe("HTTP 599: Timeout while connecting");
+    } finally {
+      sockets.forEach((socket) => socket.destroy());
+      silent.close();
+    }
+  });
+
+  test("what a streaming_callback throws rejects the fetch unchanged", async () => {
+    const server = await serve(routes);
+    const failure = new Error("callback failed");
+    await expect(
+      client().fetch(server.get_url("/echo"), {
+        method: "POST",
+        body: "b",
+        expect_100_continue: true,
+        streaming_callback: () => {
+          throw failure;
+        },
+      }),
+    ).rejects.toBe(failure);
+  });
 });
