@@ -6,3 +6,4 @@ export { AsyncHTTPClient, type AsyncHTTPClientOptions, type FetchOptions } from 
 export { HTTPRequest, type HTTPRequestOptions, type BodyWriter } from "./request";
 export { HTTPResponse, type HTTPResponseInit } from "./response";
 export { HTTPClientError, HTTPError, HTTPTimeoutError, HTTPStreamClosedError } from "./response";
+export { HTTPClient } from "./blocking";
