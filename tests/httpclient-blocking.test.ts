@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { httpclient } from "../src";
+import { httpclient, testing, web } from "../src";
 import { freePort, ProgramOutput, ROOT, startProgram, stopProgram } from "./support/process";
 import { codeBlocks, isTypeScript } from "./support/samples";
 
@@ -49,6 +49,22 @@ test("fetch blocks the thread: a timer due before it returns has not run", () =>
   }
   client.fetch(`${base}/hello`);
   expect(fired).toBe(false);
+});
+
+test("a server on the calling thread cannot answer while fetch waits: the request times out", async () => {
+  class Hello extends web.RequestHandler {
+    get() {
+      this.write("same thread");
+    }
+  }
+  const server = await testing.start_server(new web.Application([["/", Hello]]));
+  try {
+    expect(() => client.fetch(server.get_url("/"), { request_timeout: 0.5 })).toThrow(httpclient.HTTPTimeoutError);
+    // Once this thread's loop turns again, the same server answers.
+    expect((await server.fetch("/")).body.toString()).toBe("same thread");
+  } finally {
+    await server.close();
+  }
 });
 
 test("a 404 throws HTTPClientError with the response; raise_error: false returns it", () => {
@@ -106,8 +122,11 @@ test("a redirect is followed; effective_url is where it ended", () => {
 });
 
 test("the client's defaults apply in its thread", () => {
-  const custom = new httpclient.HTTPClient(null, { defaults: { headers: { "X-Ignored": "1" }, request_timeout: 0.3 } });
+  const custom = new httpclient.HTTPClient(null, {
+    defaults: { headers: { "X-Sent": "from defaults" }, request_timeout: 0.3 },
+  });
   try {
+    expect(custom.fetch(`${base}/sent`).body.toString()).toBe("from defaults");
     expect(() => custom.fetch(`${base}/slow`)).toThrow(httpclient.HTTPTimeoutError);
   } finally {
     custom.close();
