@@ -2,6 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 import { httpclient, testing, web } from "../src";
 import { freePort, ProgramOutput, ROOT, startProgram, stopProgram } from "./support/process";
 import { codeBlocks, isTypeScript } from "./support/samples";
@@ -28,7 +29,9 @@ afterAll(async () => {
 });
 
 test("a GET returns the response itself, with code, body and headers", () => {
+  const before = performance.now();
   const response = client.fetch(`${base}/hello`);
+  const after = performance.now();
   expect(response).toBeInstanceOf(httpclient.HTTPResponse);
   expect(response.code).toBe(200);
   expect(response.reason).toBe("OK");
@@ -38,6 +41,10 @@ test("a GET returns the response itself, with code, body and headers", () => {
   expect(response.error).toBeNull();
   expect(response.request.url).toBe(`${base}/hello`);
   expect(response.request_time).toBeGreaterThan(0);
+  // start_time counts from this thread's performance.now(), as the async client's does.
+  expect(response.start_time).toBeGreaterThanOrEqual(before);
+  expect(response.start_time).toBeLessThanOrEqual(after);
+  expect(response.request.start_time).toBe(response.start_time);
 });
 
 test("fetch blocks the thread: a timer due before it returns has not run", () => {

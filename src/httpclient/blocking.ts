@@ -16,6 +16,7 @@
  * use `AsyncHTTPClient`.
  */
 import { extname, join } from "node:path";
+import { performance } from "node:perf_hooks";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import { HTTPHeaders } from "../httputil/headers";
 import type { BlockingWorkerData, WireError, WireReply, WireRequest, WireResponse } from "./blocking-worker";
@@ -162,9 +163,11 @@ function toWire(request: HTTPRequest): WireRequest {
   return { url: request.url, headers: [...request.headers.get_all()], fields };
 }
 
-/** The `HTTPResponse` the worker described, for the caller's own `request`. */
+/** The `HTTPResponse` the worker described, for the caller's own `request` (its `start_time` set, in this thread's `performance.now()`). */
 function rebuildResponse(request: HTTPRequest, wire: WireResponse): HTTPResponse {
   const body = Buffer.from(wire.body.buffer, wire.body.byteOffset, wire.body.byteLength);
+  const start_time = wire.start_time === null ? null : wire.start_time + wire.time_origin - performance.timeOrigin;
+  request.start_time = start_time;
   return new HTTPResponse(request, wire.code, {
     reason: wire.reason,
     headers: new HTTPHeaders(wire.headers),
@@ -172,7 +175,7 @@ function rebuildResponse(request: HTTPRequest, wire: WireResponse): HTTPResponse
     effective_url: wire.effective_url,
     request_time: wire.request_time,
     time_info: wire.time_info,
-    start_time: wire.start_time,
+    start_time,
   });
 }
 
