@@ -41,7 +41,7 @@ test("a GET returns the response itself, with code, body and headers", () => {
   expect(response.error).toBeNull();
   expect(response.request.url).toBe(`${base}/hello`);
   expect(response.request_time).toBeGreaterThan(0);
-  // start_time counts from this thread's performance.now(), as the async client's does.
+  // start_time is on this thread's performance.now() clock (worker threads share its origin).
   expect(response.start_time).toBeGreaterThanOrEqual(before);
   expect(response.start_time).toBeLessThanOrEqual(after);
   expect(response.request.start_time).toBe(response.start_time);

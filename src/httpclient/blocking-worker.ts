@@ -3,7 +3,6 @@
  * through a MessagePort. Each answer is posted back on the port, then the shared flag is set
  * and notified, which wakes the calling thread from its `Atomics.wait`.
  */
-import { performance } from "node:perf_hooks";
 import { isMainThread, workerData, type MessagePort } from "node:worker_threads";
 import { AsyncHTTPClient, type AsyncHTTPClientOptions } from "./client";
 import { HTTPRequest } from "./request";
@@ -46,8 +45,6 @@ export interface WireResponse {
   request_time: number | null;
   time_info: Record<string, number>;
   start_time: number | null;
-  /** This thread's `performance.timeOrigin`: `start_time` counts from it, not from the caller's. */
-  time_origin: number;
 }
 
 /** The worker's answer to one request: a response, or the error the fetch rejected with. */
@@ -76,7 +73,6 @@ function describeResponse(response: HTTPResponse): WireResponse {
     request_time: response.request_time,
     time_info: response.time_info,
     start_time: response.start_time,
-    time_origin: performance.timeOrigin,
   };
 }
 

@@ -16,7 +16,6 @@
  * use `AsyncHTTPClient`.
  */
 import { extname, join } from "node:path";
-import { performance } from "node:perf_hooks";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import { HTTPHeaders } from "../httputil/headers";
 import type { BlockingWorkerData, WireError, WireReply, WireRequest, WireResponse } from "./blocking-worker";
@@ -163,10 +162,11 @@ function toWire(request: HTTPRequest): WireRequest {
   return { url: request.url, headers: [...request.headers.get_all()], fields };
 }
 
-/** The `HTTPResponse` the worker described, for the caller's own `request` (its `start_time` set, in this thread's `performance.now()`). */
+/** The `HTTPResponse` the worker described, for the caller's own `request` (its `start_time` set, as the async client sets it). */
 function rebuildResponse(request: HTTPRequest, wire: WireResponse): HTTPResponse {
   const body = Buffer.from(wire.body.buffer, wire.body.byteOffset, wire.body.byteLength);
-  const start_time = wire.start_time === null ? null : wire.start_time + wire.time_origin - performance.timeOrigin;
+  // Node's worker threads share the process's performance.timeOrigin: the worker's clock is ours.
+  const start_time = wire.start_time;
   request.start_time = start_time;
   return new HTTPResponse(request, wire.code, {
     reason: wire.reason,
