@@ -76,8 +76,9 @@ export class HTTPClient {
     if (async_client_class !== null && async_client_class !== AsyncHTTPClient) {
       throw new TypeError("HTTPClient: async_client_class must be null or AsyncHTTPClient (the one implementation)");
     }
+    const plain = plainOptions(options);
     const channel = new MessageChannel();
-    const data: BlockingWorkerData = { port: channel.port2, flag: this.#flag, options: plainOptions(options) };
+    const data: BlockingWorkerData = { port: channel.port2, flag: this.#flag, options: plain };
     const entry = join(__dirname, `blocking-worker${extname(__filename)}`);
     const loader = entry.endsWith(".ts") ? require.resolve("tsx/cjs/api") : null;
     this.#worker = new Worker(BOOTSTRAP, {
@@ -86,6 +87,8 @@ export class HTTPClient {
       transferList: [channel.port2],
     });
     this.#worker.unref();
+    // A failure reaches the caller as an answer (see BOOTSTRAP); an "error" event nobody
+    // listens to would end the process.
     this.#worker.on("error", () => {});
     this.#port = channel.port1;
   }
@@ -180,7 +183,7 @@ function rebuildResponse(request: HTTPRequest, wire: WireResponse): HTTPResponse
 }
 
 /** The error the worker described, as the class it had there (`HTTPClientError` and its 599 kinds kept). */
-export function rebuildError(wire: WireError): Error {
+function rebuildError(wire: WireError): Error {
   const options = wire.cause ? { cause: Object.assign(new Error(wire.cause.message), { name: wire.cause.name }) } : {};
   if (wire.code !== undefined) {
     if (wire.name === "HTTPTimeoutError") return new HTTPTimeoutError(wire.reason!, options);
