@@ -164,6 +164,22 @@ test("close() then fetch throws; close twice is fine", () => {
   expect(() => own.fetch(`${base}/hello`)).toThrow("fetch() called on closed HTTPClient");
 });
 
+test("a client never closed does not keep the process alive", () => {
+  const dir = join(ROOT, "tests", ".samples", "httpclient-blocking");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "unclosed.ts");
+  writeFileSync(
+    file,
+    `import { httpclient } from "tornado-ts";\nconsole.log(new httpclient.HTTPClient().fetch(process.argv[2]).code);\n`,
+  );
+  const output = execFileSync(join(ROOT, "node_modules", ".bin", "tsx"), [file, `${base}/hello`], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  expect(output.trim()).toBe("200");
+});
+
 test.each(["en", "tr"])("docs/%s/httpclient.md: the blocking sample prints what its comments promise", (language) => {
   const sample = codeBlocks(readFileSync(join(ROOT, "docs", language, "httpclient.md"), "utf8"))
     .filter(isTypeScript)
