@@ -78,6 +78,21 @@ test("require() from plain CommonJS gives every namespace and the subpaths", () 
   });
 });
 
+test("the built HTTPClient starts its worker thread from dist's JavaScript", () => {
+  writeFileSync(
+    join(consumer, "blocking.cjs"),
+    `const { HTTPClient } = require("tornado-ts/httpclient");
+     const client = new HTTPClient();
+     try {
+       client.fetch("http://127.0.0.1:1/");
+     } catch (e) {
+       console.log(JSON.stringify({ name: e.name, code: e.code }));
+     }
+     client.close();`,
+  );
+  expect(JSON.parse(run("node", ["blocking.cjs"], consumer))).toEqual({ name: "HTTPClientError", code: 599 });
+});
+
 test("import from an ES module gives the same namespaces, named and whole", () => {
   writeFileSync(
     join(consumer, "main.mjs"),
