@@ -1,7 +1,9 @@
 /**
  * Tornado's `tornado.gen` for `async` functions: `sleep`, `multi`, `with_timeout`, `moment`,
- * `WaitIterator` and `convert_yielded`. (Tornado's generator-based `@coroutine` has no
- * counterpart: an `async` function is the coroutine.)
+ * `WaitIterator` and `convert_yielded`; and, for code ported from Tornado's older style, the
+ * generator-based `coroutine` (with `Return`, `is_coroutine_function` and `maybe_future`). An
+ * `async` function is the way to write a coroutine; `coroutine` runs a generator whose
+ * `yield`s are what `await` would take.
  *
  * Timeouts are Tornado's: a number is a **deadline** on the `IOLoop.time()` clock
  * (`IOLoop.current().time() + 0.5`), a `TimeDelta` (`{ seconds: 0.5 }`) is relative to now.
@@ -12,6 +14,7 @@ import {
   CancelledError,
   Future,
   future_add_done_callback,
+  future_set_exception_unless_cancelled,
   future_set_result_unless_cancelled,
   is_future,
 } from "./concurrent";
@@ -275,5 +278,145 @@ export class WaitIterator<T = unknown> {
     this.current_future = entry.input;
     this.current_index = entry.key;
     return running;
+  }
+}
+
+/**
+ * Ends a `coroutine`'s generator with `value` as its result, as Python 2's `raise
+ * gen.Return(value)` did; a `return value` does the same.
+ */
+export class Return extends Error {
+  /** The coroutine's result. */
+  readonly value: unknown;
+
+  /** Makes the exception carrying `value` (undefined when omitted). */
+  constructor(value?: unknown) {
+    super("gen.Return");
+    this.name = "Return";
+    this.value = value;
+  }
+}
+
+/** The functions `coroutine` made, for `is_coroutine_function`. */
+const coroutineFunctions = new WeakSet<object>();
+
+/**
+ * Tornado's `@gen.coroutine`: wraps `func`, a generator function (or a plain one), in a
+ * function that returns a `Future`. Each value the generator yields is waited for as `await`
+ * would (a `Future`, a promise, an array or object of them as `multi`; `null` or `undefined`
+ * gives the loop one turn, as `moment`); its result is sent back into the generator, its error
+ * thrown there. The generator's return value (or a thrown `Return`'s) is the future's result;
+ * any other exception fails it. A plain function's result becomes the result (a promise is
+ * followed). Works as a function (`get = gen.coroutine(function* (this: H) {...})`) and as a
+ * method decorator (`@gen.coroutine *get() {...}`). Never throws: failures go to the future.
+ */
+export function coroutine<A extends unknown[], R>(
+  func: (this: any, ...args: A) => Generator<unknown, R, any> | R,
+  context?: ClassMethodDecoratorContext,
+): (this: any, ...args: A) => Future<Awaited<R>> {
+  void context;
+  const wrapper = function (this: unknown, ...args: A): Future<Awaited<R>> {
+    const future = new Future<Awaited<R>>();
+    let result: unknown;
+    try {
+      result = func.apply(this, args);
+    } catch (err) {
+      settleFromError(future, err);
+      return future;
+    }
+    if (isGenerator(result)) runGenerator(result, future, undefined, false);
+    else if (isPromiseLike(result)) chain_future(result as PromiseLike<Awaited<R>>, future);
+    else future.set_result(result as Awaited<R>);
+    return future;
+  };
+  Object.defineProperty(wrapper, "name", { value: func.name, configurable: true });
+  coroutineFunctions.add(wrapper);
+  return wrapper;
+}
+
+/** Whether `func` was made by `coroutine` (Tornado's `is_coroutine_function`). Never throws. */
+export function is_coroutine_function(func: unknown): boolean {
+  return typeof func === "function" && coroutineFunctions.has(func);
+}
+
+/**
+ * `x` as a `Future`: a future as it is, anything else in a new future done with it (Tornado's
+ * `maybe_future`, deprecated there as here: `convert_yielded` takes promises too). Never throws.
+ */
+export function maybe_future<T>(x: T | Future<T>): Future<T> {
+  if (is_future(x)) return x as Future<T>;
+  const future = new Future<T>();
+  future.set_result(x as T);
+  return future;
+}
+
+function isGenerator(value: unknown): value is Generator<unknown, unknown, unknown> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as Generator).next === "function" &&
+    typeof (value as Generator).throw === "function"
+  );
+}
+
+/** A `Return` is the result; anything else fails the future. */
+function settleFromError(future: Future<any>, err: unknown): void {
+  if (err instanceof Return) future_set_result_unless_cancelled(future, err.value);
+  else future_set_exception_unless_cancelled(future, err);
+}
+
+/**
+ * Drives `gen` from `sent` (thrown in when `failed`) until it yields something not yet done,
+ * then again when that settles; a done yield continues at once, as Tornado's `Runner` does.
+ * A cancelled result future stops the generator (its `finally` blocks run).
+ */
+function runGenerator(
+  gen: Generator<unknown, unknown, unknown>,
+  future: Future<any>,
+  sent: unknown,
+  failed: boolean,
+): void {
+  for (;;) {
+    if (future.cancelled()) {
+      gen.return(undefined);
+      return;
+    }
+    let step: IteratorResult<unknown, unknown>;
+    try {
+      step = failed ? gen.throw(sent) : gen.next(sent);
+    } catch (err) {
+      settleFromError(future, err);
+      return;
+    }
+    if (step.done) {
+      future_set_result_unless_cancelled(future, step.value);
+      return;
+    }
+    let yielded: Future<unknown>;
+    try {
+      yielded = convert_yielded(step.value == null ? moment : step.value);
+    } catch (err) {
+      [sent, failed] = [err, true];
+      continue;
+    }
+    if (!yielded.done()) {
+      yielded.add_done_callback((done) => resumeGenerator(gen, future, done));
+      return;
+    }
+    [sent, failed] = outcomeOf(yielded);
+  }
+}
+
+function resumeGenerator(gen: Generator<unknown, unknown, unknown>, future: Future<any>, done: Future<unknown>): void {
+  const [sent, failed] = outcomeOf(done);
+  runGenerator(gen, future, sent, failed);
+}
+
+/** A done future's `[value, failed]`: its result, or its exception (`CancelledError` when cancelled). */
+function outcomeOf(done: Future<unknown>): [unknown, boolean] {
+  try {
+    return [done.result(), false];
+  } catch (err) {
+    return [err, true];
   }
 }

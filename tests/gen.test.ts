@@ -1,7 +1,7 @@
 /**
  * tornado.gen for async functions, the cases of Tornado's gen_test.py that have a meaning
  * without generator coroutines: multi, with_timeout, sleep, moment, WaitIterator,
- * convert_yielded. Nothing sleeps to synchronise: tests await the futures they depend on.
+ * convert_yielded (generator coroutines are in gen-coroutine.test.ts). Nothing sleeps to synchronise: tests await the futures they depend on.
  */
 import { gen, ioloop, log, testing } from "../src";
 import { CancelledError, Future } from "../src/concurrent";
