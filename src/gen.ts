@@ -308,13 +308,20 @@ const coroutineFunctions = new WeakSet<object>();
  * thrown there. The generator's return value (or a thrown `Return`'s) is the future's result;
  * any other exception fails it. A plain function's result becomes the result (a promise is
  * followed). Works as a function (`get = gen.coroutine(function* (this: H) {...})`) and as a
- * method decorator (`@gen.coroutine *get() {...}`). Never throws: failures go to the future.
+ * method decorator (`@gen.coroutine *get() {...}`; a decorator cannot change a method's type,
+ * so TypeScript still types the decorated method as the generator function, while it returns a
+ * `Future`). Never throws: failures go to the future.
  */
+export function coroutine<M extends (this: any, ...args: any[]) => any>(
+  func: M,
+  context: ClassMethodDecoratorContext,
+): M;
 export function coroutine<A extends unknown[], R>(
   func: (this: any, ...args: A) => Generator<unknown, R, any> | R,
-  context?: ClassMethodDecoratorContext,
+): (this: any, ...args: A) => Future<Awaited<R>>;
+export function coroutine<A extends unknown[], R>(
+  func: (this: any, ...args: A) => Generator<unknown, R, any> | R,
 ): (this: any, ...args: A) => Future<Awaited<R>> {
-  void context;
   const wrapper = function (this: unknown, ...args: A): Future<Awaited<R>> {
     const future = new Future<Awaited<R>>();
     let result: unknown;
