@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { testing, web } from "../../src";
-import { ROOT, ProgramOutput, fetchWhenUp, freePort, startProgram, stopProgram } from "../support/process";
+import { ROOT, ProgramOutput, fetchWhenUp, freePort, runProgram, startProgram, stopProgram } from "../support/process";
 
 const WAIT_MS = 15000;
 
@@ -26,27 +26,6 @@ async function stop(child: ChildProcess): Promise<void> {
   const killer = setTimeout(() => child.kill("SIGKILL"), WAIT_MS);
   await stopProgram(child);
   clearTimeout(killer);
-}
-
-/** Runs a program to its end (killed after `WAIT_MS`); its exit code and everything it printed. */
-async function run(
-  file: string,
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number | null; output: string }> {
-  const child = startProgram(file, args, env);
-  const output = new ProgramOutput(child);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const killer = setTimeout(() => child.kill("SIGKILL"), WAIT_MS);
-  try {
-    const code = await exited;
-    // The pipes may still hold the last lines when "exit" fires; "close" comes after them.
-    if (child.stdout !== null && !child.stdout.closed)
-      await new Promise((resolve) => child.stdout!.once("close", resolve));
-    return { code, output: output.text };
-  } finally {
-    clearTimeout(killer);
-  }
 }
 
 describe("examples/file_upload/file_receiver.ts as a program", () => {
@@ -140,7 +119,7 @@ describe("examples/file_upload/file_receiver.ts as a program", () => {
   test("file_uploader.ts posts the files given on the command line and prints the answer", async () => {
     writeFileSync(join(dir, "a.txt"), "first file\n");
     writeFileSync(join(dir, "b.json"), '{"second": true}');
-    const result = await run("examples/file_upload/file_uploader.ts", [
+    const result = await runProgram("examples/file_upload/file_uploader.ts", [
       `--url=${base}/post`,
       join(dir, "a.txt"),
       join(dir, "b.json"),
@@ -154,7 +133,7 @@ describe("examples/file_upload/file_receiver.ts as a program", () => {
   test("file_uploader.ts --put sends each file in its own PUT", async () => {
     writeFileSync(join(dir, "c.txt"), "third");
     writeFileSync(join(dir, "d.bin"), Buffer.alloc(3));
-    const result = await run("examples/file_upload/file_uploader.ts", [
+    const result = await runProgram("examples/file_upload/file_uploader.ts", [
       "--put",
       `--url=${base}/post`,
       join(dir, "c.txt"),
@@ -168,7 +147,7 @@ describe("examples/file_upload/file_receiver.ts as a program", () => {
 });
 
 test("file_uploader.ts without files prints its usage and exits with 1", async () => {
-  const result = await run("examples/file_upload/file_uploader.ts", []);
+  const result = await runProgram("examples/file_upload/file_uploader.ts", []);
   expect(result.code).toBe(1);
   expect(result.output).toContain("Usage: file_uploader.ts");
 });
@@ -263,7 +242,7 @@ describe("file_uploader.ts streams files with body_producer", () => {
     "32 and 96 MiB files arrive intact in %s, sent chunked, and the uploader's peak RSS does not grow with the file",
     async (_, flags, answer) => {
       const upload = (file: string) =>
-        run(
+        runProgram(
           "examples/file_upload/file_uploader.ts",
           [...flags, `--url=${server.get_url("/post")}`, join(dir, file)],
           probe,

@@ -3,24 +3,9 @@
  * a program, gets its message echoed; the server logs what it received and the client leaving.
  */
 import type { ChildProcess } from "node:child_process";
-import { ProgramOutput, freePort, startProgram, stopProgram } from "../support/process";
+import { ProgramOutput, freePort, runProgram, startProgram, stopProgram } from "../support/process";
 
 const WAIT_MS = 15000;
-
-async function run(file: string, args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = startProgram(file, args);
-  const output = new ProgramOutput(child);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const killer = setTimeout(() => child.kill("SIGKILL"), WAIT_MS);
-  try {
-    const code = await exited;
-    if (child.stdout !== null && !child.stdout.closed)
-      await new Promise((resolve) => child.stdout!.once("close", resolve));
-    return { code, output: output.text };
-  } finally {
-    clearTimeout(killer);
-  }
-}
 
 describe("examples/tcpecho as programs", () => {
   let server: ChildProcess | null = null;
@@ -41,7 +26,7 @@ describe("examples/tcpecho as programs", () => {
   test(
     "the client's message comes back, and the server logs it and the client leaving",
     async () => {
-      const { code, output } = await run("examples/tcpecho/client.ts", [
+      const { code, output } = await runProgram("examples/tcpecho/client.ts", [
         `--port=${port}`,
         "--host=127.0.0.1",
         "--message=hello echo",

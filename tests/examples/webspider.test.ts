@@ -5,7 +5,7 @@
  * 404 reported.
  */
 import { web, testing } from "../../src";
-import { ProgramOutput, startProgram } from "../support/process";
+import { runProgram } from "../support/process";
 
 const WAIT_MS = 20000;
 
@@ -52,19 +52,8 @@ function makeSite(requested: string[]): web.Application {
 }
 
 /** Runs the spider to its end; its exit code and output. */
-async function crawl(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = startProgram("examples/webspider/webspider.ts", args);
-  const output = new ProgramOutput(child);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const killer = setTimeout(() => child.kill("SIGKILL"), WAIT_MS);
-  try {
-    const code = await exited;
-    if (child.stdout !== null && !child.stdout.closed)
-      await new Promise((resolve) => child.stdout!.once("close", resolve));
-    return { code, output: output.text };
-  } finally {
-    clearTimeout(killer);
-  }
+function crawl(args: string[]): Promise<{ code: number | null; output: string }> {
+  return runProgram("examples/webspider/webspider.ts", args, {}, WAIT_MS);
 }
 
 /** The URLs on lines starting with `prefix `, sorted. */

@@ -36,6 +36,31 @@ export async function fetchWhenUp(url: string, timeoutMs = 15000): Promise<testi
   }
 }
 
+/**
+ * Runs a program started as `startProgram` does to its end (SIGKILLed after `killAfterMs`);
+ * resolves to its exit code and everything it printed.
+ */
+export async function runProgram(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  killAfterMs = 15000,
+): Promise<{ code: number | null; output: string }> {
+  const child = startProgram(file, args, env);
+  const output = new ProgramOutput(child);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const killer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+  try {
+    const code = await exited;
+    // The pipes may still hold the last lines when "exit" fires; "close" comes after them.
+    if (child.stdout !== null && !child.stdout.closed)
+      await new Promise((resolve) => child.stdout!.once("close", resolve));
+    return { code, output: output.text };
+  } finally {
+    clearTimeout(killer);
+  }
+}
+
 /** Stops a program started by `startProgram` (SIGTERM, then SIGKILL after `killAfterMs`) and waits for it to exit. */
 export async function stopProgram(child: ChildProcess, killAfterMs = 5000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
